@@ -1,0 +1,149 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/orm.js';
+import { newId } from './domain/ids.js';
+import { openPaymentFeed } from './events/payment-feed.js';
+import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
+import { OutboxRelay } from './events/relay.js';
+import { buildTillSchema } from './graphql/schema.js';
+import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
+import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
+import { Metrics, opsRoutes } from './http/ops.js';
+import { adminRoutes } from './rest/admin/routes.js';
+import { v1Routes } from './rest/v1/routes.js';
+import { IdempotencyService } from './services/idempotency.js';
+import { MerchantService } from './services/merchants.js';
+import { PaymentService } from './services/payments.js';
+import { Workers } from './workers.js';
+
+export interface Till {
+  config: Config;
+  http: FastifyInstance;
+  db: Database;
+  pubsub: PubSub;
+  services: { merchants: MerchantService; payments: PaymentService; idempotency: IdempotencyService };
+  relay: OutboxRelay;
+  workers: Workers;
+  metrics: Metrics;
+  /** Starts listening and the background workers; resolves to the bound address. */
+  listen(): Promise<string>;
+  /** Graceful drain: stop accepting, finish in-flight requests, close subscriptions, flush the outbox. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Pino destination for logs (tests capture them); default stdout. */
+  logStream?: NodeJS.WritableStream;
+  /** Start the background worker loop on listen (default true). */
+  workers?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Assembles Till from its config: database, pub/sub, services, then the HTTP surfaces over them. */
+export async function buildTill(config: Config, options: BuildOptions = {}): Promise<Till> {
+  const db = await openDatabase(config);
+  let pubsub: PubSub;
+  try {
+    pubsub = config.redisUrl ? await new RedisPubSub(config.redisUrl).connect() : new InProcessPubSub();
+  } catch (error) {
+    await db.close();
+    throw new Error(`Cannot connect to Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+  }
+
+  const http = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Credentials never reach the logs, whatever a future serializer adds.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId.requestId();
+    },
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  registerJsonBody(http);
+
+  const metrics = new Metrics();
+  const relay = new OutboxRelay(db, pubsub, (error) => http.log.error({ err: error }, 'outbox relay failed'));
+  const merchants = new MerchantService(db);
+  const idempotency = new IdempotencyService(db);
+  const payments = new PaymentService(db, config, () => void relay.kick());
+  const workers = new Workers({
+    relay,
+    payments,
+    idempotency,
+    metrics,
+    log: http.log,
+    intervalMs: config.workerIntervalMs,
+  });
+
+  let draining = false;
+  http.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  http.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  await http.register(opsRoutes, {
+    metrics,
+    metricsToken: config.metricsToken,
+    checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
+    isDraining: () => draining,
+  });
+  await http.register(v1Routes, { prefix: '/v1', merchants, payments, idempotency, publicUrl: config.publicUrl });
+  await http.register(adminRoutes, { prefix: '/admin/v1', merchants, adminToken: config.adminToken });
+
+  const schema = await buildTillSchema({ payments, idempotency, publicUrl: config.publicUrl });
+  const feedMetric = metrics.subscriptions;
+  let graphql: GraphQLServer | null = null;
+  await http.register(async (scope) => {
+    graphql = await mountGraphQL(scope, {
+      schema,
+      merchants,
+      production: config.nodeEnv === 'production',
+      openPaymentFeed: (principal, paymentId) =>
+        openPaymentFeed({ pubsub, payments, publicUrl: config.publicUrl, principal, paymentId }),
+      onConnectionsChanged: (open) => feedMetric.set(open),
+    });
+  });
+
+  const till: Till = {
+    config,
+    http,
+    db,
+    pubsub,
+    services: { merchants, payments, idempotency },
+    relay,
+    workers,
+    metrics,
+    async listen() {
+      const address = await http.listen({ port: config.port, host: config.host });
+      if (options.workers !== false) workers.start();
+      return address;
+    },
+    async close() {
+      draining = true;
+      await workers.stop();
+      // Subscriptions first (they would hold the server open), then in-flight HTTP requests.
+      await (graphql as GraphQLServer | null)?.close();
+      await http.close();
+      await relay.flush();
+      await pubsub.close();
+      await db.close();
+    },
+  };
+  return till;
+}

@@ -1,0 +1,19 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** The transactional outbox: one row per status change, written in the change's own transaction. */
+export const EventSchema = defineEntity({
+  name: 'Event',
+  tableName: 'event',
+  properties: {
+    seq: p.bigint('number').primary().persist(false),
+    id: p.string().unique(),
+    merchantId: p.string(),
+    livemode: p.boolean(),
+    type: p.string(),
+    paymentId: p.string().nullable(),
+    data: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime(),
+    publishedAt: p.datetime().nullable(),
+  },
+});
+export type Event = InferEntity<typeof EventSchema>;

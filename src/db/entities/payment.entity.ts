@@ -1,0 +1,41 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { PaymentStatus } from '../../domain/payment-status.js';
+import type { BillingDetails, CardDetails, NextAction } from '../../domain/payment.js';
+
+/** One attempt to collect money (seed 004's Payment). Amounts are bigint columns read as exact JS integers. */
+export const PaymentSchema = defineEntity({
+  name: 'Payment',
+  tableName: 'payment',
+  properties: {
+    id: p.string().primary(),
+    seq: p.bigint('number').persist(false),
+    merchantId: p.string(),
+    livemode: p.boolean(),
+    status: p.string().$type<PaymentStatus>(),
+    integrationType: p.string().$type<'DIRECT' | 'HOSTED_PAYMENT_PAGE'>(),
+    amount: p.bigint('number'),
+    currency: p.string(),
+    amountRefunded: p.bigint('number'),
+    merchantReference: p.string().nullable(),
+    description: p.string().nullable(),
+    billingDetails: p.json<BillingDetails>().nullable(),
+    metadata: p.json<Record<string, unknown>>(),
+    card: p.json<CardDetails>().nullable(),
+    declineCode: p.string().nullable(),
+    declineMessage: p.string().nullable(),
+    nextAction: p.json<NextAction>().nullable(),
+    returnUrl: p.string().nullable(),
+    terminalId: p.string().nullable(),
+    requiresActionAt: p.datetime().nullable(),
+    processingAt: p.datetime().nullable(),
+    authorizedAt: p.datetime().nullable(),
+    succeededAt: p.datetime().nullable(),
+    failedAt: p.datetime().nullable(),
+    canceledAt: p.datetime().nullable(),
+    expiredAt: p.datetime().nullable(),
+    version: p.integer(),
+    createdAt: p.datetime(),
+    expiresAt: p.datetime(),
+  },
+});
+export type Payment = InferEntity<typeof PaymentSchema>;

@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+
+export type Listener = (message: string) => void;
+
+/**
+ * Fan-out of published events to subscribers. In-process for one instance; Redis when several
+ * instances serve the same merchants, so a subscriber on one sees a change made on another.
+ */
+export interface PubSub {
+  publish(topic: string, message: string): Promise<void>;
+  /** Resolves once the subscription is live; the returned function ends it. */
+  subscribe(topic: string, listener: Listener): Promise<() => Promise<void>>;
+  /** `true` while the backing transport answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class InProcessPubSub implements PubSub {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(topic: string, message: string): Promise<void> {
+    this.emitter.emit(topic, message);
+  }
+
+  async subscribe(topic: string, listener: Listener): Promise<() => Promise<void>> {
+    this.emitter.on(topic, listener);
+    return async () => void this.emitter.off(topic, listener);
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** Redis pub/sub: one connection publishes, one holds the SUBSCRIBEs, shared by every listener. */
+export class RedisPubSub implements PubSub {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(url: string) {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true } as const;
+    this.publisher = new Redis(url, options);
+    this.subscriber = new Redis(url, { ...options, enableAutoPipelining: false });
+    this.subscriber.on('message', (topic: string, message: string) => {
+      for (const listener of this.listeners.get(topic) ?? []) listener(message);
+    });
+    // Connection problems surface through ping() (/readyz) and failed publishes; ioredis reconnects.
+    this.publisher.on('error', () => {});
+    this.subscriber.on('error', () => {});
+  }
+
+  /** Connects both connections; rejects if Redis cannot be reached. */
+  async connect(): Promise<this> {
+    await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+    return this;
+  }
+
+  async publish(topic: string, message: string): Promise<void> {
+    await this.publisher.publish(topic, message);
+  }
+
+  async subscribe(topic: string, listener: Listener): Promise<() => Promise<void>> {
+    let set = this.listeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(topic, set);
+      await this.subscriber.subscribe(topic);
+    }
+    set.add(listener);
+    return async () => {
+      const current = this.listeners.get(topic);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(topic);
+      await this.subscriber.unsubscribe(topic).catch(() => {});
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.publisher.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+  }
+}

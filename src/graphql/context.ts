@@ -1,0 +1,19 @@
+import type { PaymentObject } from '../services/payment-object.js';
+import type { Principal } from '../services/principal.js';
+
+/** Per-operation GraphQL context (HTTP request or WebSocket subscription). */
+export interface GraphQLContext {
+  /** Null when the caller presented no valid credential; resolvers that need one refuse. */
+  principal: Principal | null;
+  /** The Idempotency-Key header of the HTTP request, if any. */
+  idempotencyKey: string | null;
+  /** Opens a live feed of payment changes (subscriptions only need it; decorators cannot reach `this`). */
+  openPaymentFeed(principal: Principal, paymentId: string | null): Promise<AsyncIterableIterator<PaymentObject>>;
+}
+
+/** The bearer token of an `Authorization` value, or null. */
+export function bearerToken(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match ? match[1]! : null;
+}

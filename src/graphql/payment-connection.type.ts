@@ -1,0 +1,37 @@
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { Payment, PaymentStatus } from './payment.type.js';
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field() hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class PaymentEdge {
+  @Field() cursor!: string;
+  @Field(() => Payment) node!: Payment;
+}
+
+@ObjectType({ description: 'Payments, newest first (Relay cursor connection).' })
+export class PaymentConnection {
+  @Field(() => [PaymentEdge]) edges!: PaymentEdge[];
+  @Field(() => [Payment], { description: 'The nodes of `edges`, for clients that do not need cursors.' })
+  nodes!: Payment[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@InputType()
+export class PaymentFilter {
+  @Field(() => PaymentStatus, { nullable: true }) status?: PaymentStatus | null;
+}
+
+
+/** Cursors are opaque to clients: base64url of the payment id. */
+export const encodeCursor = (paymentId: string) => Buffer.from(`payment:${paymentId}`).toString('base64url');
+export function decodeCursor(cursor: string): string | null {
+  const decoded = Buffer.from(cursor, 'base64url').toString();
+  return /^payment:pay_[A-Za-z0-9]{24}$/.test(decoded) ? decoded.slice('payment:'.length) : null;
+}

@@ -1,0 +1,149 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
+import { LIMITS } from '../domain/payment.js';
+import { IdempotencyService, idempotencyKeyProblem } from '../services/idempotency.js';
+import { toPaymentObject, type PaymentObject } from '../services/payment-object.js';
+import type { PaymentService } from '../services/payments.js';
+import type { Principal } from '../services/principal.js';
+import type { GraphQLContext } from './context.js';
+import {
+  CancelPaymentPayload,
+  CreateHostedPaymentInput,
+  CreateHostedPaymentPayload,
+  toDomainInput,
+} from './create-hosted-payment.input.js';
+import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
+import { decodeCursor, encodeCursor, PaymentConnection, PaymentFilter } from './payment-connection.type.js';
+import { Payment } from './payment.type.js';
+
+export interface PaymentResolverDeps {
+  payments: PaymentService;
+  idempotency: IdempotencyService;
+  publicUrl: string;
+}
+
+function principalOf(ctx: GraphQLContext): Principal {
+  if (!ctx.principal) throw unauthenticated();
+  return ctx.principal;
+}
+
+/** GraphQL's payment operations: a thin adapter over PaymentService. */
+@Resolver(() => Payment)
+export class PaymentResolver {
+  constructor(private readonly deps: PaymentResolverDeps) {}
+
+  private view(payment: Parameters<typeof toPaymentObject>[0]): Payment {
+    return Payment.from(toPaymentObject(payment, this.deps.publicUrl));
+  }
+
+  @Query(() => Payment, { description: 'One of your payments, by id.' })
+  async payment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Payment> {
+    const principal = principalOf(ctx);
+    return this.view(await this.deps.payments.getPayment(principal, id).catch(toGraphQLError));
+  }
+
+  @Query(() => PaymentConnection, { description: 'Your payments, newest first.' })
+  async payments(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: LIMITS.listDefault, description: `1 to ${LIMITS.listMax}.` })
+    first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => PaymentFilter, { nullable: true }) filter: PaymentFilter | null,
+  ): Promise<PaymentConnection> {
+    const principal = principalOf(ctx);
+    if (first < 1 || first > LIMITS.listMax) throw badUserInput(`first must be from 1 to ${LIMITS.listMax}`, 'first');
+    let startingAfter: string | null = null;
+    if (after != null) {
+      startingAfter = decodeCursor(after);
+      if (!startingAfter) throw badUserInput('after is not a valid cursor', 'after');
+    }
+    const page = await this.deps.payments
+      .listPayments(principal, { limit: first, startingAfter, status: (filter?.status as DomainStatus | null | undefined) ?? null })
+      .catch((error) => {
+        throw toGraphQLError(error);
+      });
+    const nodes = page.data.map((p) => this.view(p));
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return {
+      edges,
+      nodes,
+      pageInfo: {
+        hasNextPage: page.hasMore,
+        hasPreviousPage: startingAfter !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  @Mutation(() => CreateHostedPaymentPayload, {
+    description: 'Creates a hosted payment and returns the URL to send the customer to.',
+  })
+  async createHostedPayment(
+    @Arg('input', () => CreateHostedPaymentInput) input: CreateHostedPaymentInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CreateHostedPaymentPayload> {
+    const principal = principalOf(ctx);
+    const key = input.idempotencyKey ?? ctx.idempotencyKey;
+    const create = async () => {
+      const payment = await this.deps.payments.createHostedPayment(principal, toDomainInput(input));
+      return { status: 200, body: JSON.stringify(toPaymentObject(payment, this.deps.publicUrl)) };
+    };
+    try {
+      let body: string;
+      if (key != null) {
+        const problem = idempotencyKeyProblem(key);
+        if (problem)
+          return { payment: null, hostedPaymentUrl: null, userErrors: [{ field: ['input', 'idempotencyKey'], message: problem, code: 'invalid_request' }] };
+        const { idempotencyKey: _ignored, ...rest } = input;
+        const fingerprint = IdempotencyService.fingerprint('GRAPHQL', 'createHostedPayment', stableJson(rest));
+        body = (await this.deps.idempotency.run(principal, key, fingerprint, create)).body;
+      } else {
+        body = (await create()).body;
+      }
+      const payment = Payment.from(JSON.parse(body) as PaymentObject);
+      return { payment, hostedPaymentUrl: payment.hostedPaymentUrl, userErrors: [] };
+    } catch (error) {
+      return { payment: null, hostedPaymentUrl: null, userErrors: toUserErrors(error, ['input']) };
+    }
+  }
+
+  @Mutation(() => CancelPaymentPayload, { description: 'Cancels a PENDING or REQUIRES_ACTION payment.' })
+  async cancelPayment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CancelPaymentPayload> {
+    const principal = principalOf(ctx);
+    try {
+      return { payment: this.view(await this.deps.payments.cancelPayment(principal, id)), userErrors: [] };
+    } catch (error) {
+      return { payment: null, userErrors: toUserErrors(error, []) };
+    }
+  }
+
+  @Subscription(() => Payment, {
+    description:
+      "A payment's status changes, starting with its current state; all of your payments when paymentId is omitted.",
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const principal = principalOf(ctx);
+      const paymentId = (args as { paymentId?: string | null }).paymentId ?? null;
+      return ctx.openPaymentFeed(principal, paymentId).catch(toGraphQLError);
+    },
+  })
+  paymentStatusChanged(
+    @Root() payment: PaymentObject,
+    @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
+  ): Payment {
+    return Payment.from(payment);
+  }
+}
+
+/** JSON with sorted keys, so the same input always fingerprints the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { PaymentResolver, type PaymentResolverDeps } from './payment.resolver.js';
+
+const resolvers = [PaymentResolver] as const;
+
+/**
+ * Builds the executable schema. Resolvers get their dependencies through a tiny container, so
+ * tests and the emitter can build the schema without a database.
+ */
+export async function buildTillSchema(deps: PaymentResolverDeps | null): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([[PaymentResolver, deps ? new PaymentResolver(deps) : null]]);
+  return buildSchema({
+    resolvers,
+    container: { get: (cls) => instances.get(cls) },
+    validate: false,
+    // type-graphql insists on a PubSub once any subscription exists. Till's subscriptions bring their
+    // own `subscribe` (the outbox-fed payment feed), so this one must never be reached.
+    pubSub: {
+      publish: () => {
+        throw new Error('type-graphql pubSub is not used: publish through the outbox');
+      },
+      subscribe: () => {
+        throw new Error('type-graphql pubSub is not used: subscriptions open the payment feed');
+      },
+    },
+    emitSchemaFile: false,
+  });
+}

@@ -1,0 +1,63 @@
+import { buildTill } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { ensureSandbox, sandboxBanner } from './services/sandbox.js';
+
+/** Process entry: config → app → listen; SIGTERM/SIGINT drain and exit 0. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  // Embedded mode makes the admin token on first start; it must exist before the routes are built.
+  let banner: string | null = null;
+  if (config.database.kind === 'embedded') {
+    const { openDatabase } = await import('./db/orm.js');
+    const { MerchantService } = await import('./services/merchants.js');
+    const db = await openDatabase(config);
+    try {
+      const { sandbox, created, file } = await ensureSandbox(config.dataDir, db, new MerchantService(db), config.adminToken);
+      config = { ...config, adminToken: config.adminToken ?? sandbox.admin_token };
+      banner = sandboxBanner(sandbox, file, config.publicUrl, created);
+    } finally {
+      await db.close();
+    }
+  }
+
+  const till = await buildTill(config);
+  const address = await till.listen();
+  till.http.log.info(
+    { address, database: config.database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' },
+    'Till is listening',
+  );
+  if (banner) process.stdout.write(banner);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    till.http.log.info({ signal }, 'draining');
+    const force = setTimeout(() => {
+      till.http.log.error('drain took longer than 25 s; exiting');
+      process.exit(1);
+    }, 25_000).unref();
+    try {
+      await till.close();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (error) {
+      till.http.log.error({ err: error }, 'drain failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status.js';
+import { LIMITS } from '../../domain/payment.js';
+import { IdempotencyService, idempotencyKeyProblem, type StoredResponse } from '../../services/idempotency.js';
+import type { MerchantService } from '../../services/merchants.js';
+import { toPaymentObject } from '../../services/payment-object.js';
+import type { PaymentService } from '../../services/payments.js';
+import type { Principal } from '../../services/principal.js';
+import { bearerToken } from '../../graphql/context.js';
+import { sendV1Error } from './errors.js';
+import { parseCreateHppPayment } from './payment-create.parse.js';
+
+export interface V1Deps {
+  merchants: MerchantService;
+  payments: PaymentService;
+  idempotency: IdempotencyService;
+  publicUrl: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    rawBody?: string;
+  }
+}
+
+const principalOf = (request: FastifyRequest) => request.principal!;
+
+/** Seed 004's REST dialect under /v1: routes and shape translation only; the services do the work. */
+export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void> {
+  app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendV1Error(
+      reply,
+      new TillError(ErrorCode.NotFound, `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`),
+    ),
+  );
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (!header)
+      throw new TillError(
+        ErrorCode.Unauthenticated,
+        'You did not provide an API key. Send it as Authorization: Bearer api_test_sk_… (or api_live_sk_…).',
+      );
+    const token = bearerToken(header);
+    const principal = token ? await deps.merchants.authenticateSecretKey(token) : null;
+    if (!principal)
+      throw new TillError(
+        ErrorCode.Unauthenticated,
+        'Invalid API key provided. Use a secret key (api_test_sk_… or api_live_sk_…) as the Bearer token.',
+      );
+    request.principal = principal;
+  });
+
+  const payment = (p: Parameters<typeof toPaymentObject>[0]) => toPaymentObject(p, deps.publicUrl);
+
+  /** Every v1 POST: Idempotency-Key required, same key + same request → the stored bytes. */
+  async function idempotent(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operation: () => Promise<StoredResponse>,
+  ): Promise<FastifyReply> {
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) throw invalid('Idempotency-Key', 'The Idempotency-Key header is required on POST requests.');
+    if (Array.isArray(key)) throw invalid('Idempotency-Key', 'Send exactly one Idempotency-Key header.');
+    const problem = idempotencyKeyProblem(key);
+    if (problem) throw invalid('Idempotency-Key', problem);
+    const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
+    const result = await deps.idempotency.run(principalOf(request), key, fingerprint, operation);
+    if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+    return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
+  }
+
+  app.post('/payments/hpp', (request, reply) =>
+    idempotent(request, reply, async () => {
+      const input = parseCreateHppPayment(request.body);
+      const created = await deps.payments.createHostedPayment(principalOf(request), input);
+      return { status: 200, body: JSON.stringify(payment(created)) };
+    }),
+  );
+
+  app.get<{ Params: { id: string } }>('/payments/:id', async (request) =>
+    payment(await deps.payments.getPayment(principalOf(request), request.params.id)),
+  );
+
+  app.get<{ Querystring: Record<string, string | string[]> }>('/payments', async (request) => {
+    const query = request.query;
+    for (const key of Object.keys(query))
+      if (!['limit', 'starting_after', 'status'].includes(key))
+        throw invalid(key, `Received unknown parameter: ${key}`);
+    const single = (key: string): string | undefined => {
+      const v = query[key];
+      if (Array.isArray(v)) throw invalid(key, `${key} may be given only once`);
+      return v;
+    };
+    const limitRaw = single('limit');
+    let limit: number = LIMITS.listDefault;
+    if (limitRaw !== undefined) {
+      if (!/^\d{1,3}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > LIMITS.listMax)
+        throw invalid('limit', `limit must be an integer from 1 to ${LIMITS.listMax}`);
+      limit = Number(limitRaw);
+    }
+    const status = single('status');
+    if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
+      throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
+    const startingAfter = single('starting_after');
+    const page = await deps.payments
+      .listPayments(principalOf(request), {
+        limit,
+        startingAfter: startingAfter ?? null,
+        status: (status as PaymentStatus | undefined) ?? null,
+      })
+      .catch((error: unknown) => {
+        // A cursor that names no payment of this merchant is a bad parameter, not a missing resource.
+        if (error instanceof TillError && error.code === ErrorCode.NotFound)
+          throw invalid('starting_after', `starting_after: no such payment '${startingAfter}'`);
+        throw error;
+      });
+    return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
+  });
+
+  app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
+    idempotent(request, reply, async () => {
+      const body = request.body;
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0))
+        throw invalid(Object.keys(body as object)[0] ?? 'body', 'This endpoint takes no parameters in the body.');
+      const canceled = await deps.payments.cancelPayment(principalOf(request), request.params.id);
+      return { status: 200, body: JSON.stringify(payment(canceled)) };
+    }),
+  );
+}

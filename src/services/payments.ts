@@ -1,0 +1,188 @@
+import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Config } from '../config.js';
+import type { Database } from '../db/orm.js';
+import { PaymentSchema, type Payment } from '../db/entities/payment.entity.js';
+import { ErrorCode, invalidFields, notFound, TillError } from '../domain/errors.js';
+import { newId, PAYMENT_ID_PATTERN } from '../domain/ids.js';
+import { checkCreateHostedPayment } from '../domain/payment-rules.js';
+import {
+  CANCELABLE,
+  canTransition,
+  EXPIRABLE,
+  eventTypeFor,
+  type PaymentStatus,
+  TRANSITION_STAMP,
+} from '../domain/payment-status.js';
+import { LIMITS, type CreateHostedPaymentInput } from '../domain/payment.js';
+import { recordPaymentEvent } from '../events/outbox.js';
+import type { Principal } from './principal.js';
+
+export interface ListPaymentsOptions {
+  limit?: number;
+  /** Return payments created before this one (newest first). */
+  startingAfter?: string | null;
+  status?: PaymentStatus | null;
+}
+
+export interface PaymentPage {
+  data: Payment[];
+  hasMore: boolean;
+}
+
+const STAMP_PROPERTY: Record<string, keyof Payment> = {
+  requires_action_at: 'requiresActionAt',
+  processing_at: 'processingAt',
+  authorized_at: 'authorizedAt',
+  succeeded_at: 'succeededAt',
+  failed_at: 'failedAt',
+  canceled_at: 'canceledAt',
+  expired_at: 'expiredAt',
+};
+
+/**
+ * Payments: creation, reads, and every status change. The only code that writes a payment's
+ * status, and it always writes the matching outbox event in the same transaction.
+ */
+export class PaymentService {
+  constructor(
+    private readonly db: Database,
+    private readonly config: Pick<Config, 'publicUrl' | 'hppSessionTtlSeconds'>,
+    /** Told after each commit that wrote events, so the relay publishes them without waiting. */
+    private readonly eventsCommitted: () => void,
+  ) {}
+
+  async createHostedPayment(principal: Principal, input: CreateHostedPaymentInput): Promise<Payment> {
+    const problems = checkCreateHostedPayment(input);
+    if (problems.length > 0) throw invalidFields(problems);
+    if (principal.livemode)
+      throw new TillError(
+        ErrorCode.LiveModeUnavailable,
+        'Live payments are not available: no live processor is configured for this merchant. Use a test key (api_test_sk_…) for sandbox payments.',
+      );
+    const now = new Date();
+    const payment = await this.db.em.fork().transactional(async (em) => {
+      const created = em.create(PaymentSchema, {
+        id: newId.payment(),
+        merchantId: principal.merchantId,
+        livemode: principal.livemode,
+        status: 'PENDING',
+        integrationType: 'HOSTED_PAYMENT_PAGE',
+        amount: input.amount,
+        currency: input.currency,
+        amountRefunded: 0,
+        merchantReference: input.merchantReference ?? null,
+        description: input.description ?? null,
+        billingDetails: input.billingDetails ?? null,
+        metadata: input.metadata ?? {},
+        card: null,
+        declineCode: null,
+        declineMessage: null,
+        nextAction: null,
+        returnUrl: input.returnUrl,
+        terminalId: null,
+        version: 1,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
+      });
+      recordPaymentEvent(em, created, 'payment.created', this.config.publicUrl);
+      return created;
+    });
+    this.eventsCommitted();
+    return payment;
+  }
+
+  async getPayment(principal: Principal, id: string): Promise<Payment> {
+    const payment = PAYMENT_ID_PATTERN.test(id)
+      ? await this.db.em.fork().findOne(PaymentSchema, scoped(principal, id))
+      : null;
+    if (!payment) throw notFound('payment', id);
+    return payment;
+  }
+
+  /** Loads many payments of one principal by id in one query (GraphQL batches through this). */
+  async getPayments(principal: Principal, ids: readonly string[]): Promise<Map<string, Payment>> {
+    const valid = ids.filter((id) => PAYMENT_ID_PATTERN.test(id));
+    const rows = valid.length
+      ? await this.db.em
+          .fork()
+          .find(PaymentSchema, { id: { $in: valid }, merchantId: principal.merchantId, livemode: principal.livemode })
+      : [];
+    return new Map(rows.map((p) => [p.id, p]));
+  }
+
+  /** Newest first, keyset-paginated on the insertion sequence so pages never skip or repeat. */
+  async listPayments(principal: Principal, options: ListPaymentsOptions = {}): Promise<PaymentPage> {
+    const limit = options.limit ?? LIMITS.listDefault;
+    const em = this.db.em.fork();
+    const where: Record<string, unknown> = { merchantId: principal.merchantId, livemode: principal.livemode };
+    if (options.status) where.status = options.status;
+    if (options.startingAfter) {
+      const cursor = PAYMENT_ID_PATTERN.test(options.startingAfter)
+        ? await em.findOne(PaymentSchema, scoped(principal, options.startingAfter), { fields: ['seq'] })
+        : null;
+      if (!cursor) throw notFound('payment', options.startingAfter, 'startingAfter');
+      where.seq = { $lt: cursor.seq };
+    }
+    const rows = await em.find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: limit + 1 });
+    return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** Merchant cancel: PENDING or REQUIRES_ACTION → CANCELED. */
+  async cancelPayment(principal: Principal, id: string): Promise<Payment> {
+    if (!PAYMENT_ID_PATTERN.test(id)) throw notFound('payment', id);
+    const payment = await this.db.em.fork().transactional(async (em) => {
+      const current = await em.findOne(PaymentSchema, scoped(principal, id), {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+      });
+      if (!current) throw notFound('payment', id);
+      if (!CANCELABLE.includes(current.status))
+        throw new TillError(
+          ErrorCode.InvalidState,
+          `This payment cannot be canceled because its status is ${current.status}; only ${CANCELABLE.join(' or ')} payments can be canceled.`,
+          'id',
+        );
+      this.transition(em, current, 'CANCELED');
+      return current;
+    });
+    this.eventsCommitted();
+    return payment;
+  }
+
+  /**
+   * Expires unpaid payments whose session time has run out. Safe with any number of instances
+   * running it at once: rows are claimed with FOR UPDATE SKIP LOCKED and re-checked under the lock.
+   * Returns how many payments it expired.
+   */
+  async expireDuePayments(now = new Date(), batchSize = 100): Promise<number> {
+    const expired = await this.db.em.fork().transactional(async (em) => {
+      const due = await em.find(
+        PaymentSchema,
+        { status: { $in: [...EXPIRABLE] }, expiresAt: { $lte: now } },
+        { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, limit: batchSize, orderBy: { expiresAt: 'asc' } },
+      );
+      for (const payment of due) this.transition(em, payment, 'EXPIRED', now);
+      return due.length;
+    });
+    if (expired > 0) this.eventsCommitted();
+    return expired;
+  }
+
+  /**
+   * Moves a locked, managed payment to `to`: checks the state machine, stamps the transition,
+   * bumps the version and records exactly one event. The caller's transaction commits it all.
+   */
+  private transition(em: SqlEntityManager, payment: Payment, to: PaymentStatus, at = new Date()): void {
+    if (!canTransition(payment.status, to))
+      throw new TillError(ErrorCode.InvalidState, `A ${payment.status} payment cannot become ${to}.`);
+    payment.status = to;
+    const stamp = TRANSITION_STAMP[to];
+    if (stamp) (payment as Record<string, unknown>)[STAMP_PROPERTY[stamp] as string] = at;
+    payment.version += 1;
+    recordPaymentEvent(em, payment, eventTypeFor(to), this.config.publicUrl);
+  }
+}
+
+function scoped(principal: Principal, id: string) {
+  return { id, merchantId: principal.merchantId, livemode: principal.livemode };
+}

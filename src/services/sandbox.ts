@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { MerchantSchema } from '../db/entities/merchant.entity.js';
+import type { Database } from '../db/orm.js';
+import { randomBase62 } from '../domain/ids.js';
+import type { MerchantCredentials, MerchantService } from './merchants.js';
+
+export interface SandboxFile extends MerchantCredentials {
+  admin_token: string;
+}
+
+/**
+ * Embedded mode's first start: creates the sandbox merchant and writes its credentials (and an
+ * admin token, unless ADMIN_TOKEN is set) to DATA_DIR/sandbox.json. Later starts read the file;
+ * if the database no longer knows its merchant (data wiped), a fresh sandbox is made.
+ */
+export async function ensureSandbox(
+  dataDir: string,
+  db: Database,
+  merchants: MerchantService,
+  adminToken: string | null,
+): Promise<{ sandbox: SandboxFile; created: boolean; file: string }> {
+  const file = path.join(dataDir, 'sandbox.json');
+  if (existsSync(file)) {
+    const sandbox = JSON.parse(readFileSync(file, 'utf8')) as SandboxFile;
+    const known = await db.em.fork().count(MerchantSchema, { id: sandbox.merchant_id });
+    if (known > 0) return { sandbox, created: false, file };
+  }
+  const credentials = await merchants.createMerchant('Sandbox merchant');
+  const { merchant_id, ...rest } = credentials;
+  const sandbox: SandboxFile = { merchant_id, admin_token: adminToken ?? randomBase62(40), ...rest };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(sandbox, null, 2)}\n`, { mode: 0o600 });
+  return { sandbox, created: true, file };
+}
+
+/** The first-start banner: where the credentials are, and a curl that works as printed. */
+export function sandboxBanner(sandbox: SandboxFile, file: string, publicUrl: string, created: boolean): string {
+  return [
+    '',
+    `Till sandbox ${created ? 'created' : 'loaded'} — credentials in ${file}`,
+    `  merchant_id      ${sandbox.merchant_id}`,
+    `  test_secret_key  ${sandbox.test_secret_key}`,
+    `  client_key       ${sandbox.client_key}`,
+    `  admin_token      ${sandbox.admin_token}`,
+    '',
+    'Create a hosted payment:',
+    `  curl -s -X POST ${publicUrl}/v1/payments/hpp \\`,
+    `    -H 'Authorization: Bearer ${sandbox.test_secret_key}' \\`,
+    `    -H 'Content-Type: application/json' \\`,
+    `    -H "Idempotency-Key: $(date +%s%N)" \\`,
+    `    -d '{"amount": 2500, "currency": "EUR", "merchant_reference": "ord_5678", "return_url": "https://shop.example.com/checkout/complete"}'`,
+    '',
+    `GraphQL: ${publicUrl}/graphql (same Bearer key; subscriptions over graphql-ws on the same path)`,
+    '',
+  ].join('\n');
+}

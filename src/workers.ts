@@ -1,0 +1,64 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { OutboxRelay } from './events/relay.js';
+import type { Metrics } from './http/ops.js';
+import type { IdempotencyService } from './services/idempotency.js';
+import type { PaymentService } from './services/payments.js';
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * The background loop of every instance: relays outbox events that no local commit kicked (e.g.
+ * written by another instance that died), expires unpaid payments, and prunes idempotency keys.
+ * Each step is safe to run on several instances at once.
+ */
+export class Workers {
+  private timer: NodeJS.Timeout | null = null;
+  private tick: Promise<void> | null = null;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly deps: {
+      relay: OutboxRelay;
+      payments: PaymentService;
+      idempotency: IdempotencyService;
+      metrics: Metrics;
+      log: FastifyBaseLogger;
+      intervalMs: number;
+    },
+  ) {}
+
+  start(): void {
+    const loop = () => {
+      this.tick = this.runOnce().finally(() => {
+        this.tick = null;
+        if (this.timer) this.timer = setTimeout(loop, this.deps.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(loop, this.deps.intervalMs).unref();
+  }
+
+  /** One pass of every job. Errors are logged, never thrown: the loop must survive a database blip. */
+  async runOnce(now = new Date()): Promise<void> {
+    const { relay, payments, idempotency, metrics, log } = this.deps;
+    try {
+      const expired = await payments.expireDuePayments(now);
+      if (expired > 0) {
+        metrics.paymentsExpired.inc(expired);
+        log.info({ expired }, 'expired unpaid payments');
+      }
+      await relay.kick();
+      if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now.getTime();
+        await idempotency.prune(now);
+      }
+    } catch (error) {
+      log.error({ err: error }, 'background job failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.tick;
+  }
+}
