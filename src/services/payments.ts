@@ -118,11 +118,14 @@ export class PaymentService {
     const where: Record<string, unknown> = { merchantId: principal.merchantId, livemode: principal.livemode };
     if (options.status) where.status = options.status;
     if (options.startingAfter) {
-      const cursor = PAYMENT_ID_PATTERN.test(options.startingAfter)
-        ? await em.findOne(PaymentSchema, scoped(principal, options.startingAfter), { fields: ['seq'] })
-        : null;
+      const [cursor] = PAYMENT_ID_PATTERN.test(options.startingAfter)
+        ? await em.execute<{ seq: string }[]>(
+            'select seq from payment where id = ? and merchant_id = ? and livemode = ?',
+            [options.startingAfter, principal.merchantId, principal.livemode],
+          )
+        : [];
       if (!cursor) throw notFound('payment', options.startingAfter, 'startingAfter');
-      where.seq = { $lt: cursor.seq };
+      where.seq = { $lt: Number(cursor.seq) };
     }
     const rows = await em.find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: limit + 1 });
     return { data: rows.slice(0, limit), hasMore: rows.length > limit };
