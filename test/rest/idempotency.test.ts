@@ -1,0 +1,108 @@
+import { backends } from '../support/backends.js';
+import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { newMerchant, startTill, type RunningTill } from '../support/till.js';
+import type { MerchantCredentials } from '../../src/services/merchants.js';
+
+describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
+  let app: RunningTill;
+  let merchant: MerchantCredentials;
+  const post = (path: string, idempotencyKey: string, body: unknown = SEED_004_SAMPLE, key = merchant.test_secret_key) =>
+    request(app.url, 'POST', path, { key, body, idempotencyKey });
+  const count = async () =>
+    (await request(app.url, 'GET', '/v1/payments?limit=100', { key: merchant.test_secret_key })).json.data.length;
+
+  beforeAll(async () => {
+    app = await startTill({ backend });
+  });
+  afterAll(() => app.close());
+  beforeEach(async () => {
+    merchant = await newMerchant(app);
+  });
+
+  it('replays the stored response byte for byte, with Idempotent-Replayed: true', async () => {
+    const first = await post('/v1/payments/hpp', 'order-1');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const again = await post('/v1/payments/hpp', 'order-1');
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count()).toBe(1);
+  });
+
+  it('refuses the same key with a different body or path with 422, creating nothing', async () => {
+    const first = await post('/v1/payments/hpp', 'order-2');
+    const otherBody = await post('/v1/payments/hpp', 'order-2', { ...SEED_004_SAMPLE, amount: 2600 });
+    expect(otherBody.status).toBe(422);
+    expect(otherBody.json.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused' });
+    const otherPath = await post(`/v1/payments/${first.json.id}/cancel`, 'order-2', undefined);
+    expect(otherPath.status).toBe(422);
+    expect(await count()).toBe(1);
+    expect((await request(app.url, 'GET', `/v1/payments/${first.json.id}`, { key: merchant.test_secret_key })).json.status).toBe('PENDING');
+  });
+
+  it('answers 409 while the first request with the key is still running', async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
+    const { IdempotencyService } = await import('../../src/services/idempotency.js');
+    const fingerprint = IdempotencyService.fingerprint('POST', '/v1/payments/hpp', JSON.stringify(SEED_004_SAMPLE));
+    const running = app.till.services.idempotency.run(principal, 'slow-key', fingerprint, async () => {
+      await blocked;
+      return { status: 200, body: '{"ok":true}' };
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const concurrent = await post('/v1/payments/hpp', 'slow-key');
+    expect(concurrent.status).toBe(409);
+    expect(concurrent.json.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    release();
+    await running;
+    const after = await post('/v1/payments/hpp', 'slow-key');
+    expect(after.status).toBe(200);
+    expect(after.text).toBe('{"ok":true}');
+    expect(await count()).toBe(0);
+  });
+
+  it('does not store a failed request: the key is released and a corrected retry succeeds', async () => {
+    const bad = await post('/v1/payments/hpp', 'order-3', { ...SEED_004_SAMPLE, amount: -1 });
+    expect(bad.status).toBe(400);
+    const good = await post('/v1/payments/hpp', 'order-3');
+    expect(good.status).toBe(200);
+    expect(good.headers.get('idempotent-replayed')).toBeNull();
+    expect(await count()).toBe(1);
+  });
+
+  it('N concurrent identical requests create exactly one payment', async () => {
+    const replies = await Promise.all(Array.from({ length: 25 }, () => post('/v1/payments/hpp', 'burst')));
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const ids = new Set(replies.filter((r) => r.status === 200).map((r) => r.json.id));
+    expect(ids.size).toBe(1);
+    expect(await count()).toBe(1);
+    const settled = await post('/v1/payments/hpp', 'burst');
+    expect(settled.status).toBe(200);
+    expect(ids.has(settled.json.id)).toBe(true);
+  });
+
+  it('scopes keys by merchant and mode', async () => {
+    const other = await newMerchant(app, 'Other');
+    const mine = await post('/v1/payments/hpp', 'shared-key');
+    const theirs = await post('/v1/payments/hpp', 'shared-key', SEED_004_SAMPLE, other.test_secret_key);
+    expect(theirs.status).toBe(200);
+    expect(theirs.json.id).not.toBe(mine.json.id);
+    // Same key in live mode is a different scope: it is evaluated afresh (and refused for live).
+    const live = await post('/v1/payments/hpp', 'shared-key', SEED_004_SAMPLE, merchant.live_secret_key);
+    expect(live.status).toBe(400);
+    expect(live.json.error.code).toBe('livemode_unavailable');
+  });
+
+  it('forgets keys after 24 hours', async () => {
+    const first = await post('/v1/payments/hpp', 'day-old');
+    const pruned = await app.till.services.idempotency.prune(new Date(Date.now() + 24 * 3600 * 1000 + 1000));
+    expect(pruned).toBeGreaterThanOrEqual(1);
+    const again = await post('/v1/payments/hpp', 'day-old');
+    expect(again.status).toBe(200);
+    expect(again.json.id).not.toBe(first.json.id);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+  });
+});
