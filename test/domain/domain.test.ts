@@ -1,0 +1,62 @@
+import { newId, randomBase62 } from '../../src/domain/ids.js';
+import { formatMoney, isValidAmount, MAX_AMOUNT } from '../../src/domain/money.js';
+import { checkCreateHostedPayment } from '../../src/domain/payment-rules.js';
+import { canTransition, eventTypeFor, isTerminal, PAYMENT_STATUSES } from '../../src/domain/payment-status.js';
+
+describe('ids', () => {
+  it('makes pay_ + 24 base62 characters, all distinct', () => {
+    const ids = new Set(Array.from({ length: 2000 }, () => newId.payment()));
+    expect(ids.size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(/^pay_[A-Za-z0-9]{24}$/);
+  });
+  it('uses every base62 character', () => {
+    expect(new Set(randomBase62(20_000)).size).toBe(62);
+  });
+});
+
+describe('money', () => {
+  it('accepts integers from 1 to 2^53 − 1 only', () => {
+    expect([1, 2500, MAX_AMOUNT].every(isValidAmount)).toBe(true);
+    expect([0, -1, 1.5, MAX_AMOUNT + 1, Number.NaN, '100'].some(isValidAmount)).toBe(false);
+  });
+  it('formats minor units exactly, without float rounding', () => {
+    expect(formatMoney(2500, 'EUR')).toBe('€25.00');
+    expect(formatMoney(1, 'EUR')).toBe('€0.01');
+    expect(formatMoney(MAX_AMOUNT, 'EUR')).toBe('€90,071,992,547,409.91');
+    expect(formatMoney(500, 'JPY')).toBe('¥500');
+  });
+});
+
+describe('payment state machine', () => {
+  it('allows the documented paths and nothing out of a terminal status', () => {
+    expect(canTransition('PENDING', 'REQUIRES_ACTION')).toBe(true);
+    expect(canTransition('REQUIRES_ACTION', 'PROCESSING')).toBe(true);
+    expect(canTransition('PROCESSING', 'SUCCEEDED')).toBe(true);
+    expect(canTransition('PROCESSING', 'AUTHORIZED')).toBe(true);
+    expect(canTransition('AUTHORIZED', 'SUCCEEDED')).toBe(true);
+    expect(canTransition('AUTHORIZED', 'CANCELED')).toBe(true);
+    expect(canTransition('PENDING', 'SUCCEEDED')).toBe(false);
+    expect(canTransition('PROCESSING', 'CANCELED')).toBe(false);
+    for (const terminal of ['SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'] as const) {
+      expect(isTerminal(terminal)).toBe(true);
+      for (const to of PAYMENT_STATUSES) expect(canTransition(terminal, to)).toBe(false);
+    }
+  });
+  it('names events after the status entered', () => {
+    expect(eventTypeFor('CANCELED')).toBe('payment.canceled');
+    expect(eventTypeFor('REQUIRES_ACTION')).toBe('payment.requires_action');
+  });
+});
+
+describe('create rules', () => {
+  const ok = { amount: 2500, currency: 'EUR', returnUrl: 'https://shop.example.com/x' };
+  it('accepts the seed sample', () => expect(checkCreateHostedPayment(ok)).toEqual([]));
+  it('reports every problem at once', () => {
+    const problems = checkCreateHostedPayment({ ...ok, amount: 0, currency: 'GBP', description: 'x'.repeat(501) });
+    expect(problems.map((p) => p.field)).toEqual(['amount', 'currency', 'description']);
+  });
+  it('counts metadata size in bytes, not characters', () => {
+    expect(checkCreateHostedPayment({ ...ok, metadata: { k: '€'.repeat(2800) } })[0]?.field).toBe('metadata');
+    expect(checkCreateHostedPayment({ ...ok, metadata: { k: 'e'.repeat(2800) } })).toEqual([]);
+  });
+});
