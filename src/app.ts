@@ -57,7 +57,12 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       ...(options.logStream ? { stream: options.logStream } : {}),
       // Credentials never reach the logs, whatever a future serializer adds.
       redact: {
-        paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers.cookie',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },
@@ -103,7 +108,13 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
     isDraining: () => draining,
   });
-  await http.register(v1Routes, { prefix: '/v1', merchants, payments, idempotency, publicUrl: config.publicUrl });
+  await http.register(v1Routes, {
+    prefix: '/v1',
+    merchants,
+    payments,
+    idempotency,
+    publicUrl: config.publicUrl,
+  });
   await http.register(adminRoutes, { prefix: '/admin/v1', merchants, adminToken: config.adminToken });
 
   const schema = await buildTillSchema({ payments, idempotency, publicUrl: config.publicUrl });

@@ -72,12 +72,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const port = int('PORT', 4000, 0, 65535);
   const host = blank(env.HOST) ? '127.0.0.1' : env.HOST!.trim();
-  const publicUrl = (url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicUrl = (url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(
+    /\/+$/,
+    '',
+  );
   const dataDir = path.resolve(blank(env.DATA_DIR) ? './.data' : env.DATA_DIR!);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const adminToken = blank(env.ADMIN_TOKEN) ? null : env.ADMIN_TOKEN!;
-  if (adminToken !== null && adminToken.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
+  if (adminToken !== null && adminToken.length < 16)
+    problems.push('ADMIN_TOKEN must be at least 16 characters');
   const hppSessionTtlSeconds = int('HPP_SESSION_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');

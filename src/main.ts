@@ -22,7 +22,12 @@ async function main(): Promise<void> {
     const { MerchantService } = await import('./services/merchants.js');
     const db = await openDatabase(config);
     try {
-      const { sandbox, created, file } = await ensureSandbox(config.dataDir, db, new MerchantService(db), config.adminToken);
+      const { sandbox, created, file } = await ensureSandbox(
+        config.dataDir,
+        db,
+        new MerchantService(db),
+        config.adminToken,
+      );
       config = { ...config, adminToken: config.adminToken ?? sandbox.admin_token };
       banner = sandboxBanner(sandbox, file, config.publicUrl, created);
     } finally {

@@ -36,7 +36,8 @@ function startMain(env: Record<string, string>): Proc {
 async function waitFor(check: () => boolean, ms: number, what: string, proc: Proc) {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -59,7 +60,12 @@ describe('npm start on the embedded default (dist/main.js)', () => {
       live_secret_key: expect.stringMatching(/^api_live_sk_[A-Za-z0-9]{32}$/),
       client_key: expect.stringMatching(/^api_test_pk_/),
       api_key: expect.any(String),
-      oauth: { client_id: expect.any(String), client_secret: expect.any(String), username: expect.any(String), password: expect.any(String) },
+      oauth: {
+        client_id: expect.any(String),
+        client_secret: expect.any(String),
+        username: expect.any(String),
+        password: expect.any(String),
+      },
     });
     expect(sandbox.terminals.map((t: { id: string }) => t.id)).toEqual(['TERM001', 'DEV02', 'NOMETHODS']);
     expect(first.stdout()).toContain(sandbox.test_secret_key);
@@ -73,7 +79,9 @@ describe('npm start on the embedded default (dist/main.js)', () => {
     expect(payment.hosted_payment_url).toBe(`http://localhost:${port}/hpp/${payment.id}`);
 
     expect((await request(`http://127.0.0.1:${port}`, 'GET', '/healthz')).status).toBe(200);
-    expect((await request(`http://127.0.0.1:${port}`, 'GET', '/readyz')).json).toMatchObject({ status: 'ready' });
+    expect((await request(`http://127.0.0.1:${port}`, 'GET', '/readyz')).json).toMatchObject({
+      status: 'ready',
+    });
 
     // A dashboard subscription is closed properly by the drain.
     const client = wsClient(`http://127.0.0.1:${port}`, sandbox.test_secret_key);
@@ -88,7 +96,9 @@ describe('npm start on the embedded default (dist/main.js)', () => {
     const second = startMain(env);
     await waitFor(() => second.stdout().includes('GraphQL:'), 60_000, 'the restart banner', second);
     expect(second.stdout()).toContain('sandbox loaded');
-    const again = await request(`http://127.0.0.1:${port}`, 'GET', `/v1/payments/${payment.id}`, { key: sandbox.test_secret_key });
+    const again = await request(`http://127.0.0.1:${port}`, 'GET', `/v1/payments/${payment.id}`, {
+      key: sandbox.test_secret_key,
+    });
     expect(again.status).toBe(200);
     expect(again.json.id).toBe(payment.id);
     expect(JSON.parse(readFileSync(path.join(dataDir, 'sandbox.json'), 'utf8'))).toEqual(sandbox);
@@ -97,7 +107,13 @@ describe('npm start on the embedded default (dist/main.js)', () => {
   }, 120_000);
 
   it('refuses bad configuration at boot with a clear message for each bad value', async () => {
-    const proc = startMain({ DATA_DIR: dataDir, PORT: 'eighty', HPP_SESSION_TTL_SECONDS: '0', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    const proc = startMain({
+      DATA_DIR: dataDir,
+      PORT: 'eighty',
+      HPP_SESSION_TTL_SECONDS: '0',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+    });
     expect(await proc.exited).toBe(2);
     const err = proc.stderr();
     expect(err).toContain('PORT must be an integer');

@@ -21,7 +21,13 @@ export interface Database {
 const shared = {
   entities,
   extensions: [Migrator] as (typeof Migrator)[],
-  migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+  migrations: {
+    migrationsList: migrations,
+    transactional: true,
+    allOrNothing: true,
+    snapshot: false,
+    silent: true,
+  },
   // Entities are plain schemas; the identity map is per request through forks.
   allowGlobalContext: false,
   debug: false,

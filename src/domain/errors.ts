@@ -45,7 +45,8 @@ export class TillError extends Error {
   }
 }
 
-export const invalid = (field: string, message: string) => new TillError(ErrorCode.InvalidRequest, message, field);
+export const invalid = (field: string, message: string) =>
+  new TillError(ErrorCode.InvalidRequest, message, field);
 export const notFound = (what: string, id: string, field = 'id') =>
   new TillError(ErrorCode.NotFound, `No such ${what}: '${id}'`, field);
 

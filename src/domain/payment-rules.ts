@@ -23,7 +23,10 @@ function checkBilling(b: BillingDetails, out: FieldProblem[]): void {
   const base = 'billingDetails';
   const text = (path: string, v: string | null | undefined) => {
     if (v != null && v.length > LIMITS.billingField)
-      out.push({ field: path, message: `${path.split('.').pop()} must be at most ${LIMITS.billingField} characters` });
+      out.push({
+        field: path,
+        message: `${path.split('.').pop()} must be at most ${LIMITS.billingField} characters`,
+      });
   };
   text(`${base}.email`, b.email);
   if (b.email != null && !EMAIL.test(b.email))
@@ -33,7 +36,8 @@ function checkBilling(b: BillingDetails, out: FieldProblem[]): void {
   text(`${base}.phone`, b.phone);
   const a = b.address;
   if (a) {
-    for (const key of ['line1', 'line2', 'city', 'state', 'postal_code'] as const) text(`${base}.address.${key}`, a[key]);
+    for (const key of ['line1', 'line2', 'city', 'state', 'postal_code'] as const)
+      text(`${base}.address.${key}`, a[key]);
     if (a.country != null && !COUNTRY.test(a.country))
       out.push({
         field: `${base}.address.country`,
@@ -63,7 +67,10 @@ export function checkCreateHostedPayment(input: CreateHostedPaymentInput): Field
       message: `merchant_reference must be at most ${LIMITS.merchantReference} characters`,
     });
   if (input.description != null && input.description.length > LIMITS.description)
-    out.push({ field: 'description', message: `description must be at most ${LIMITS.description} characters` });
+    out.push({
+      field: 'description',
+      message: `description must be at most ${LIMITS.description} characters`,
+    });
   if (input.metadata != null) {
     const keys = Object.keys(input.metadata);
     if (keys.length > LIMITS.metadataKeys)
@@ -75,7 +82,10 @@ export function checkCreateHostedPayment(input: CreateHostedPaymentInput): Field
         message: `metadata keys must be 1 to ${LIMITS.metadataKeyLength} characters (got '${longKey.slice(0, 60)}')`,
       });
     if (Buffer.byteLength(JSON.stringify(input.metadata)) > LIMITS.metadataBytes)
-      out.push({ field: 'metadata', message: `metadata must be at most ${LIMITS.metadataBytes} bytes as JSON` });
+      out.push({
+        field: 'metadata',
+        message: `metadata must be at most ${LIMITS.metadataBytes} bytes as JSON`,
+      });
   }
   if (input.billingDetails) checkBilling(input.billingDetails, out);
   return out;

@@ -23,7 +23,9 @@ export interface PaymentFeedOptions {
  * once even while the feed waits for the next event (a suspended generator would not run its
  * `finally` until another event arrived).
  */
-export async function openPaymentFeed(options: PaymentFeedOptions): Promise<AsyncIterableIterator<PaymentObject>> {
+export async function openPaymentFeed(
+  options: PaymentFeedOptions,
+): Promise<AsyncIterableIterator<PaymentObject>> {
   const { pubsub, payments, publicUrl, principal, paymentId } = options;
   const queue: PaymentObject[] = [];
   const latest = new Map<string, number>();
@@ -47,10 +49,13 @@ export async function openPaymentFeed(options: PaymentFeedOptions): Promise<Asyn
 
   // Subscribe first, then read the current state: a change committed in between still arrives, and
   // the version check keeps it from going backwards.
-  const unsubscribe = await pubsub.subscribe(paymentTopic(principal.merchantId, principal.livemode), (raw) => {
-    const object = (JSON.parse(raw) as PaymentEventMessage).data.object;
-    if (!paymentId || object.id === paymentId) push(object);
-  });
+  const unsubscribe = await pubsub.subscribe(
+    paymentTopic(principal.merchantId, principal.livemode),
+    (raw) => {
+      const object = (JSON.parse(raw) as PaymentEventMessage).data.object;
+      if (!paymentId || object.id === paymentId) push(object);
+    },
+  );
   if (paymentId) {
     try {
       const current = toPaymentObject(await payments.getPayment(principal, paymentId), publicUrl);

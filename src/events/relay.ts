@@ -69,9 +69,10 @@ export class OutboxRelay {
         };
         await this.pubsub.publish(paymentTopic(row.merchant_id, row.livemode), JSON.stringify(message));
       }
-      await em.execute(`update event set published_at = now() where seq in (${rows.map(() => '?').join(',')})`, [
-        ...rows.map((r) => r.seq),
-      ]);
+      await em.execute(
+        `update event set published_at = now() where seq in (${rows.map(() => '?').join(',')})`,
+        [...rows.map((r) => r.seq)],
+      );
       return rows.length;
     });
   }

@@ -8,7 +8,10 @@ export interface GraphQLContext {
   /** The Idempotency-Key header of the HTTP request, if any. */
   idempotencyKey: string | null;
   /** Opens a live feed of payment changes (subscriptions only need it; decorators cannot reach `this`). */
-  openPaymentFeed(principal: Principal, paymentId: string | null): Promise<AsyncIterableIterator<PaymentObject>>;
+  openPaymentFeed(
+    principal: Principal,
+    paymentId: string | null,
+  ): Promise<AsyncIterableIterator<PaymentObject>>;
 }
 
 /** The bearer token of an `Authorization` value, or null. */

@@ -29,8 +29,11 @@ export const badUserInput = (message: string, argument: string) =>
 export function toUserErrors(error: unknown, inputPrefix: string[]): UserError[] {
   if (!(error instanceof TillError)) throw error;
   const top = TOP_LEVEL[error.code];
-  if (top) throw new GraphQLError(error.message, { extensions: { code: top.code, http: { status: top.status } } });
-  const problems: FieldProblem[] = error.problems.length ? error.problems : [{ field: '', message: error.message }];
+  if (top)
+    throw new GraphQLError(error.message, { extensions: { code: top.code, http: { status: top.status } } });
+  const problems: FieldProblem[] = error.problems.length
+    ? error.problems
+    : [{ field: '', message: error.message }];
   return problems.map((p) => ({
     field: p.field ? [...inputPrefix, ...p.field.split('.').map(camel)] : inputPrefix,
     message: p.message,
@@ -43,6 +46,10 @@ export function toGraphQLError(error: unknown): never {
   if (!(error instanceof TillError)) throw error;
   const top = TOP_LEVEL[error.code] ?? { code: 'BAD_USER_INPUT', status: 400 };
   throw new GraphQLError(error.message, {
-    extensions: { code: top.code, http: { status: top.status }, ...(error.field ? { field: error.field } : {}) },
+    extensions: {
+      code: top.code,
+      http: { status: top.status },
+      ...(error.field ? { field: error.field } : {}),
+    },
   });
 }

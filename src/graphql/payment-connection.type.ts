@@ -28,7 +28,6 @@ export class PaymentFilter {
   @Field(() => PaymentStatus, { nullable: true }) status?: PaymentStatus | null;
 }
 
-
 /** Cursors are opaque to clients: base64url of the payment id. */
 export const encodeCursor = (paymentId: string) => Buffer.from(`payment:${paymentId}`).toString('base64url');
 export function decodeCursor(cursor: string): string | null {

@@ -51,14 +51,19 @@ export class PaymentResolver {
     @Arg('filter', () => PaymentFilter, { nullable: true }) filter: PaymentFilter | null,
   ): Promise<PaymentConnection> {
     const principal = principalOf(ctx);
-    if (first < 1 || first > LIMITS.listMax) throw badUserInput(`first must be from 1 to ${LIMITS.listMax}`, 'first');
+    if (first < 1 || first > LIMITS.listMax)
+      throw badUserInput(`first must be from 1 to ${LIMITS.listMax}`, 'first');
     let startingAfter: string | null = null;
     if (after != null) {
       startingAfter = decodeCursor(after);
       if (!startingAfter) throw badUserInput('after is not a valid cursor', 'after');
     }
     const page = await this.deps.payments
-      .listPayments(principal, { limit: first, startingAfter, status: (filter?.status as DomainStatus | null | undefined) ?? null })
+      .listPayments(principal, {
+        limit: first,
+        startingAfter,
+        status: (filter?.status as DomainStatus | null | undefined) ?? null,
+      })
       .catch((error) => {
         throw toGraphQLError(error);
       });
@@ -94,9 +99,17 @@ export class PaymentResolver {
       if (key != null) {
         const problem = idempotencyKeyProblem(key);
         if (problem)
-          return { payment: null, hostedPaymentUrl: null, userErrors: [{ field: ['input', 'idempotencyKey'], message: problem, code: 'invalid_request' }] };
+          return {
+            payment: null,
+            hostedPaymentUrl: null,
+            userErrors: [{ field: ['input', 'idempotencyKey'], message: problem, code: 'invalid_request' }],
+          };
         const { idempotencyKey: _ignored, ...rest } = input;
-        const fingerprint = IdempotencyService.fingerprint('GRAPHQL', 'createHostedPayment', stableJson(rest));
+        const fingerprint = IdempotencyService.fingerprint(
+          'GRAPHQL',
+          'createHostedPayment',
+          stableJson(rest),
+        );
         body = (await this.deps.idempotency.run(principal, key, fingerprint, create)).body;
       } else {
         body = (await create()).body;
@@ -109,7 +122,10 @@ export class PaymentResolver {
   }
 
   @Mutation(() => CancelPaymentPayload, { description: 'Cancels a PENDING or REQUIRES_ACTION payment.' })
-  async cancelPayment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CancelPaymentPayload> {
+  async cancelPayment(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CancelPaymentPayload> {
     const principal = principalOf(ctx);
     try {
       return { payment: this.view(await this.deps.payments.cancelPayment(principal, id)), userErrors: [] };

@@ -70,16 +70,22 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     handler,
     // Request errors Fastify raises before Apollo sees the body (bad JSON, too large) in GraphQL's shape.
     errorHandler: (error: Error & { statusCode?: number }, _request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) reply.log.error({ err: error }, 'graphql transport error');
-      return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({
-        errors: [
-          {
-            message: status === 500 ? 'Internal server error' : error.message,
-            extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' },
-          },
-        ],
-      }));
+      return reply
+        .code(status)
+        .type('application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            errors: [
+              {
+                message: status === 500 ? 'Internal server error' : error.message,
+                extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' },
+              },
+            ],
+          }),
+        );
     },
   });
 

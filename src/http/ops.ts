@@ -52,11 +52,15 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<vo
 
   app.get('/readyz', async (_request, reply) => {
     const entries = await Promise.all(
-      Object.entries(deps.checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+      Object.entries(deps.checks).map(
+        async ([name, check]) => [name, await check().catch(() => false)] as const,
+      ),
     );
     const checks = Object.fromEntries(entries.map(([name, ok]) => [name, ok ? 'ok' : 'down']));
     const ready = !deps.isDraining() && entries.every(([, ok]) => ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : deps.isDraining() ? 'draining' : 'unavailable', checks });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : deps.isDraining() ? 'draining' : 'unavailable', checks });
   });
 
   app.get('/metrics', async (request, reply) => {

@@ -63,10 +63,19 @@ export class IdempotencyService {
             or (idempotency_key.state = 'running' and idempotency_key.locked_at <= ?
                 and idempotency_key.fingerprint = excluded.fingerprint)
        returning key`,
-      [...scope, fingerprint, now, now, new Date(now.getTime() + TTL_MS), new Date(now.getTime() - ABANDONED_MS)],
+      [
+        ...scope,
+        fingerprint,
+        now,
+        now,
+        new Date(now.getTime() + TTL_MS),
+        new Date(now.getTime() - ABANDONED_MS),
+      ],
     );
     if (claimed.length === 0) {
-      const [row] = await em.execute<{ fingerprint: string; state: string; response_status: number; response_body: string }[]>(
+      const [row] = await em.execute<
+        { fingerprint: string; state: string; response_status: number; response_body: string }[]
+      >(
         `select fingerprint, state, response_status, response_body from idempotency_key
           where merchant_id = ? and livemode = ? and key = ?`,
         [...scope],
@@ -109,9 +118,10 @@ export class IdempotencyService {
   private async release(scope: readonly [string, boolean, string]): Promise<void> {
     await this.db.em
       .fork()
-      .execute(`delete from idempotency_key where merchant_id = ? and livemode = ? and key = ? and state = 'running'`, [
-        ...scope,
-      ]);
+      .execute(
+        `delete from idempotency_key where merchant_id = ? and livemode = ? and key = ? and state = 'running'`,
+        [...scope],
+      );
   }
 
   /** Deletes keys past their 24 hours. Returns how many. */

@@ -81,7 +81,12 @@ export class MerchantService {
     };
     await this.db.em.fork().transactional(async (em) => {
       em.create(MerchantSchema, { id: merchantId, name: trimmed, createdAt: new Date() });
-      const key = (kind: ApiKey['kind'], livemode: boolean, secret: string, identifier: string | null = null) =>
+      const key = (
+        kind: ApiKey['kind'],
+        livemode: boolean,
+        secret: string,
+        identifier: string | null = null,
+      ) =>
         em.create(ApiKeySchema, {
           id: newId.apiKey(),
           merchantId,
@@ -121,7 +126,9 @@ export class MerchantService {
     const hash = Buffer.from(hashHex, 'hex');
     const cached = this.keyCache.get(hashHex);
     if (cached && cached.until > Date.now() && timingSafeEqual(cached.hash, hash)) return cached.principal;
-    const key = await this.db.em.fork().findOne(ApiKeySchema, { secretHash: hashHex, kind: 'secret', revokedAt: null });
+    const key = await this.db.em
+      .fork()
+      .findOne(ApiKeySchema, { secretHash: hashHex, kind: 'secret', revokedAt: null });
     if (!key || !timingSafeEqual(Buffer.from(key.secretHash, 'hex'), hash)) {
       this.keyCache.delete(hashHex);
       return null;

@@ -106,7 +106,11 @@ export class PaymentService {
     const rows = valid.length
       ? await this.db.em
           .fork()
-          .find(PaymentSchema, { id: { $in: valid }, merchantId: principal.merchantId, livemode: principal.livemode })
+          .find(PaymentSchema, {
+            id: { $in: valid },
+            merchantId: principal.merchantId,
+            livemode: principal.livemode,
+          })
       : [];
     return new Map(rows.map((p) => [p.id, p]));
   }

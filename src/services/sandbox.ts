@@ -35,7 +35,12 @@ export async function ensureSandbox(
 }
 
 /** The first-start banner: where the credentials are, and a curl that works as printed. */
-export function sandboxBanner(sandbox: SandboxFile, file: string, publicUrl: string, created: boolean): string {
+export function sandboxBanner(
+  sandbox: SandboxFile,
+  file: string,
+  publicUrl: string,
+  created: boolean,
+): string {
   return [
     '',
     `Till sandbox ${created ? 'created' : 'loaded'} — credentials in ${file}`,

@@ -1,7 +1,12 @@
 import { newId, randomBase62 } from '../../src/domain/ids.js';
 import { formatMoney, isValidAmount, MAX_AMOUNT } from '../../src/domain/money.js';
 import { checkCreateHostedPayment } from '../../src/domain/payment-rules.js';
-import { canTransition, eventTypeFor, isTerminal, PAYMENT_STATUSES } from '../../src/domain/payment-status.js';
+import {
+  canTransition,
+  eventTypeFor,
+  isTerminal,
+  PAYMENT_STATUSES,
+} from '../../src/domain/payment-status.js';
 
 describe('ids', () => {
   it('makes pay_ + 24 base62 characters, all distinct', () => {
@@ -52,7 +57,12 @@ describe('create rules', () => {
   const ok = { amount: 2500, currency: 'EUR', returnUrl: 'https://shop.example.com/x' };
   it('accepts the seed sample', () => expect(checkCreateHostedPayment(ok)).toEqual([]));
   it('reports every problem at once', () => {
-    const problems = checkCreateHostedPayment({ ...ok, amount: 0, currency: 'GBP', description: 'x'.repeat(501) });
+    const problems = checkCreateHostedPayment({
+      ...ok,
+      amount: 0,
+      currency: 'GBP',
+      description: 'x'.repeat(501),
+    });
     expect(problems.map((p) => p.field)).toEqual(['amount', 'currency', 'description']);
   });
   it('counts metadata size in bytes, not characters', () => {

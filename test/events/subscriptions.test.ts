@@ -1,4 +1,7 @@
-import { PaymentStatusChangedDocument, type PaymentStatusChangedSubscription } from '../__generated__/graphql.js';
+import {
+  PaymentStatusChangedDocument,
+  type PaymentStatusChangedSubscription,
+} from '../__generated__/graphql.js';
 import { backends } from '../support/backends.js';
 import { Collector, wsClient } from '../support/graphql.js';
 import { request, SEED_004_SAMPLE } from '../support/http.js';

@@ -21,8 +21,11 @@ const INPUT: CreateHostedPaymentInput = {
 describe.each(backends)('GraphQL payments (%s)', (backend) => {
   let app: RunningTill;
   let merchant: MerchantCredentials;
-  const create = (input: CreateHostedPaymentInput, key = merchant.test_secret_key, headers?: Record<string, string>) =>
-    gql(app.url, CreateHostedPaymentDocument, { input }, { key, headers });
+  const create = (
+    input: CreateHostedPaymentInput,
+    key = merchant.test_secret_key,
+    headers?: Record<string, string>,
+  ) => gql(app.url, CreateHostedPaymentDocument, { input }, { key, headers });
 
   beforeAll(async () => {
     app = await startTill({ backend });
@@ -52,7 +55,10 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
       merchantReference: 'ord_5678',
       description: 'Order #5678',
       metadata: { order_id: 'ord_5678' },
-      billingDetails: { email: 'jenny@example.com', address: { postalCode: '10719', country: 'DE', line1: null } },
+      billingDetails: {
+        email: 'jenny@example.com',
+        address: { postalCode: '10719', country: 'DE', line1: null },
+      },
       version: 1,
     });
     expect(out.hostedPaymentUrl).toBe(`${app.till.config.publicUrl}/hpp/${p.id}`);
@@ -116,11 +122,21 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
     const page1 = await gql(app.url, PaymentsDocument, { first: 2 }, { key });
     expect(page1.data!.payments.edges.map((e) => e.node.id)).toEqual([ids[2], ids[1]]);
     expect(page1.data!.payments.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const page2 = await gql(app.url, PaymentsDocument, { first: 2, after: page1.data!.payments.pageInfo.endCursor }, { key });
+    const page2 = await gql(
+      app.url,
+      PaymentsDocument,
+      { first: 2, after: page1.data!.payments.pageInfo.endCursor },
+      { key },
+    );
     expect(page2.data!.payments.edges.map((e) => e.node.id)).toEqual([ids[0]]);
     expect(page2.data!.payments.pageInfo.hasNextPage).toBe(false);
     await gql(app.url, CancelPaymentDocument, { id: ids[1]! }, { key });
-    const canceled = await gql(app.url, PaymentsDocument, { first: 10, filter: { status: 'CANCELED' } }, { key });
+    const canceled = await gql(
+      app.url,
+      PaymentsDocument,
+      { first: 10, filter: { status: 'CANCELED' } },
+      { key },
+    );
     expect(canceled.data!.payments.nodes.map((n) => n.id)).toEqual([ids[1]]);
   });
 
@@ -138,7 +154,10 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
     const id = (await create(INPUT)).data!.createHostedPayment.payment!.id;
     const key = merchant.test_secret_key;
     const first = await gql(app.url, CancelPaymentDocument, { id }, { key });
-    expect(first.data!.cancelPayment).toMatchObject({ payment: { id, status: 'CANCELED', version: 2 }, userErrors: [] });
+    expect(first.data!.cancelPayment).toMatchObject({
+      payment: { id, status: 'CANCELED', version: 2 },
+      userErrors: [],
+    });
     const second = await gql(app.url, CancelPaymentDocument, { id }, { key });
     expect(second.data!.cancelPayment.payment).toBeNull();
     expect(second.data!.cancelPayment.userErrors[0]).toMatchObject({ code: 'payment_unexpected_state' });
@@ -158,7 +177,12 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
       expect(JSON.stringify(res)).not.toContain('api_test_sk_0000');
     });
     it('an unknown payment → NOT_FOUND with 404', async () => {
-      const res = await gql(app.url, PaymentDocument, { id: 'pay_000000000000000000000000' }, { key: merchant.test_secret_key });
+      const res = await gql(
+        app.url,
+        PaymentDocument,
+        { id: 'pay_000000000000000000000000' },
+        { key: merchant.test_secret_key },
+      );
       expect(res.status).toBe(404);
       expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
@@ -177,7 +201,11 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
       ['a query that does not parse', JSON.stringify({ query: '{ payments(' }), 'application/json'],
       ['an unknown field', JSON.stringify({ query: '{ nothing }' }), 'application/json'],
       ['a missing query', JSON.stringify({ variables: {} }), 'application/json'],
-      ['wrong variable types', JSON.stringify({ query: 'query($id: ID!){ payment(id: $id) { id } }', variables: { id: 5.5 } }), 'application/json'],
+      [
+        'wrong variable types',
+        JSON.stringify({ query: 'query($id: ID!){ payment(id: $id) { id } }', variables: { id: 5.5 } }),
+        'application/json',
+      ],
     ])('%s → 400 with a GraphQL error body', async (_name, body, type) => {
       const res = await fetch(`${app.url}/graphql`, {
         method: 'POST',

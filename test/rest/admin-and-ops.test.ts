@@ -27,14 +27,22 @@ describe.each(backends)('admin API, CLI and operations (%s)', (backend) => {
       live_secret_key: expect.stringMatching(/^api_live_sk_/),
       client_key: expect.stringMatching(/^api_test_pk_/),
       api_key: expect.any(String),
-      oauth: { client_id: expect.any(String), client_secret: expect.any(String), username: expect.any(String), password: expect.any(String) },
+      oauth: {
+        client_id: expect.any(String),
+        client_secret: expect.any(String),
+        username: expect.any(String),
+        password: expect.any(String),
+      },
       terminals: [
         { id: 'TERM001', currencies: ['EUR', 'BAM'], payment_methods: ['card'], tokenization: true },
         { id: 'DEV02', currencies: ['EUR'], payment_methods: ['card'], tokenization: false },
         { id: 'NOMETHODS', currencies: ['EUR'], payment_methods: [], tokenization: false },
       ],
     });
-    const created = await request(app.url, 'POST', '/v1/payments/hpp', { key: res.json.test_secret_key, body: SEED_004_SAMPLE });
+    const created = await request(app.url, 'POST', '/v1/payments/hpp', {
+      key: res.json.test_secret_key,
+      body: SEED_004_SAMPLE,
+    });
     expect(created.status).toBe(200);
   });
 
@@ -42,16 +50,30 @@ describe.each(backends)('admin API, CLI and operations (%s)', (backend) => {
     const res = await admin({ name: 'Hashes' });
     const rows = await app.till.db.em
       .fork()
-      .execute<{ secret_hash: string; display_prefix: string }[]>('select secret_hash, display_prefix from api_key where merchant_id = ?', [res.json.merchant_id]);
+      .execute<{ secret_hash: string; display_prefix: string }[]>(
+        'select secret_hash, display_prefix from api_key where merchant_id = ?',
+        [res.json.merchant_id],
+      );
     const dump = JSON.stringify(rows);
-    for (const secret of [res.json.test_secret_key, res.json.live_secret_key, res.json.api_key, res.json.oauth.password, res.json.oauth.client_secret])
+    for (const secret of [
+      res.json.test_secret_key,
+      res.json.live_secret_key,
+      res.json.api_key,
+      res.json.oauth.password,
+      res.json.oauth.client_secret,
+    ])
       expect(dump).not.toContain(secret);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.secret_hash))).toBe(true);
   });
 
   it.each([
     ['a wrong admin token', { name: 'x' }, 'wrong-token-wrong-token', 401],
-    ['a merchant secret key as admin token', { name: 'x' }, 'api_test_sk_00000000000000000000000000000000', 401],
+    [
+      'a merchant secret key as admin token',
+      { name: 'x' },
+      'api_test_sk_00000000000000000000000000000000',
+      401,
+    ],
     ['a missing name', {}, undefined, 400],
     ['an empty name', { name: '  ' }, undefined, 400],
     ['a name of the wrong type', { name: 5 }, undefined, 400],
@@ -75,19 +97,27 @@ describe.each(backends)('admin API, CLI and operations (%s)', (backend) => {
 
   it('logs JSON lines with request ids and never a credential', async () => {
     const res = await admin({ name: 'Logged' });
-    await request(app.url, 'GET', '/v1/payments', { key: res.json.test_secret_key, headers: { 'x-request-id': 'trace-123' } });
+    await request(app.url, 'GET', '/v1/payments', {
+      key: res.json.test_secret_key,
+      headers: { 'x-request-id': 'trace-123' },
+    });
     const lines = app.logs.map((l) => JSON.parse(l));
     expect(lines.some((l) => l.reqId === 'trace-123')).toBe(true);
     const all = app.logs.join('\n');
-    for (const secret of [res.json.test_secret_key, res.json.live_secret_key, 'test-admin-token-0123456789']) expect(all).not.toContain(secret);
+    for (const secret of [res.json.test_secret_key, res.json.live_secret_key, 'test-admin-token-0123456789'])
+      expect(all).not.toContain(secret);
   });
 
   if (backend === 'server')
     it('`till merchant create` makes a working merchant on a server database', async () => {
-      const { stdout } = await run(path.join(root, 'node_modules/.bin/node'), ['dist/cli/till.js', 'merchant', 'create', '--name', 'From CLI'], {
-        cwd: root,
-        env: { PATH: process.env.PATH!, DATABASE_URL: app.databaseUrl! },
-      });
+      const { stdout } = await run(
+        path.join(root, 'node_modules/.bin/node'),
+        ['dist/cli/till.js', 'merchant', 'create', '--name', 'From CLI'],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH!, DATABASE_URL: app.databaseUrl! },
+        },
+      );
       const creds = JSON.parse(stdout);
       expect(creds.name).toBe('From CLI');
       const res = await request(app.url, 'GET', '/v1/payments', { key: creds.test_secret_key });

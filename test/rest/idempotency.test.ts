@@ -6,10 +6,15 @@ import type { MerchantCredentials } from '../../src/services/merchants.js';
 describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
   let app: RunningTill;
   let merchant: MerchantCredentials;
-  const post = (path: string, idempotencyKey: string, body: unknown = SEED_004_SAMPLE, key = merchant.test_secret_key) =>
-    request(app.url, 'POST', path, { key, body, idempotencyKey });
+  const post = (
+    path: string,
+    idempotencyKey: string,
+    body: unknown = SEED_004_SAMPLE,
+    key = merchant.test_secret_key,
+  ) => request(app.url, 'POST', path, { key, body, idempotencyKey });
   const count = async () =>
-    (await request(app.url, 'GET', '/v1/payments?limit=100', { key: merchant.test_secret_key })).json.data.length;
+    (await request(app.url, 'GET', '/v1/payments?limit=100', { key: merchant.test_secret_key })).json.data
+      .length;
 
   beforeAll(async () => {
     app = await startTill({ backend });
@@ -38,7 +43,10 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     const otherPath = await post(`/v1/payments/${first.json.id}/cancel`, 'order-2', undefined);
     expect(otherPath.status).toBe(422);
     expect(await count()).toBe(1);
-    expect((await request(app.url, 'GET', `/v1/payments/${first.json.id}`, { key: merchant.test_secret_key })).json.status).toBe('PENDING');
+    expect(
+      (await request(app.url, 'GET', `/v1/payments/${first.json.id}`, { key: merchant.test_secret_key })).json
+        .status,
+    ).toBe('PENDING');
   });
 
   it('answers 409 while the first request with the key is still running', async () => {
@@ -46,7 +54,11 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     const blocked = new Promise<void>((resolve) => (release = resolve));
     const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
     const { IdempotencyService } = await import('../../src/services/idempotency.js');
-    const fingerprint = IdempotencyService.fingerprint('POST', '/v1/payments/hpp', JSON.stringify(SEED_004_SAMPLE));
+    const fingerprint = IdempotencyService.fingerprint(
+      'POST',
+      '/v1/payments/hpp',
+      JSON.stringify(SEED_004_SAMPLE),
+    );
     const running = app.till.services.idempotency.run(principal, 'slow-key', fingerprint, async () => {
       await blocked;
       return { status: 200, body: '{"ok":true}' };
@@ -54,7 +66,10 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     await new Promise((r) => setTimeout(r, 100));
     const concurrent = await post('/v1/payments/hpp', 'slow-key');
     expect(concurrent.status).toBe(409);
-    expect(concurrent.json.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(concurrent.json.error).toMatchObject({
+      type: 'idempotency_error',
+      code: 'idempotency_key_in_use',
+    });
     release();
     await running;
     const after = await post('/v1/payments/hpp', 'slow-key');

@@ -109,26 +109,49 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
       ['return_url relative', { ...SEED_004_SAMPLE, return_url: '/checkout' }, 'return_url'],
       ['return_url not http', { ...SEED_004_SAMPLE, return_url: 'javascript:alert(1)' }, 'return_url'],
       ['return_url missing', { amount: 1, currency: 'EUR' }, 'return_url'],
-      ['merchant_reference too long', { ...SEED_004_SAMPLE, merchant_reference: 'x'.repeat(256) }, 'merchant_reference'],
-      ['merchant_reference not a string', { ...SEED_004_SAMPLE, merchant_reference: 5 }, 'merchant_reference'],
+      [
+        'merchant_reference too long',
+        { ...SEED_004_SAMPLE, merchant_reference: 'x'.repeat(256) },
+        'merchant_reference',
+      ],
+      [
+        'merchant_reference not a string',
+        { ...SEED_004_SAMPLE, merchant_reference: 5 },
+        'merchant_reference',
+      ],
       ['description too long', { ...SEED_004_SAMPLE, description: 'x'.repeat(501) }, 'description'],
       ['metadata an array', { ...SEED_004_SAMPLE, metadata: [1] }, 'metadata'],
       [
         'metadata with 51 keys',
-        { ...SEED_004_SAMPLE, metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) },
+        {
+          ...SEED_004_SAMPLE,
+          metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])),
+        },
         'metadata',
       ],
-      ['metadata key of 41 characters', { ...SEED_004_SAMPLE, metadata: { ['k'.repeat(41)]: 1 } }, 'metadata'],
+      [
+        'metadata key of 41 characters',
+        { ...SEED_004_SAMPLE, metadata: { ['k'.repeat(41)]: 1 } },
+        'metadata',
+      ],
       ['metadata over 8 KiB', { ...SEED_004_SAMPLE, metadata: { big: 'x'.repeat(8200) } }, 'metadata'],
       ['unknown field', { ...SEED_004_SAMPLE, amount_cents: 5 }, 'amount_cents'],
       ['billing_details not an object', { ...SEED_004_SAMPLE, billing_details: 'x' }, 'billing_details'],
-      ['billing_details unknown field', { ...SEED_004_SAMPLE, billing_details: { age: 3 } }, 'billing_details.age'],
+      [
+        'billing_details unknown field',
+        { ...SEED_004_SAMPLE, billing_details: { age: 3 } },
+        'billing_details.age',
+      ],
       [
         'billing address country not ISO',
         { ...SEED_004_SAMPLE, billing_details: { address: { country: 'Germany' } } },
         'billing_details.address.country',
       ],
-      ['billing email invalid', { ...SEED_004_SAMPLE, billing_details: { email: 'nope' } }, 'billing_details.email'],
+      [
+        'billing email invalid',
+        { ...SEED_004_SAMPLE, billing_details: { email: 'nope' } },
+        'billing_details.email',
+      ],
       ['body an array', [SEED_004_SAMPLE], 'body'],
       ['body null', null, 'body'],
     ];
@@ -179,7 +202,10 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
     });
 
     it('an Idempotency-Key over 255 characters → 400', async () => {
-      const res = await call('POST', '/v1/payments/hpp', { body: SEED_004_SAMPLE, idempotencyKey: 'k'.repeat(256) });
+      const res = await call('POST', '/v1/payments/hpp', {
+        body: SEED_004_SAMPLE,
+        idempotencyKey: 'k'.repeat(256),
+      });
       expect(res.status).toBe(400);
       expect(res.json.error.param).toBe('Idempotency-Key');
     });
@@ -220,7 +246,9 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
     it('lists newest first with limit and starting_after, without skipping or repeating', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++)
-        ids.push((await call('POST', '/v1/payments/hpp', { body: { ...SEED_004_SAMPLE, amount: 100 + i } })).json.id);
+        ids.push(
+          (await call('POST', '/v1/payments/hpp', { body: { ...SEED_004_SAMPLE, amount: 100 + i } })).json.id,
+        );
       const first = await call('GET', '/v1/payments?limit=2');
       expect(first.json).toMatchObject({ object: 'list', has_more: true });
       expect(first.json.data.map((p: { id: string }) => p.id)).toEqual([ids[4], ids[3]]);
@@ -278,7 +306,10 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
       const first = await call('POST', `/v1/payments/${created.id}/cancel`);
       const again = await call('POST', `/v1/payments/${created.id}/cancel`);
       expect(again.status).toBe(400);
-      expect(again.json.error).toMatchObject({ type: 'invalid_request_error', code: 'payment_unexpected_state' });
+      expect(again.json.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'payment_unexpected_state',
+      });
       expect((await call('GET', `/v1/payments/${created.id}`)).json).toEqual(first.json);
     });
 
@@ -295,7 +326,8 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
     it("merchant B never sees merchant A's payments", async () => {
       const other = await newMerchant(app, 'Other');
       const created = (await call('POST', '/v1/payments/hpp', { body: SEED_004_SAMPLE })).json;
-      const asB = (method: string, path: string) => request(app.url, method, path, { key: other.test_secret_key });
+      const asB = (method: string, path: string) =>
+        request(app.url, method, path, { key: other.test_secret_key });
       expect((await asB('GET', `/v1/payments/${created.id}`)).status).toBe(404);
       expect((await asB('GET', '/v1/payments')).json.data).toEqual([]);
       expect((await asB('POST', `/v1/payments/${created.id}/cancel`)).status).toBe(404);
@@ -311,7 +343,10 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
       expect((await live('GET', '/v1/payments')).json.data).toEqual([]);
       const refused = await live('POST', '/v1/payments/hpp', SEED_004_SAMPLE);
       expect(refused.status).toBe(400);
-      expect(refused.json.error).toMatchObject({ type: 'invalid_request_error', code: 'livemode_unavailable' });
+      expect(refused.json.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'livemode_unavailable',
+      });
       expect((await live('GET', '/v1/payments')).json.data).toEqual([]);
     });
   });

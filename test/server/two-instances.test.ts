@@ -1,4 +1,8 @@
-import { CancelPaymentDocument, PaymentStatusChangedDocument, type PaymentStatusChangedSubscription } from '../__generated__/graphql.js';
+import {
+  CancelPaymentDocument,
+  PaymentStatusChangedDocument,
+  type PaymentStatusChangedSubscription,
+} from '../__generated__/graphql.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request, SEED_004_SAMPLE } from '../support/http.js';
 import { serverServicesAvailable } from '../support/services.js';
@@ -25,14 +29,21 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
     const merchant = await newMerchant(a);
     const client = wsClient(b.url, merchant.test_secret_key);
     disposers.push(() => client.dispose());
-    const all = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, { paymentId: null });
+    const all = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, {
+      paymentId: null,
+    });
     disposers.push(all.dispose);
     await new Promise((r) => setTimeout(r, 300));
 
-    const created = await request(a.url, 'POST', '/v1/payments/hpp', { key: merchant.test_secret_key, body: SEED_004_SAMPLE });
+    const created = await request(a.url, 'POST', '/v1/payments/hpp', {
+      key: merchant.test_secret_key,
+      body: SEED_004_SAMPLE,
+    });
     expect(created.status).toBe(200);
     const id = created.json.id as string;
-    const one = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, { paymentId: id });
+    const one = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, {
+      paymentId: id,
+    });
     disposers.push(one.dispose);
     await one.until((c) => c.items.length === 1);
 
@@ -57,11 +68,14 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
       seen.push(JSON.parse(raw).id),
     );
     const payments = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).till.services.payments.createHostedPayment(principal, input)),
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a : b).till.services.payments.createHostedPayment(principal, input),
+      ),
     );
     await Promise.all([a.till.relay.kick(), b.till.relay.kick(), a.till.relay.kick(), b.till.relay.kick()]);
     const deadline = Date.now() + 5000;
-    while (seen.length < payments.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (seen.length < payments.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
     await unsubscribe();
     expect(seen).toHaveLength(payments.length);
@@ -79,7 +93,9 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
     // Both instances sweep concurrently, in small batches, until nothing is left to expire.
     let total = 0;
     for (;;) {
-      const round = await Promise.all([a, b, a, b].map((t) => t.till.services.payments.expireDuePayments(future, 10)));
+      const round = await Promise.all(
+        [a, b, a, b].map((t) => t.till.services.payments.expireDuePayments(future, 10)),
+      );
       total += round.reduce((x, y) => x + y, 0);
       if (round.every((n) => n === 0)) break;
     }

@@ -30,7 +30,11 @@ export async function gql<T, V>(
 }
 
 /** A real graphql-ws client (the `ws` package as transport) for subscriptions. */
-export function wsClient(base: string, key: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
+export function wsClient(
+  base: string,
+  key: string | null,
+  extra: Partial<Parameters<typeof createClient>[0]> = {},
+): Client {
   return createClient({
     url: `${base.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -80,7 +84,9 @@ export class Collector<T> {
     while (!predicate(this)) {
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`timed out; items=${JSON.stringify(this.items)} errors=${JSON.stringify(this.errors)}`);
+        throw new Error(
+          `timed out; items=${JSON.stringify(this.items)} errors=${JSON.stringify(this.errors)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -13,7 +13,8 @@ export const serverUrls = {
 };
 
 async function reachable(): Promise<string | null> {
-  if (!serverUrls.database || !serverUrls.redis) return 'TEST_DATABASE_URL and TEST_REDIS_URL are not both set';
+  if (!serverUrls.database || !serverUrls.redis)
+    return 'TEST_DATABASE_URL and TEST_REDIS_URL are not both set';
   const client = new pg.Client({ connectionString: serverUrls.database, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
@@ -23,7 +24,11 @@ async function reachable(): Promise<string | null> {
   } finally {
     await client.end().catch(() => {});
   }
-  const redis = new Redis(serverUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000 });
+  const redis = new Redis(serverUrls.redis, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();

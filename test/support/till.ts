@@ -75,7 +75,10 @@ export async function startTill(options: StartOptions): Promise<RunningTill & { 
 }
 
 /** A new merchant with fresh credentials: tests never share merchants, so they never share data. */
-export async function newMerchant(running: RunningTill, name = 'Test merchant'): Promise<MerchantCredentials> {
+export async function newMerchant(
+  running: RunningTill,
+  name = 'Test merchant',
+): Promise<MerchantCredentials> {
   return running.till.services.merchants.createMerchant(name);
 }
 

@@ -27,7 +27,9 @@ export class Migration20261122000001Init extends Migration {
         revoked_at timestamptz
       );`);
     this.addSql(`create index api_key_merchant_idx on api_key (merchant_id);`);
-    this.addSql(`create unique index api_key_identifier_idx on api_key (kind, identifier) where identifier is not null;`);
+    this.addSql(
+      `create unique index api_key_identifier_idx on api_key (kind, identifier) where identifier is not null;`,
+    );
     this.addSql(`
       create table terminal (
         merchant_id text not null references merchant (id) deferrable initially deferred,

@@ -40,7 +40,10 @@ export function toV1Error(error: unknown): { status: number; body: V1Error } {
       body: {
         error: {
           type,
-          code: error.code === ErrorCode.InvalidRequest && error.message.startsWith('Missing required') ? 'parameter_missing' : error.code,
+          code:
+            error.code === ErrorCode.InvalidRequest && error.message.startsWith('Missing required')
+              ? 'parameter_missing'
+              : error.code,
           message: error.message,
           ...(error.field ? { param: error.field } : {}),
         },
@@ -50,14 +53,24 @@ export function toV1Error(error: unknown): { status: number; body: V1Error } {
   const fe = error as Partial<FastifyError> & { status?: number };
   const status = fe.statusCode ?? fe.status;
   if (status && status >= 400 && status < 500) {
-    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (error instanceof SyntaxError ? 'invalid_json' : 'invalid_request');
+    const code =
+      (fe.code && FASTIFY_CODES[fe.code]) ??
+      (error instanceof SyntaxError ? 'invalid_json' : 'invalid_request');
     const message =
-      code === 'invalid_json' ? `The request body is not valid JSON: ${fe.message ?? ''}`.trim() : (fe.message ?? 'Bad request');
+      code === 'invalid_json'
+        ? `The request body is not valid JSON: ${fe.message ?? ''}`.trim()
+        : (fe.message ?? 'Bad request');
     return { status, body: { error: { type: 'invalid_request_error', code, message } } };
   }
   return {
     status: 500,
-    body: { error: { type: 'api_error', code: 'internal_error', message: 'An internal error occurred. It has been logged.' } },
+    body: {
+      error: {
+        type: 'api_error',
+        code: 'internal_error',
+        message: 'An internal error occurred. It has been logged.',
+      },
+    },
   };
 }
 

@@ -9,7 +9,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function rejectUnknown(obj: Json, allowed: readonly string[], prefix: string): void {
   for (const key of Object.keys(obj))
-    if (!allowed.includes(key)) throw invalid(`${prefix}${key}`, `Received unknown parameter: ${prefix}${key}`);
+    if (!allowed.includes(key))
+      throw invalid(`${prefix}${key}`, `Received unknown parameter: ${prefix}${key}`);
 }
 
 function optionalString(obj: Json, key: string, prefix: string): string | null {
@@ -41,7 +42,9 @@ function parseBilling(value: unknown): BillingDetails | null {
     if (!isObject(value.address)) throw invalid(`${p}address`, `${p}address must be an object`);
     const a = value.address;
     rejectUnknown(a, ADDRESS_KEYS, `${p}address.`);
-    address = Object.fromEntries(ADDRESS_KEYS.map((k) => [k, optionalString(a, k, `${p}address.`)])) as Address;
+    address = Object.fromEntries(
+      ADDRESS_KEYS.map((k) => [k, optionalString(a, k, `${p}address.`)]),
+    ) as Address;
   }
   return {
     email: optionalString(value, 'email', p),

@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status.js';
 import { LIMITS } from '../../domain/payment.js';
-import { IdempotencyService, idempotencyKeyProblem, type StoredResponse } from '../../services/idempotency.js';
+import {
+  IdempotencyService,
+  idempotencyKeyProblem,
+  type StoredResponse,
+} from '../../services/idempotency.js';
 import type { MerchantService } from '../../services/merchants.js';
 import { toPaymentObject } from '../../services/payment-object.js';
 import type { PaymentService } from '../../services/payments.js';
@@ -33,7 +37,10 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   app.setNotFoundHandler((request, reply) =>
     sendV1Error(
       reply,
-      new TillError(ErrorCode.NotFound, `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`),
+      new TillError(
+        ErrorCode.NotFound,
+        `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
+      ),
     ),
   );
 
@@ -63,7 +70,8 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     operation: () => Promise<StoredResponse>,
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
-    if (key === undefined) throw invalid('Idempotency-Key', 'The Idempotency-Key header is required on POST requests.');
+    if (key === undefined)
+      throw invalid('Idempotency-Key', 'The Idempotency-Key header is required on POST requests.');
     if (Array.isArray(key)) throw invalid('Idempotency-Key', 'Send exactly one Idempotency-Key header.');
     const problem = idempotencyKeyProblem(key);
     if (problem) throw invalid('Idempotency-Key', problem);
@@ -124,8 +132,15 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
     idempotent(request, reply, async () => {
       const body = request.body;
-      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0))
-        throw invalid(Object.keys(body as object)[0] ?? 'body', 'This endpoint takes no parameters in the body.');
+      if (
+        body !== undefined &&
+        body !== null &&
+        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
+      )
+        throw invalid(
+          Object.keys(body as object)[0] ?? 'body',
+          'This endpoint takes no parameters in the body.',
+        );
       const canceled = await deps.payments.cancelPayment(principalOf(request), request.params.id);
       return { status: 200, body: JSON.stringify(payment(canceled)) };
     }),
