@@ -100,21 +100,6 @@ export class PaymentService {
     return payment;
   }
 
-  /** Loads many payments of one principal by id in one query (GraphQL batches through this). */
-  async getPayments(principal: Principal, ids: readonly string[]): Promise<Map<string, Payment>> {
-    const valid = ids.filter((id) => PAYMENT_ID_PATTERN.test(id));
-    const rows = valid.length
-      ? await this.db.em
-          .fork()
-          .find(PaymentSchema, {
-            id: { $in: valid },
-            merchantId: principal.merchantId,
-            livemode: principal.livemode,
-          })
-      : [];
-    return new Map(rows.map((p) => [p.id, p]));
-  }
-
   /** Newest first, keyset-paginated on the insertion sequence so pages never skip or repeat. */
   async listPayments(principal: Principal, options: ListPaymentsOptions = {}): Promise<PaymentPage> {
     const limit = options.limit ?? LIMITS.listDefault;
