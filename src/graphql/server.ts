@@ -3,12 +3,13 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { MerchantService } from '../services/merchants.js';
 import type { Principal } from '../services/principal.js';
 import { bearerToken, type GraphQLContext } from './context.js';
+import { DEFAULT_LIMITS, limitsRule } from './limits.js';
 
 export interface GraphQLServerDeps {
   schema: GraphQLSchema;
@@ -37,6 +38,13 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     schema: deps.schema,
     introspection: true,
     includeStacktraceInErrorResponses: !deps.production,
+    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
+    validationRules: [limitsRule()],
+    // Any request carrying Authorization is preflighted by browsers, so it cannot be a CSRF; this
+    // lets merchant backends use GET for queries with just their Bearer key.
+    csrfPrevention: {
+      requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
+    },
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
     formatError: (formatted, error) => {
       // Internal failures never leak their message or stack outside development.
@@ -105,6 +113,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, limitsRule()]),
       onConnect: async (ctx) => {
         const principal = await authenticate(deps.merchants, ctx.connectionParams?.authorization);
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden

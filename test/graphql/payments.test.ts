@@ -216,6 +216,34 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
       const json = (await res.json()) as { errors: { message: string }[] };
       expect(json.errors[0]!.message).toEqual(expect.any(String));
     });
+    it('answers queries over GET with just the Bearer key', async () => {
+      const id = (await create(INPUT)).data!.createHostedPayment.payment!.id;
+      const query = encodeURIComponent('{ payments(first: 1) { nodes { id } } }');
+      const res = await fetch(`${app.url}/graphql?query=${query}`, {
+        headers: { authorization: `Bearer ${merchant.test_secret_key}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ data: { payments: { nodes: [{ id }] } } });
+    });
+    it('refuses operations beyond the size limits with a 400', async () => {
+      const aliases = Array.from(
+        { length: 11 },
+        (_, i) => `p${i}: payments(first: 100) { nodes { id } }`,
+      ).join(' ');
+      const many = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${merchant.test_secret_key}` },
+        body: JSON.stringify({ query: `{ ${aliases} }` }),
+      });
+      expect(many.status).toBe(400);
+      expect(JSON.stringify(await many.json())).toContain('at most 10 root fields');
+      const huge = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${merchant.test_secret_key}` },
+        body: JSON.stringify({ query: `{ payments(first: 1) { nodes { ${'id '.repeat(5000)} } } }` }),
+      });
+      expect(huge.status).toBe(400);
+    });
     it('an oversized body → 413', async () => {
       const res = await fetch(`${app.url}/graphql`, {
         method: 'POST',
