@@ -10,7 +10,12 @@ import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
+import { apiRoutes } from './rest/api/routes.js';
+import { oauthRoutes } from './rest/oauth/routes.js';
 import { v1Routes } from './rest/v1/routes.js';
+import { Authenticator } from './services/authenticator.js';
+import { LoginThrottle } from './services/login-throttle.js';
+import { TokenService } from './services/tokens.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
 import { PaymentService } from './services/payments.js';
@@ -21,7 +26,12 @@ export interface Till {
   http: FastifyInstance;
   db: Database;
   pubsub: PubSub;
-  services: { merchants: MerchantService; payments: PaymentService; idempotency: IdempotencyService };
+  services: {
+    merchants: MerchantService;
+    payments: PaymentService;
+    idempotency: IdempotencyService;
+    tokens: TokenService;
+  };
   relay: OutboxRelay;
   workers: Workers;
   metrics: Metrics;
@@ -83,6 +93,9 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const merchants = new MerchantService(db);
   const idempotency = new IdempotencyService(db);
   const payments = new PaymentService(db, config, () => void relay.kick());
+  const tokens = new TokenService(db, config.publicUrl);
+  await tokens.init();
+  const auth = new Authenticator(merchants, tokens);
   const workers = new Workers({
     relay,
     payments,
@@ -115,7 +128,9 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     idempotency,
     publicUrl: config.publicUrl,
   });
-  await http.register(adminRoutes, { prefix: '/admin/v1', merchants, adminToken: config.adminToken });
+  await http.register(adminRoutes, { prefix: '/admin/v1', merchants, tokens, adminToken: config.adminToken });
+  await http.register(oauthRoutes, { merchants, tokens, throttle: new LoginThrottle() });
+  await http.register(apiRoutes, { prefix: '/api', merchants, payments, idempotency, tokens });
 
   const schema = await buildTillSchema({ payments, idempotency, publicUrl: config.publicUrl });
   const feedMetric = metrics.subscriptions;
@@ -123,7 +138,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(async (scope) => {
     graphql = await mountGraphQL(scope, {
       schema,
-      merchants,
+      auth,
       production: config.nodeEnv === 'production',
       openPaymentFeed: (principal, paymentId) =>
         openPaymentFeed({ pubsub, payments, publicUrl: config.publicUrl, principal, paymentId }),
@@ -136,7 +151,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     http,
     db,
     pubsub,
-    services: { merchants, payments, idempotency },
+    services: { merchants, payments, idempotency, tokens },
     relay,
     workers,
     metrics,

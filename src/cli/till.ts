@@ -3,10 +3,12 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { TillError } from '../domain/errors.js';
 import { MerchantService } from '../services/merchants.js';
+import { TokenService } from '../services/tokens.js';
 
 const USAGE = `Usage:
   till migrate                       apply database migrations (DATABASE_URL, or the embedded DATA_DIR)
   till merchant create --name NAME   create a merchant; prints its credentials as JSON (shown once)
+  till keys rotate                   make a new OIDC signing key the active one
 `;
 
 /** The operator's command line. Uses the same configuration as the server. */
@@ -17,6 +19,17 @@ async function run(argv: string[]): Promise<number> {
     await db.close();
     console.error('migrations applied');
     return 0;
+  }
+  if (command === 'keys' && sub === 'rotate') {
+    const config = loadConfig();
+    const db = await openDatabase(config);
+    try {
+      const kid = await new TokenService(db, config.publicUrl).rotate();
+      console.log(kid);
+      return 0;
+    } finally {
+      await db.close();
+    }
   }
   if (command === 'merchant' && sub === 'create') {
     const at = rest.indexOf('--name');

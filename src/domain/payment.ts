@@ -30,15 +30,47 @@ export interface NextAction {
   redirect_url: string;
 }
 
-/** What a merchant asks for when creating a hosted payment, whichever surface it came through. */
+export type TransactionType = 'PURCHASE' | 'AUTHORIZE';
+export const TRANSACTION_TYPES: readonly TransactionType[] = ['PURCHASE', 'AUTHORIZE'];
+
+/** Seed 000's customer, kept on the payment. */
+export interface Customer {
+  id?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  city?: string | null;
+  country?: string | null;
+  postal_code?: string | null;
+}
+
+/**
+ * What a merchant asks for when creating a hosted payment, whichever surface it came through.
+ * Two rule sets apply: seed 004's (`v1`: one return_url, EUR) and seed 000's (`api`: a terminal,
+ * success/cancel/error URLs, the terminal's currencies, tokenization).
+ */
 export interface CreateHostedPaymentInput {
+  rules: 'v1' | 'api';
   amount: number;
   currency: string;
-  returnUrl: string;
+  returnUrl?: string | null;
+  successUrl?: string | null;
+  cancelUrl?: string | null;
+  errorUrl?: string | null;
+  /** `POST /api/sessions` (seed 000's sample) sends no error_url; the hosted-payment-page endpoint requires it. */
+  errorUrlOptional?: boolean;
   merchantReference?: string | null;
   description?: string | null;
   billingDetails?: BillingDetails | null;
   metadata?: Record<string, unknown> | null;
+  terminalId?: string | null;
+  transactionType?: TransactionType;
+  customer?: Customer | null;
+  country?: string | null;
+  /** `tokenization.save_card_for_future_payments`. */
+  saveCard?: boolean;
 }
 
 /** Limits of seed 004 (and Till's metadata rules), shared by every surface's validation. */

@@ -15,7 +15,7 @@ const TOP_LEVEL: Partial<Record<ErrorCode, { code: string; status: number }>> = 
 const camel = (segment: string) => segment.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export const unauthenticated = () =>
-  new GraphQLError('Authentication required: send Authorization: Bearer <secret key>.', {
+  new GraphQLError('Authentication required: send Authorization: Bearer <secret key or access token>.', {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
   });
 

@@ -91,8 +91,13 @@ export class PaymentResolver {
     const principal = principalOf(ctx);
     const key = input.idempotencyKey ?? ctx.idempotencyKey;
     const create = async () => {
-      const payment = await this.deps.payments.createHostedPayment(principal, toDomainInput(input));
-      return { status: 200, body: JSON.stringify(toPaymentObject(payment, this.deps.publicUrl)) };
+      const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input));
+      const body = {
+        payment: toPaymentObject(created.payment, this.deps.publicUrl),
+        redirectUrl: created.redirectUrl,
+        sessionId: created.payment.sessionId ?? null,
+      };
+      return { status: 200, body: JSON.stringify(body) };
     };
     try {
       let body: string;
@@ -102,6 +107,7 @@ export class PaymentResolver {
           return {
             payment: null,
             hostedPaymentUrl: null,
+            sessionId: null,
             userErrors: [{ field: ['input', 'idempotencyKey'], message: problem, code: 'invalid_request' }],
           };
         const { idempotencyKey: _ignored, ...rest } = input;
@@ -114,10 +120,24 @@ export class PaymentResolver {
       } else {
         body = (await create()).body;
       }
-      const payment = Payment.from(JSON.parse(body) as PaymentObject);
-      return { payment, hostedPaymentUrl: payment.hostedPaymentUrl, userErrors: [] };
+      const stored = JSON.parse(body) as {
+        payment: PaymentObject;
+        redirectUrl: string;
+        sessionId: string | null;
+      };
+      return {
+        payment: Payment.from(stored.payment),
+        hostedPaymentUrl: stored.redirectUrl,
+        sessionId: stored.sessionId,
+        userErrors: [],
+      };
     } catch (error) {
-      return { payment: null, hostedPaymentUrl: null, userErrors: toUserErrors(error, ['input']) };
+      return {
+        payment: null,
+        hostedPaymentUrl: null,
+        sessionId: null,
+        userErrors: toUserErrors(error, ['input']),
+      };
     }
   }
 

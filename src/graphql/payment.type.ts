@@ -20,6 +20,15 @@ export enum IntegrationType {
 }
 registerEnumType(IntegrationType, { name: 'IntegrationType', description: 'How the payment was collected.' });
 
+export enum TransactionType {
+  PURCHASE = 'PURCHASE',
+  AUTHORIZE = 'AUTHORIZE',
+}
+registerEnumType(TransactionType, {
+  name: 'TransactionType',
+  description: 'PURCHASE collects at once; AUTHORIZE holds the money for a later capture.',
+});
+
 @ObjectType({ description: 'Masked card details. Never the full number or the CVC.' })
 export class Card {
   @Field() brand!: string;
@@ -64,6 +73,19 @@ export class NextAction {
   @Field() redirectUrl!: string;
 }
 
+@ObjectType({ description: "Seed 000's customer." })
+export class Customer {
+  @Field(() => String, { nullable: true }) id!: string | null;
+  @Field(() => String, { nullable: true }) firstName!: string | null;
+  @Field(() => String, { nullable: true }) lastName!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => String, { nullable: true }) phone!: string | null;
+  @Field(() => String, { nullable: true }) address!: string | null;
+  @Field(() => String, { nullable: true }) city!: string | null;
+  @Field(() => String, { nullable: true }) country!: string | null;
+  @Field(() => String, { nullable: true }) postalCode!: string | null;
+}
+
 @ObjectType({ description: 'Money returned to the customer from a payment.' })
 export class Refund {
   @Field(() => ID) id!: string;
@@ -95,8 +117,19 @@ export class Payment {
   @Field(() => [Refund]) refunds!: Refund[];
   @Field(() => StatusTransitions) statusTransitions!: StatusTransitions;
   @Field(() => NextAction, { nullable: true }) nextAction!: NextAction | null;
-  @Field(() => String, { nullable: true, description: 'Where the customer returns after the page.' })
+  @Field(() => TransactionType) transactionType!: TransactionType;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the customer returns after the page (seed 004).',
+  })
   returnUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'Seed 000: the terminal.' }) terminalId!: string | null;
+  @Field(() => String, { nullable: true, description: 'Seed 000: the hosted session id.' }) sessionId!:
+    string | null;
+  @Field(() => String, { nullable: true }) successUrl!: string | null;
+  @Field(() => String, { nullable: true }) cancelUrl!: string | null;
+  @Field(() => String, { nullable: true }) errorUrl!: string | null;
+  @Field(() => Customer, { nullable: true }) customer!: Customer | null;
   @Field(() => SafeInt, { description: 'Unix timestamp after which an unpaid payment expires.' })
   expiresAt!: number;
   @Field(() => SafeInt, { description: 'Increases by one with every status change.' }) version!: number;
@@ -156,7 +189,24 @@ export class Payment {
         expiredAt: t.expired_at,
       },
       nextAction: o.next_action && { redirectUrl: o.next_action.redirect_url },
+      transactionType: o.transaction_type as TransactionType,
       returnUrl: o.return_url,
+      terminalId: o.terminal_id,
+      sessionId: o.session_id,
+      successUrl: o.success_url,
+      cancelUrl: o.cancel_url,
+      errorUrl: o.error_url,
+      customer: o.customer && {
+        id: o.customer.id ?? null,
+        firstName: o.customer.first_name ?? null,
+        lastName: o.customer.last_name ?? null,
+        email: o.customer.email ?? null,
+        phone: o.customer.phone ?? null,
+        address: o.customer.address ?? null,
+        city: o.customer.city ?? null,
+        country: o.customer.country ?? null,
+        postalCode: o.customer.postal_code ?? null,
+      },
       expiresAt: o.expires_at,
       version: o.version,
     });

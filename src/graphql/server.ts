@@ -6,14 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { MerchantService } from '../services/merchants.js';
+import type { Authenticator } from '../services/authenticator.js';
 import type { Principal } from '../services/principal.js';
 import { bearerToken, type GraphQLContext } from './context.js';
 import { DEFAULT_LIMITS, limitsRule } from './limits.js';
 
 export interface GraphQLServerDeps {
   schema: GraphQLSchema;
-  merchants: MerchantService;
+  auth: Authenticator;
   openPaymentFeed: GraphQLContext['openPaymentFeed'];
   production: boolean;
   onConnectionsChanged?: (open: number) => void;
@@ -27,9 +27,9 @@ export interface GraphQLServer {
 /** graphql-ws close code for a connection whose credentials are refused. */
 const CLOSE_FORBIDDEN = 4403;
 
-async function authenticate(merchants: MerchantService, authorization: unknown): Promise<Principal | null> {
+async function authenticate(auth: Authenticator, authorization: unknown): Promise<Principal | null> {
   const token = bearerToken(authorization);
-  return token ? merchants.authenticateSecretKey(token) : null;
+  return token ? auth.bearer(token) : null;
 }
 
 /** Mounts GraphQL on /graphql: queries and mutations over HTTP (Apollo), subscriptions over graphql-ws. */
@@ -59,11 +59,14 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
       const header = request.headers.authorization;
-      const principal = await authenticate(deps.merchants, header);
+      const principal = await authenticate(deps.auth, header);
       if (header !== undefined && !principal)
-        throw new GraphQLError('Invalid credentials: send Authorization: Bearer <secret key>.', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-        });
+        throw new GraphQLError(
+          'Invalid credentials: send Authorization: Bearer <secret key or access token>.',
+          {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          },
+        );
       const key = request.headers['idempotency-key'];
       return {
         principal,
@@ -115,7 +118,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
       schema: deps.schema,
       validate: (schema, document) => validate(schema, document, [...specifiedRules, limitsRule()]),
       onConnect: async (ctx) => {
-        const principal = await authenticate(deps.merchants, ctx.connectionParams?.authorization);
+        const principal = await authenticate(deps.auth, ctx.connectionParams?.authorization);
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.principal = principal;
         return true;

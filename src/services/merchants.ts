@@ -80,7 +80,12 @@ export class MerchantService {
       terminals: DEFAULT_TERMINALS.map((t) => ({ ...t })),
     };
     await this.db.em.fork().transactional(async (em) => {
-      em.create(MerchantSchema, { id: merchantId, name: trimmed, createdAt: new Date() });
+      em.create(MerchantSchema, {
+        id: merchantId,
+        name: trimmed,
+        clientKey: creds.client_key,
+        createdAt: new Date(),
+      });
       const key = (
         kind: ApiKey['kind'],
         livemode: boolean,
@@ -114,6 +119,38 @@ export class MerchantService {
         });
     });
     return creds;
+  }
+
+  /**
+   * Checks a named credential pair (OAuth client_id + client_secret, or username + password) and
+   * returns its merchant id, or null. Constant-time on the secret's hash.
+   */
+  async verifyPair(
+    kind: 'oauth_client' | 'oauth_password',
+    identifier: string,
+    secret: string,
+  ): Promise<string | null> {
+    if (typeof identifier !== 'string' || typeof secret !== 'string' || identifier.length > 200) return null;
+    const key = await this.db.em.fork().findOne(ApiKeySchema, { kind, identifier, revokedAt: null });
+    const given = Buffer.from(hashSecret(secret), 'hex');
+    // Compare against a dummy when the identifier is unknown, so timing does not reveal which one exists.
+    const stored = Buffer.from(key?.secretHash ?? '0'.repeat(64), 'hex');
+    return timingSafeEqual(stored, given) && key ? key.merchantId : null;
+  }
+
+  /** The merchant of an `x-api-key` (seed 000's api dialect), or null. */
+  async merchantOfApiKey(apiKey: string): Promise<string | null> {
+    if (typeof apiKey !== 'string' || apiKey.length > 200) return null;
+    const key = await this.db.em
+      .fork()
+      .findOne(ApiKeySchema, { kind: 'api', secretHash: hashSecret(apiKey), revokedAt: null });
+    return key?.merchantId ?? null;
+  }
+
+  /** The merchant's publishable client key (shown on the hosted page). */
+  async clientKeyOf(merchantId: string): Promise<string | null> {
+    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: merchantId });
+    return merchant?.clientKey ?? null;
   }
 
   /**

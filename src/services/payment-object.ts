@@ -1,6 +1,12 @@
 import type { Payment } from '../db/entities/payment.entity.js';
 import type { PaymentStatus } from '../domain/payment-status.js';
-import type { BillingDetails, CardDetails, NextAction } from '../domain/payment.js';
+import type {
+  BillingDetails,
+  CardDetails,
+  Customer,
+  NextAction,
+  TransactionType,
+} from '../domain/payment.js';
 
 /** Seed 004's Payment object: the wire shape of `/v1`, event payloads and webhooks. */
 export interface PaymentObject {
@@ -33,7 +39,15 @@ export interface PaymentObject {
   };
   next_action: NextAction | null;
   /** Till's additions, after the seed's fields. */
+  transaction_type: TransactionType;
   return_url: string | null;
+  /** Seed 000's fields, for payments created through /api (null otherwise). */
+  terminal_id: string | null;
+  session_id: string | null;
+  success_url: string | null;
+  cancel_url: string | null;
+  error_url: string | null;
+  customer: Customer | null;
   expires_at: number;
   version: number;
 }
@@ -81,7 +95,14 @@ export function toPaymentObject(p: Payment, publicUrl: string): PaymentObject {
       expired_at: unix(p.expiredAt),
     },
     next_action: p.nextAction ?? null,
+    transaction_type: p.transactionType,
     return_url: p.returnUrl ?? null,
+    terminal_id: p.terminalId ?? null,
+    session_id: p.sessionId ?? null,
+    success_url: p.successUrl ?? null,
+    cancel_url: p.cancelUrl ?? null,
+    error_url: p.errorUrl ?? null,
+    customer: p.customer ?? null,
     expires_at: unix(p.expiresAt)!,
     version: p.version,
   };

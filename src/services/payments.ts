@@ -3,8 +3,10 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
 import { PaymentSchema, type Payment } from '../db/entities/payment.entity.js';
-import { ErrorCode, invalidFields, notFound, TillError } from '../domain/errors.js';
-import { newId, PAYMENT_ID_PATTERN } from '../domain/ids.js';
+import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
+import { createHash } from 'node:crypto';
+import { TerminalSchema } from '../db/entities/terminal.entity.js';
+import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { checkCreateHostedPayment } from '../domain/payment-rules.js';
 import {
   CANCELABLE,
@@ -16,6 +18,7 @@ import {
 } from '../domain/payment-status.js';
 import { LIMITS, type CreateHostedPaymentInput } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
+import { hostedPaymentUrl } from './payment-object.js';
 import type { Principal } from './principal.js';
 
 export interface ListPaymentsOptions {
@@ -23,6 +26,16 @@ export interface ListPaymentsOptions {
   /** Return payments created before this one (newest first). */
   startingAfter?: string | null;
   status?: PaymentStatus | null;
+}
+
+/** A new payment and where to send the customer. */
+export interface CreatedPayment {
+  payment: Payment;
+  /**
+   * The checkout URL: `hosted_payment_url` for seed 004's rules; seed 000's
+   * `PUBLIC_URL/hpp/payment/<token>/<session_id>` for its rules (the token is shown only here).
+   */
+  redirectUrl: string;
 }
 
 export interface PaymentPage {
@@ -52,8 +65,20 @@ export class PaymentService {
     private readonly eventsCommitted: () => void,
   ) {}
 
-  async createHostedPayment(principal: Principal, input: CreateHostedPaymentInput): Promise<Payment> {
-    const problems = checkCreateHostedPayment(input);
+  /** Every rule problem of a would-be payment (the terminal is the principal's own, if named). */
+  async validate(principal: Principal, input: CreateHostedPaymentInput): Promise<FieldProblem[]> {
+    const terminal =
+      input.rules === 'api' && input.terminalId
+        ? await this.db.em
+            .fork()
+            .findOne(TerminalSchema, { merchantId: principal.merchantId, id: input.terminalId })
+        : null;
+    return checkCreateHostedPayment(input, terminal);
+  }
+
+  async createHostedPayment(principal: Principal, input: CreateHostedPaymentInput): Promise<CreatedPayment> {
+    const em = this.db.em.fork();
+    const problems = await this.validate(principal, input);
     if (problems.length > 0) throw invalidFields(problems);
     if (principal.livemode)
       throw new TillError(
@@ -61,8 +86,9 @@ export class PaymentService {
         'Live payments are not available: no live processor is configured for this merchant. Use a test key (api_test_sk_…) for sandbox payments.',
       );
     const now = new Date();
-    const payment = await this.db.em.fork().transactional(async (em) => {
-      const created = em.create(PaymentSchema, {
+    const session = input.rules === 'api' ? { id: newId.sessionId(), token: randomBase62(40) } : null;
+    const payment = await em.transactional(async (tx) => {
+      const created = tx.create(PaymentSchema, {
         id: newId.payment(),
         merchantId: principal.merchantId,
         livemode: principal.livemode,
@@ -79,16 +105,41 @@ export class PaymentService {
         declineCode: null,
         declineMessage: null,
         nextAction: null,
-        returnUrl: input.returnUrl,
-        terminalId: null,
+        returnUrl: input.returnUrl ?? null,
+        terminalId: input.terminalId ?? null,
+        transactionType: input.transactionType ?? 'PURCHASE',
+        successUrl: input.successUrl ?? null,
+        cancelUrl: input.cancelUrl ?? null,
+        errorUrl: input.errorUrl ?? null,
+        customer: input.customer ?? null,
+        country: input.country ?? null,
+        tokenization: input.saveCard ?? false,
+        sessionId: session?.id ?? null,
+        sessionTokenHash: session ? sessionTokenHash(session.token) : null,
         version: 1,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
       });
-      recordPaymentEvent(em, created, 'payment.created', this.config.publicUrl);
+      recordPaymentEvent(tx, created, 'payment.created', this.config.publicUrl);
       return created;
     });
     this.eventsCommitted();
+    const redirectUrl = session
+      ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
+      : hostedPaymentUrl(this.config.publicUrl, payment.id);
+    return { payment, redirectUrl };
+  }
+
+  /** A payment by its seed-000 session id (scoped to the principal). */
+  async getPaymentBySession(principal: Principal, sessionId: string): Promise<Payment> {
+    const payment = /^[A-Za-z0-9]{20}$/.test(sessionId)
+      ? await this.db.em.fork().findOne(PaymentSchema, {
+          sessionId,
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+        })
+      : null;
+    if (!payment) throw notFound('session', sessionId, 'session_id');
     return payment;
   }
 
@@ -177,4 +228,9 @@ export class PaymentService {
 
 function scoped(principal: Principal, id: string) {
   return { id, merchantId: principal.merchantId, livemode: principal.livemode };
+}
+
+/** Only a hash of a session URL's token is stored; the hosted page compares hashes. */
+export function sessionTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

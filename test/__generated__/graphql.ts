@@ -20,20 +20,49 @@ export type BillingDetailsInput = {
   phone?: string | null | undefined;
 };
 
-/** A hosted payment, as seed 004's POST /v1/payments/hpp takes it. */
+/** A hosted payment. Either seed 004's shape (returnUrl; EUR) or seed 000's (terminalId, transactionType, successUrl, cancelUrl, errorUrl; the terminal's currencies). */
 export type CreateHostedPaymentInput = {
   /** Amount in minor units, 1 to 2^53 − 1. */
   amount: number;
   billingDetails?: BillingDetailsInput | null | undefined;
-  /** ISO 4217; EUR. */
+  /** Seed 000: when the customer cancels. */
+  cancelUrl?: string | null | undefined;
+  /** ISO 4217. */
   currency: string;
+  customer?: CustomerInput | null | undefined;
   description?: string | null | undefined;
+  /** Seed 000: after a failed payment. */
+  errorUrl?: string | null | undefined;
   /** Makes the mutation safe to retry (same rules as the Idempotency-Key header). */
   idempotencyKey?: string | null | undefined;
   merchantReference?: string | null | undefined;
   metadata?: Record<string, unknown> | null | undefined;
-  /** Absolute http(s) URL the customer returns to. */
-  returnUrl: string;
+  /** Absolute http(s) URL the customer returns to (seed 004). */
+  returnUrl?: string | null | undefined;
+  /** Seed 000 tokenization.save_card_for_future_payments. */
+  saveCardForFuturePayments?: boolean | null | undefined;
+  /** Seed 000: after a successful payment. */
+  successUrl?: string | null | undefined;
+  /** Seed 000: one of your terminals. */
+  terminalId?: string | null | undefined;
+  /** Seed 000; default PURCHASE. */
+  transactionType?: TransactionType | null | undefined;
+};
+
+/** Seed 000's customer. */
+export type CustomerInput = {
+  address?: string | null | undefined;
+  city?: string | null | undefined;
+  /** ISO 3166-1 alpha-2. */
+  country?: string | null | undefined;
+  email?: string | null | undefined;
+  firstName?: string | null | undefined;
+  /** Your id for the customer. */
+  id?: string | null | undefined;
+  lastName?: string | null | undefined;
+  /** E.164 recommended. */
+  phone?: string | null | undefined;
+  postalCode?: string | null | undefined;
 };
 
 /** How the payment was collected. */
@@ -55,6 +84,11 @@ export type PaymentStatus =
   | 'PROCESSING'
   | 'REQUIRES_ACTION'
   | 'SUCCEEDED';
+
+/** PURCHASE collects at once; AUTHORIZE holds the money for a later capture. */
+export type TransactionType =
+  | 'AUTHORIZE'
+  | 'PURCHASE';
 
 export type PaymentFieldsFragment = { id: string, amount: number, currency: string, status: PaymentStatus, integrationType: IntegrationType, amountRefunded: number, amountRefundable: number, createdAt: number, livemode: boolean, merchantReference: string | null, description: string | null, metadata: Record<string, unknown>, declineCode: string | null, declineMessage: string | null, hostedPaymentUrl: string | null, returnUrl: string | null, expiresAt: number, version: number, card: { brand: string, last4: string, expMonth: number, expYear: number, country: string | null } | null, billingDetails: { email: string | null, firstName: string | null, lastName: string | null, phone: string | null, address: { line1: string | null, line2: string | null, city: string | null, state: string | null, postalCode: string | null, country: string | null } | null } | null, refunds: Array<{ id: string, amount: number, status: string }>, statusTransitions: { requiresActionAt: number | null, processingAt: number | null, authorizedAt: number | null, succeededAt: number | null, failedAt: number | null, canceledAt: number | null, expiredAt: number | null }, nextAction: { redirectUrl: string } | null };
 

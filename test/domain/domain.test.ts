@@ -54,7 +54,7 @@ describe('payment state machine', () => {
 });
 
 describe('create rules', () => {
-  const ok = { amount: 2500, currency: 'EUR', returnUrl: 'https://shop.example.com/x' };
+  const ok = { rules: 'v1' as const, amount: 2500, currency: 'EUR', returnUrl: 'https://shop.example.com/x' };
   it('accepts the seed sample', () => expect(checkCreateHostedPayment(ok)).toEqual([]));
   it('reports every problem at once', () => {
     const problems = checkCreateHostedPayment({

@@ -62,7 +62,12 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
     const merchant = await newMerchant(a);
     // Write events with no relay kick, then let both instances' relays race for them.
     const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
-    const input = { amount: 100, currency: 'EUR', returnUrl: 'https://shop.example.com/r' };
+    const input = {
+      rules: 'v1' as const,
+      amount: 100,
+      currency: 'EUR',
+      returnUrl: 'https://shop.example.com/r',
+    };
     const seen: string[] = [];
     const unsubscribe = await a.till.pubsub.subscribe(`till:payments:${merchant.merchant_id}:test`, (raw) =>
       seen.push(JSON.parse(raw).id),
@@ -85,7 +90,12 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
   it('expiry run by both instances at once expires each payment exactly once', async () => {
     const merchant = await newMerchant(a);
     const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
-    const input = { amount: 100, currency: 'EUR', returnUrl: 'https://shop.example.com/r' };
+    const input = {
+      rules: 'v1' as const,
+      amount: 100,
+      currency: 'EUR',
+      returnUrl: 'https://shop.example.com/r',
+    };
     const created = await Promise.all(
       Array.from({ length: 30 }, () => a.till.services.payments.createHostedPayment(principal, input)),
     );

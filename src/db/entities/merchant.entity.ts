@@ -6,6 +6,8 @@ export const MerchantSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     name: p.string(),
+    /** Publishable `api_test_pk_…` key, shown on the hosted page (not a secret). */
+    clientKey: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

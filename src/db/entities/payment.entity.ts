@@ -1,6 +1,12 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { PaymentStatus } from '../../domain/payment-status.js';
-import type { BillingDetails, CardDetails, NextAction } from '../../domain/payment.js';
+import type {
+  BillingDetails,
+  CardDetails,
+  Customer,
+  NextAction,
+  TransactionType,
+} from '../../domain/payment.js';
 
 /** One attempt to collect money (seed 004's Payment). Amounts are bigint columns read as exact JS integers. */
 export const PaymentSchema = defineEntity({
@@ -26,6 +32,16 @@ export const PaymentSchema = defineEntity({
     nextAction: p.json<NextAction>().nullable(),
     returnUrl: p.string().nullable(),
     terminalId: p.string().nullable(),
+    transactionType: p.string().$type<TransactionType>(),
+    successUrl: p.string().nullable(),
+    cancelUrl: p.string().nullable(),
+    errorUrl: p.string().nullable(),
+    customer: p.json<Customer>().nullable(),
+    country: p.string().nullable(),
+    tokenization: p.boolean(),
+    /** Seed 000's hosted session: the id in redirect_url, and a hash of the URL's token part. */
+    sessionId: p.string().nullable().unique(),
+    sessionTokenHash: p.string().nullable(),
     requiresActionAt: p.datetime().nullable(),
     processingAt: p.datetime().nullable(),
     authorizedAt: p.datetime().nullable(),

@@ -1,4 +1,5 @@
 import { Migration20261122000001Init } from './Migration20261122000001Init.js';
+import { Migration20261122000002ApiDialect } from './Migration20261122000002ApiDialect.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
-export const migrations = [Migration20261122000001Init];
+export const migrations = [Migration20261122000001Init, Migration20261122000002ApiDialect];

@@ -2,13 +2,14 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
 import type { MerchantService } from '../../services/merchants.js';
+import type { TokenService } from '../../services/tokens.js';
 import { bearerToken } from '../../graphql/context.js';
 import { sendV1Error } from '../v1/errors.js';
 
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
 export async function adminRoutes(
   app: FastifyInstance,
-  deps: { merchants: MerchantService; adminToken: string | null },
+  deps: { merchants: MerchantService; tokens: TokenService; adminToken: string | null },
 ) {
   const expected = deps.adminToken ? createHash('sha256').update(deps.adminToken).digest() : null;
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
@@ -38,4 +39,9 @@ export async function adminRoutes(
     const credentials = await deps.merchants.createMerchant(body.name);
     return reply.code(201).send(credentials);
   });
+
+  // Makes a new OIDC signing key the active one; the previous key keeps verifying until replaced.
+  app.post('/signing-keys/rotate', async (_request, reply) =>
+    reply.code(201).send({ kid: await deps.tokens.rotate() }),
+  );
 }

@@ -72,6 +72,7 @@ export function parseCreateHppPayment(body: unknown): CreateHostedPaymentInput {
   if (body.metadata !== undefined && body.metadata !== null && !isObject(body.metadata))
     throw invalid('metadata', 'metadata must be a JSON object');
   const input: CreateHostedPaymentInput = {
+    rules: 'v1',
     amount: body.amount,
     currency: body.currency,
     returnUrl: body.return_url,

@@ -84,7 +84,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   app.post('/payments/hpp', (request, reply) =>
     idempotent(request, reply, async () => {
       const input = parseCreateHppPayment(request.body);
-      const created = await deps.payments.createHostedPayment(principalOf(request), input);
+      const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input);
       return { status: 200, body: JSON.stringify(payment(created)) };
     }),
   );

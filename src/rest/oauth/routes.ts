@@ -1,0 +1,207 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginThrottle } from '../../services/login-throttle.js';
+import type { MerchantService } from '../../services/merchants.js';
+import type { TokenService } from '../../services/tokens.js';
+
+export interface OAuthDeps {
+  merchants: MerchantService;
+  tokens: TokenService;
+  throttle: LoginThrottle;
+}
+
+/** RFC 6749 §5.2 error codes. */
+type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope';
+
+class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    message: string,
+    readonly status = 400,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function sendOAuthError(reply: FastifyReply, error: unknown): FastifyReply {
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  if (error instanceof OAuthError) {
+    for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+    return reply.code(error.status).send({ error: error.code, error_description: error.message });
+  }
+  const e = error as { statusCode?: number; message?: string };
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+    return reply
+      .code(e.statusCode)
+      .send({ error: 'invalid_request', error_description: e.message ?? 'Bad request' });
+  reply.log.error({ err: error }, 'token endpoint failed');
+  return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
+}
+
+/** The Basic credentials of an Authorization header (RFC 6749 §2.3.1: form-urlencoded parts). */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * OAuth 2.0 / OIDC: discovery, JWKS, the standard token endpoint (client_credentials and password
+ * grants) and seed 000's JSON login endpoint. Tokens are Till's short-lived ES256 JWTs.
+ */
+export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
+  app.setErrorHandler((error, _request, reply) => sendOAuthError(reply, error));
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_r, body, done) => {
+      const params = new URLSearchParams(body as string);
+      const out: Record<string, string> = {};
+      for (const [k, v] of params) {
+        if (k in out)
+          return done(
+            new OAuthError('invalid_request', `Parameter ${k} was sent more than once.`),
+            undefined,
+          );
+        out[k] = v;
+      }
+      done(null, out);
+    },
+  );
+
+  app.get('/.well-known/openid-configuration', async () => deps.tokens.discovery());
+  app.get('/.well-known/oauth-authorization-server', async () => deps.tokens.discovery());
+  app.get('/api/oauth2/jwks', async (_request, reply) => {
+    reply.header('Cache-Control', 'public, max-age=300');
+    return deps.tokens.jwks();
+  });
+
+  /** Checks one credential pair with lockout; returns the merchant id. */
+  async function check(
+    request: FastifyRequest,
+    kind: 'oauth_client' | 'oauth_password',
+    identity: string,
+    secret: string,
+    onFail: () => OAuthError,
+  ): Promise<string> {
+    const wait = deps.throttle.retryAfter(identity, request.ip);
+    if (wait > 0)
+      throw new OAuthError(
+        'invalid_request',
+        `Too many failed attempts. Try again in ${wait} seconds.`,
+        429,
+        {
+          'Retry-After': String(wait),
+        },
+      );
+    const merchantId = await deps.merchants.verifyPair(kind, identity, secret);
+    if (!merchantId) {
+      deps.throttle.fail(identity, request.ip);
+      throw onFail();
+    }
+    deps.throttle.succeed(identity, request.ip);
+    return merchantId;
+  }
+
+  const tokenResponse = async (reply: FastifyReply, merchantId: string, clientId: string) => {
+    const { token, expiresIn } = await deps.tokens.issue(merchantId, clientId);
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: 'payments' };
+  };
+
+  // RFC 6749 §4.4 (client credentials) and §4.3 (password), form-encoded.
+  app.post('/api/oauth2/token', async (request, reply) => {
+    if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+      throw new OAuthError(
+        'invalid_request',
+        'The token endpoint takes application/x-www-form-urlencoded parameters.',
+      );
+    const form = (request.body ?? {}) as Record<string, string>;
+    const basic = basicCredentials(request.headers.authorization);
+    if (request.headers.authorization && !basic)
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401, {
+        'WWW-Authenticate': 'Basic realm="till"',
+      });
+    if (
+      basic &&
+      (form.client_id !== undefined || form.client_secret !== undefined) &&
+      form.client_id !== basic.id
+    )
+      throw new OAuthError('invalid_request', 'Use one client authentication method, not two.');
+    const clientId = basic?.id ?? form.client_id;
+    const clientSecret = basic?.secret ?? form.client_secret;
+    const grant = form.grant_type;
+    if (!grant) throw new OAuthError('invalid_request', 'grant_type is required.');
+    if (form.scope !== undefined && !form.scope.split(' ').every((s) => s === 'payments' || s === ''))
+      throw new OAuthError('invalid_scope', 'The only scope is "payments".');
+
+    if (grant === 'client_credentials') {
+      if (!clientId || clientSecret === undefined)
+        throw new OAuthError(
+          'invalid_client',
+          'Client authentication is required (client_secret_basic or client_secret_post).',
+          401,
+          {
+            'WWW-Authenticate': 'Basic realm="till"',
+          },
+        );
+      const merchantId = await check(request, 'oauth_client', clientId, clientSecret, () =>
+        basic
+          ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
+              'WWW-Authenticate': 'Basic realm="till"',
+            })
+          : new OAuthError('invalid_client', 'Client authentication failed.', 401),
+      );
+      return tokenResponse(reply, merchantId, clientId);
+    }
+    if (grant === 'password') {
+      if (!form.username || form.password === undefined)
+        throw new OAuthError('invalid_request', 'username and password are required.');
+      const merchantId = await check(
+        request,
+        'oauth_password',
+        form.username,
+        form.password,
+        () => new OAuthError('invalid_grant', 'Invalid username or password.'),
+      );
+      return tokenResponse(reply, merchantId, form.username);
+    }
+    throw new OAuthError(
+      'unsupported_grant_type',
+      `grant_type '${grant}' is not supported; use client_credentials or password.`,
+    );
+  });
+
+  // Seed 000's createToken(): JSON {username, password} → {access_token, token_type, expires_in}.
+  app.post('/api/oauth2/login/token', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new OAuthError('invalid_request', 'Send a JSON object: {"username": "…", "password": "…"}.');
+    if (typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username)
+      throw new OAuthError('invalid_request', 'username and password are required strings.');
+    const merchantId = await check(
+      request,
+      'oauth_password',
+      body.username,
+      body.password,
+      () => new OAuthError('invalid_grant', 'Invalid username or password.', 401),
+    );
+    return tokenResponse(reply, merchantId, body.username);
+  });
+}

@@ -1,0 +1,204 @@
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+} from 'jose';
+import type { Database } from '../db/orm.js';
+import { SigningKeySchema } from '../db/entities/signing-key.entity.js';
+import { randomBase62 } from '../domain/ids.js';
+import type { Principal } from './principal.js';
+
+const ALG = 'ES256';
+/** Access tokens are short-lived: a leaked one is useful for minutes, not days. */
+export const ACCESS_TOKEN_TTL_SECONDS = 900;
+/** How long an instance trusts its cached key set before re-reading it (rotation reaches all instances). */
+const KEY_CACHE_MS = 60_000;
+
+interface LoadedKey {
+  kid: string;
+  publicJwk: JWK;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  createdAt: Date;
+}
+
+/** The claims Till puts in an access token besides the registered ones. */
+export interface TillClaims {
+  /** Merchant id (also `sub`). */
+  mid: string;
+  livemode: boolean;
+  client_id: string;
+  scope: string;
+}
+
+/**
+ * Till's OIDC/OAuth 2.0 token authority: ES256-signed JWT access tokens whose keys (with `kid`)
+ * live in the database, so every instance verifies what any instance issued, and rotation is a
+ * new row. Verification pins the algorithm, issuer and audience; `alg: none` cannot pass.
+ */
+export class TokenService {
+  private keys: LoadedKey[] = [];
+  private loadedAt = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly publicUrl: string,
+  ) {}
+
+  get issuer(): string {
+    return this.publicUrl;
+  }
+
+  /** The audience of access tokens: Till's merchant APIs. */
+  get audience(): string {
+    return `${this.publicUrl}/api`;
+  }
+
+  /** Loads the key set, creating the first key if there is none. */
+  async init(): Promise<void> {
+    await this.reload();
+    if (this.keys.length === 0) {
+      await this.rotate();
+    }
+  }
+
+  /** Makes a new signing key the active one. Older keys keep verifying until retired. */
+  async rotate(): Promise<string> {
+    const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+    const privateJwk = await exportJWK(privateKey);
+    const { d: _private, ...publicJwk } = privateJwk;
+    const kid = `key_${randomBase62(16)}`;
+    const now = new Date();
+    await this.db.em.fork().transactional(async (em) => {
+      em.create(SigningKeySchema, {
+        kid,
+        alg: ALG,
+        publicJwk: { ...publicJwk, kid, alg: ALG, use: 'sig' },
+        privateJwk: { ...privateJwk, kid, alg: ALG },
+        createdAt: now,
+        retiredAt: null,
+      });
+      // Keep the previous key for verification; retire anything older (its tokens have expired).
+      const older = await em.find(
+        SigningKeySchema,
+        { retiredAt: null },
+        { orderBy: { createdAt: 'desc' }, offset: 2 },
+      );
+      for (const key of older) key.retiredAt = now;
+    });
+    await this.reload();
+    return kid;
+  }
+
+  private async reload(): Promise<void> {
+    if (!this.loading)
+      this.loading = (async () => {
+        try {
+          const rows = await this.db.em
+            .fork()
+            .find(SigningKeySchema, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+          this.keys = await Promise.all(
+            rows.map(async (row) => ({
+              kid: row.kid,
+              publicJwk: row.publicJwk,
+              privateKey: (await importJWK(row.privateJwk, ALG)) as CryptoKey,
+              publicKey: (await importJWK(row.publicJwk, ALG)) as CryptoKey,
+              createdAt: row.createdAt,
+            })),
+          );
+          this.loadedAt = Date.now();
+        } finally {
+          this.loading = null;
+        }
+      })();
+    await this.loading;
+  }
+
+  private async current(): Promise<LoadedKey[]> {
+    if (Date.now() - this.loadedAt > KEY_CACHE_MS) await this.reload();
+    if (this.keys.length === 0) await this.init();
+    return this.keys;
+  }
+
+  /** Issues an access token for a merchant (test mode: the OAuth credentials are sandbox ones). */
+  async issue(
+    merchantId: string,
+    clientId: string,
+    livemode = false,
+  ): Promise<{ token: string; expiresIn: number }> {
+    const [key] = await this.current();
+    const claims: TillClaims = { mid: merchantId, livemode, client_id: clientId, scope: 'payments' };
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: ALG, kid: key!.kid, typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setSubject(merchantId)
+      .setIssuedAt()
+      .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+      .setJti(randomBase62(24))
+      .sign(key!.privateKey);
+    return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  /** The Principal of a valid access token, or null for anything else (expired, tampered, foreign). */
+  async verify(token: string): Promise<Principal | null> {
+    if (typeof token !== 'string' || token.length > 4096 || token.split('.').length !== 3) return null;
+    const keyFor = async (header: JWTHeaderParameters) => {
+      let keys = await this.current();
+      let key = keys.find((k) => k.kid === header.kid);
+      if (!key && header.kid) {
+        await this.reload(); // rotated on another instance since we last looked
+        keys = this.keys;
+        key = keys.find((k) => k.kid === header.kid);
+      }
+      if (!key) throw new Error('unknown key');
+      return key.publicKey;
+    };
+    try {
+      const { payload } = await jwtVerify(token, keyFor, {
+        algorithms: [ALG],
+        issuer: this.issuer,
+        audience: this.audience,
+        requiredClaims: ['sub', 'exp', 'iat', 'mid'],
+        typ: 'at+jwt',
+      });
+      const claims = payload as unknown as TillClaims & { sub: string; jti?: string };
+      if (typeof claims.mid !== 'string' || claims.mid !== claims.sub) return null;
+      return {
+        merchantId: claims.mid,
+        livemode: claims.livemode === true,
+        credentialId: `token:${claims.client_id}`,
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The public keys that verify current tokens (the JWKS document). */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: (await this.current()).map((k) => k.publicJwk) };
+  }
+
+  /** OpenID Provider metadata (RFC 8414 / OIDC Discovery). */
+  discovery(): Record<string, unknown> {
+    return {
+      issuer: this.issuer,
+      token_endpoint: `${this.publicUrl}/api/oauth2/token`,
+      jwks_uri: `${this.publicUrl}/api/oauth2/jwks`,
+      grant_types_supported: ['client_credentials', 'password'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [ALG],
+      token_endpoint_auth_signing_alg_values_supported: [ALG],
+      scopes_supported: ['payments'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'mid', 'livemode', 'client_id', 'scope'],
+    };
+  }
+}
