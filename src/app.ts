@@ -8,6 +8,7 @@ import { OutboxRelay } from './events/relay.js';
 import { buildTillSchema } from './graphql/schema.js';
 import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
+import { openApiRoutes } from './http/openapi.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
 import { apiRoutes } from './rest/api/routes.js';
@@ -121,6 +122,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
     isDraining: () => draining,
   });
+  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
     prefix: '/v1',
     merchants,

@@ -95,6 +95,30 @@ describe.each(backends)('admin API, CLI and operations (%s)', (backend) => {
     expect(metrics.text).toContain('till_process_cpu_seconds_total');
   });
 
+  it('documents its REST surfaces in /openapi.json, every documented route exists, and /docs lists them', async () => {
+    const doc = await request(app.url, 'GET', '/openapi.json');
+    expect(doc.json.openapi).toBe('3.1.0');
+    const paths = Object.keys(doc.json.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/payments/hpp',
+        '/api/hosted-payment-page',
+        '/api/sessions',
+        '/api/oauth2/token',
+      ]),
+    );
+    for (const path of paths)
+      for (const method of Object.keys(doc.json.paths[path])) {
+        const res = await request(app.url, method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x'), {
+          idempotencyKey: null,
+        });
+        expect([path, res.text]).not.toEqual([path, expect.stringContaining('Unrecognized request URL')]);
+        expect(res.status).toBeLessThan(500);
+      }
+    const docs = await request(app.url, 'GET', '/docs');
+    expect(docs.text).toContain('/api/hosted-payment-page');
+  });
+
   it('logs JSON lines with request ids and never a credential', async () => {
     const res = await admin({ name: 'Logged' });
     await request(app.url, 'GET', '/v1/payments', {

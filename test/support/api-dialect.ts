@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import type { MerchantCredentials } from '../../src/services/merchants.js';
+
+const samples = readFileSync(new URL('../seed-samples/seed-000-samples.js', import.meta.url), 'utf8');
+
+/**
+ * Seed 000's createToken() and createSession(), verbatim, bound to a running Till: the page's
+ * relative URLs are resolved against `base`, and `loadJsonFile('[path]/secret.json')` yields the
+ * merchant's credentials in the sample's field names.
+ */
+export function seedSamples(base: string, merchant: MerchantCredentials) {
+  const loadJsonFile = async (_path: string) => ({
+    username: merchant.oauth.username,
+    password: merchant.oauth.password,
+    xApiKey: merchant.api_key,
+  });
+  const hostFetch = (url: string, init?: RequestInit) => fetch(new URL(url, base), init);
+  const factory = new Function(
+    'loadJsonFile',
+    'fetch',
+    `${samples}\nreturn { createToken, createSession };`,
+  ) as (
+    load: typeof loadJsonFile,
+    f: typeof hostFetch,
+  ) => { createToken(): Promise<any>; createSession(data: any): Promise<any> };
+  return factory(loadJsonFile, hostFetch);
+}
+
+/** An access token through seed 000's JSON login endpoint. */
+export async function accessToken(base: string, merchant: MerchantCredentials): Promise<string> {
+  const res = await fetch(`${base}/api/oauth2/login/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: merchant.oauth.username, password: merchant.oauth.password }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
