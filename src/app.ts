@@ -21,6 +21,9 @@ import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
 import { PaymentService } from './services/payments.js';
 import { Workers } from './workers.js';
+import { hppRoutes } from './hpp/routes.js';
+import { SandboxProcessor } from './processors/sandbox.js';
+import { CheckoutService } from './services/checkout.js';
 
 export interface Till {
   config: Config;
@@ -32,6 +35,7 @@ export interface Till {
     payments: PaymentService;
     idempotency: IdempotencyService;
     tokens: TokenService;
+    checkout: CheckoutService;
   };
   relay: OutboxRelay;
   workers: Workers;
@@ -97,9 +101,12 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const tokens = new TokenService(db, config.publicUrl);
   await tokens.init();
   const auth = new Authenticator(merchants, tokens);
+  const processor = new SandboxProcessor(db, config.publicUrl);
+  const checkout = new CheckoutService(db, payments, processor);
   const workers = new Workers({
     relay,
     payments,
+    checkout,
     idempotency,
     metrics,
     log: http.log,
@@ -133,6 +140,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(adminRoutes, { prefix: '/admin/v1', merchants, tokens, adminToken: config.adminToken });
   await http.register(oauthRoutes, { merchants, tokens, throttle: new LoginThrottle() });
   await http.register(apiRoutes, { prefix: '/api', merchants, payments, idempotency, tokens });
+  await http.register(hppRoutes, { checkout, payments, processor });
 
   const schema = await buildTillSchema({ payments, idempotency, publicUrl: config.publicUrl });
   const feedMetric = metrics.subscriptions;
@@ -153,7 +161,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     http,
     db,
     pubsub,
-    services: { merchants, payments, idempotency, tokens },
+    services: { merchants, payments, idempotency, tokens, checkout },
     relay,
     workers,
     metrics,

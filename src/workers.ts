@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { OutboxRelay } from './events/relay.js';
 import type { Metrics } from './http/ops.js';
+import type { CheckoutService } from './services/checkout.js';
 import type { IdempotencyService } from './services/idempotency.js';
 import type { PaymentService } from './services/payments.js';
 
@@ -8,7 +9,8 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The background loop of every instance: relays outbox events that no local commit kicked (e.g.
- * written by another instance that died), expires unpaid payments, and prunes idempotency keys.
+ * written by another instance that died), expires unpaid payments, finishes charges a crash cut
+ * off, and prunes idempotency keys.
  * Each step is safe to run on several instances at once.
  */
 export class Workers {
@@ -20,6 +22,7 @@ export class Workers {
     private readonly deps: {
       relay: OutboxRelay;
       payments: PaymentService;
+      checkout: CheckoutService;
       idempotency: IdempotencyService;
       metrics: Metrics;
       log: FastifyBaseLogger;
@@ -39,13 +42,15 @@ export class Workers {
 
   /** One pass of every job. Errors are logged, never thrown: the loop must survive a database blip. */
   async runOnce(now = new Date()): Promise<void> {
-    const { relay, payments, idempotency, metrics, log } = this.deps;
+    const { relay, payments, checkout, idempotency, metrics, log } = this.deps;
     try {
       const expired = await payments.expireDuePayments(now);
       if (expired > 0) {
         metrics.paymentsExpired.inc(expired);
         log.info({ expired }, 'expired unpaid payments');
       }
+      const recovered = await checkout.recoverStuck();
+      if (recovered > 0) log.warn({ recovered }, 'finished charges interrupted mid-flight');
       await relay.kick();
       if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now.getTime();

@@ -49,6 +49,8 @@ export interface OpsDeps {
 /** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus). */
 export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Browsers ask for it on every page; answering "no content" keeps the logs free of 404s.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   app.get('/readyz', async (_request, reply) => {
     const entries = await Promise.all(

@@ -28,6 +28,18 @@ export interface ListPaymentsOptions {
   status?: PaymentStatus | null;
 }
 
+/** Fields the checkout flow may set along with a status change. */
+type AdvancePatchKey =
+  | 'card'
+  | 'declineCode'
+  | 'declineMessage'
+  | 'nextAction'
+  | 'processor'
+  | 'processorCardRef'
+  | 'processorChargeKey'
+  | 'cardToken'
+  | 'attempts';
+
 /** A new payment and where to send the customer. */
 export interface CreatedPayment {
   payment: Payment;
@@ -86,7 +98,8 @@ export class PaymentService {
         'Live payments are not available: no live processor is configured for this merchant. Use a test key (api_test_sk_…) for sandbox payments.',
       );
     const now = new Date();
-    const session = input.rules === 'api' ? { id: newId.sessionId(), token: randomBase62(40) } : null;
+    // Every payment has a hosted session; seed 000's also carry a URL token (only its hash is kept).
+    const session = { id: newId.sessionId(), token: input.rules === 'api' ? randomBase62(40) : null };
     const payment = await em.transactional(async (tx) => {
       const created = tx.create(PaymentSchema, {
         id: newId.payment(),
@@ -114,8 +127,13 @@ export class PaymentService {
         customer: input.customer ?? null,
         country: input.country ?? null,
         tokenization: input.saveCard ?? false,
-        sessionId: session?.id ?? null,
-        sessionTokenHash: session ? sessionTokenHash(session.token) : null,
+        sessionId: session.id,
+        sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
+        processor: null,
+        processorCardRef: null,
+        processorChargeKey: null,
+        cardToken: null,
+        attempts: 0,
         version: 1,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
@@ -124,7 +142,7 @@ export class PaymentService {
       return created;
     });
     this.eventsCommitted();
-    const redirectUrl = session
+    const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
       : hostedPaymentUrl(this.config.publicUrl, payment.id);
     return { payment, redirectUrl };
@@ -190,6 +208,62 @@ export class PaymentService {
     });
     this.eventsCommitted();
     return payment;
+  }
+
+  /** A payment by id or hosted-session id, unscoped: only for callers that verified the session's secret. */
+  async findForCheckout(by: { id: string } | { sessionId: string }): Promise<Payment | null> {
+    return this.db.em.fork().findOne(PaymentSchema, by);
+  }
+
+  /**
+   * Moves a payment from one of `from` to `to`, applying `patch` in the same transaction (checkout
+   * and processing steps). Throws InvalidState when the payment is no longer in `from`, which is
+   * what makes a double submission or a race between two steps harmless.
+   */
+  async advance(
+    id: string,
+    from: readonly PaymentStatus[],
+    to: PaymentStatus,
+    patch: Partial<Pick<Payment, AdvancePatchKey>> = {},
+  ): Promise<Payment> {
+    const payment = await this.db.em.fork().transactional(async (em) => {
+      const current = await em.findOne(PaymentSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!current) throw notFound('payment', id);
+      if (!from.includes(current.status))
+        throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
+      Object.assign(current, patch);
+      this.transition(em, current, to);
+      return current;
+    });
+    this.eventsCommitted();
+    return payment;
+  }
+
+  /** Updates non-status fields of a payment in `from` (no event: nothing a merchant sees changed). */
+  async annotate(
+    id: string,
+    from: readonly PaymentStatus[],
+    patch: Partial<Pick<Payment, AdvancePatchKey>>,
+  ): Promise<Payment> {
+    return this.db.em.fork().transactional(async (em) => {
+      const current = await em.findOne(PaymentSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!current) throw notFound('payment', id);
+      if (!from.includes(current.status))
+        throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
+      Object.assign(current, patch);
+      return current;
+    });
+  }
+
+  /** PROCESSING payments untouched for `olderThanMs`: their processor call may have been cut off. */
+  async stuckProcessing(olderThanMs: number, limit = 50): Promise<Payment[]> {
+    return this.db.em
+      .fork()
+      .find(
+        PaymentSchema,
+        { status: 'PROCESSING', processingAt: { $lte: new Date(Date.now() - olderThanMs) } },
+        { limit, orderBy: { processingAt: 'asc' } },
+      );
   }
 
   /**

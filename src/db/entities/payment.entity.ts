@@ -42,6 +42,13 @@ export const PaymentSchema = defineEntity({
     /** Seed 000's hosted session: the id in redirect_url, and a hash of the URL's token part. */
     sessionId: p.string().nullable().unique(),
     sessionTokenHash: p.string().nullable(),
+    /** Which processor handled the card, its vault reference, and the idempotency key of the charge. */
+    processor: p.string().nullable(),
+    processorCardRef: p.string().nullable(),
+    processorChargeKey: p.string().nullable(),
+    /** Saved-card token (tokenization), `tok_…`. */
+    cardToken: p.string().nullable(),
+    attempts: p.integer(),
     requiresActionAt: p.datetime().nullable(),
     processingAt: p.datetime().nullable(),
     authorizedAt: p.datetime().nullable(),

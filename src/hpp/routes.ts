@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, TillError } from '../domain/errors.js';
+import { formatMoney } from '../domain/money.js';
+import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
+import type { Processor } from '../processors/processor.js';
+import type { PaymentService } from '../services/payments.js';
+import { challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
+
+export interface HppDeps {
+  checkout: CheckoutService;
+  payments: PaymentService;
+  processor: Processor;
+}
+
+/** The browser app, as the build emits it (the same folder whether Till runs from dist/ or src/). */
+const ASSETS = new URL('../../dist/hpp/client/', import.meta.url);
+const ASSET_TYPES: Record<string, string> = {
+  'checkout.js': 'text/javascript; charset=utf-8',
+  'card.js': 'text/javascript; charset=utf-8',
+  'checkout.css': 'text/css; charset=utf-8',
+};
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.InvalidRequest]: 400,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.InvalidState]: 409,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.LiveModeUnavailable]: 400,
+};
+
+/** Strict headers for every page and API answer of the hosted page. */
+function secure(reply: FastifyReply, nonce: string | null, formTargets: string[] = []): void {
+  const script = nonce ? `'self' 'nonce-${nonce}'` : "'self'";
+  reply
+    .header(
+      'Content-Security-Policy',
+      [
+        "default-src 'none'",
+        `script-src ${script}`,
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        `form-action 'self'${formTargets.map((t) => ` ${t}`).join('')}`,
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ].join('; '),
+    )
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('X-Frame-Options', 'DENY')
+    .header('Cache-Control', 'no-store')
+    .header('Cross-Origin-Opener-Policy', 'same-origin');
+}
+
+const origin = (url: string | null) => {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The hosted payment page: its two URL forms, the browser app's assets, the public checkout API
+ * (client key + the URL's secret, never a merchant secret) and the sandbox's 3-D Secure page.
+ */
+export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<void> {
+  app.setErrorHandler((error, _request, reply) => {
+    secure(reply, null);
+    if (error instanceof TillError) {
+      const status = STATUS[error.code] ?? 400;
+      return reply.code(status).send({
+        error: error.code,
+        message: error.message,
+        errors: error.problems.map((p) => ({ field: p.field, message: p.message })),
+      });
+    }
+    const e = error as { statusCode?: number; message?: string };
+    if (e.statusCode && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: 'invalid_request', message: e.message });
+    reply.log.error({ err: error }, 'hosted page error');
+    return reply
+      .code(500)
+      .send({ error: 'internal_error', message: 'Something went wrong. Please try again.' });
+  });
+
+  const page = async (reply: FastifyReply, ref: CheckoutRef | null) => {
+    const nonce = randomBytes(16).toString('base64');
+    secure(reply, nonce);
+    reply.type('text/html; charset=utf-8');
+    if (!ref) return reply.code(404).send(notFoundPage());
+    const view = await deps.checkout.view(ref);
+    return reply.send(checkoutPage(view, ref, nonce));
+  };
+
+  app.get<{ Params: { paymentId: string } }>('/hpp/:paymentId', async (request, reply) =>
+    page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
+  );
+  app.get<{ Params: { token: string; sessionId: string } }>(
+    '/hpp/payment/:token/:sessionId',
+    async (request, reply) =>
+      page(
+        reply,
+        await deps.checkout.refForUrl({ token: request.params.token, sessionId: request.params.sessionId }),
+      ),
+  );
+
+  app.get<{ Params: { file: string } }>('/hpp/assets/:file', async (request, reply) => {
+    const type = ASSET_TYPES[request.params.file];
+    if (!type) return reply.code(404).send('not found');
+    secure(reply, null);
+    const body = await readFile(new URL(request.params.file, ASSETS)).catch(() => null);
+    if (!body) return reply.code(404).send('not found');
+    return reply.header('Cache-Control', 'public, max-age=300').type(type).send(body);
+  });
+
+  // Public checkout API for the page.
+  const refOf = (request: FastifyRequest<{ Params: { sessionId: string } }>): CheckoutRef => {
+    const clientKey = request.headers['x-client-key'];
+    const secret = request.headers['x-session-secret'];
+    if (typeof clientKey !== 'string' || typeof secret !== 'string')
+      throw new TillError(ErrorCode.NotFound, 'This payment link is not valid.', 'session');
+    return { sessionId: request.params.sessionId, secret, clientKey };
+  };
+
+  app.get<{ Params: { sessionId: string } }>('/hpp/api/sessions/:sessionId', async (request, reply) => {
+    secure(reply, null);
+    return publicView(await deps.checkout.view(refOf(request)));
+  });
+
+  app.post<{ Params: { sessionId: string } }>('/hpp/api/sessions/:sessionId/pay', async (request, reply) => {
+    secure(reply, null);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    const int = (k: string) =>
+      typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
+    const view = await deps.checkout.submitCard(
+      refOf(request),
+      {
+        number: text('number'),
+        expMonth: int('exp_month'),
+        expYear: int('exp_year'),
+        cvc: text('cvc'),
+        name: text('name'),
+      },
+      request.ip,
+    );
+    return publicView(view);
+  });
+
+  app.post<{ Params: { sessionId: string } }>(
+    '/hpp/api/sessions/:sessionId/cancel',
+    async (request, reply) => {
+      secure(reply, null);
+      return publicView(await deps.checkout.cancel(refOf(request)));
+    },
+  );
+
+  // The sandbox processor's 3-D Secure access control server (a stand-in for the card issuer's page).
+  app.get<{ Params: { challengeId: string } }>('/hpp/sandbox/3ds/:challengeId', async (request, reply) => {
+    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
+    const nonce = randomBytes(16).toString('base64');
+    secure(reply, nonce);
+    reply.type('text/html; charset=utf-8');
+    if (!challenge || !payment) return reply.code(404).send(notFoundPage());
+    if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
+      const target = deps.checkout.redirectFor(payment);
+      if (target) return reply.redirect(target, 303);
+    }
+    return reply.send(
+      challengePage({
+        step: challenge.steps[challenge.step] ?? 'challenge',
+        merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
+        amountFormatted: formatMoney(payment.amount, payment.currency),
+        last4: payment.card?.last4 ?? '',
+        nonce,
+      }),
+    );
+  });
+
+  app.post<{ Params: { challengeId: string } }>('/hpp/sandbox/3ds/:challengeId', async (request, reply) => {
+    const action = (request.body as Record<string, string> | undefined)?.action;
+    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
+    const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
+    const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
+    const target = done ? deps.checkout.redirectFor(payment) : null;
+    secure(
+      reply,
+      null,
+      [origin(target)].filter((o): o is string => !!o),
+    );
+    if (target) return reply.redirect(target, 303);
+    if (done) {
+      reply.type('text/html; charset=utf-8');
+      return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+    }
+    return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
+  });
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+}
+
+/** What the page's script may know: no merchant ids, no secrets. */
+function publicView(view: Awaited<ReturnType<CheckoutService['view']>>) {
+  return {
+    state: view.state,
+    message: view.message,
+    redirectUrl: view.redirectUrl,
+    amountFormatted: view.amountFormatted,
+    merchantName: view.merchantName,
+  };
+}
