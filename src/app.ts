@@ -23,7 +23,7 @@ import { PaymentService } from './services/payments.js';
 import { Workers } from './workers.js';
 import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
-import { CheckoutService } from './services/checkout.js';
+import { CheckoutService, DEFAULT_CHECKOUT_LIMITS } from './services/checkout.js';
 
 export interface Till {
   config: Config;
@@ -102,7 +102,10 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await tokens.init();
   const auth = new Authenticator(merchants, tokens);
   const processor = new SandboxProcessor(db, config.publicUrl);
-  const checkout = new CheckoutService(db, payments, processor);
+  const checkout = new CheckoutService(db, payments, processor, {
+    ...DEFAULT_CHECKOUT_LIMITS,
+    perClient: config.checkoutAttemptsPerClient,
+  });
   const workers = new Workers({
     relay,
     payments,

@@ -18,6 +18,8 @@ export interface Config {
   metricsToken: string | null;
   /** How often each instance sweeps for expired payments and unpublished events. */
   workerIntervalMs: number;
+  /** Card submissions one client address may make on the hosted page per 10 minutes (card testing). */
+  checkoutAttemptsPerClient: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
   const workerIntervalMs = int('WORKER_INTERVAL_MS', 1000, 10, 60_000);
   const metricsToken = blank(env.METRICS_TOKEN) ? null : env.METRICS_TOKEN!;
+  const checkoutAttemptsPerClient = int('CHECKOUT_ATTEMPTS_PER_CLIENT', 20, 1, 1_000_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -102,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     metricsToken,
     workerIntervalMs,
+    checkoutAttemptsPerClient,
   };
 }

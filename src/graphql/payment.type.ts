@@ -130,6 +130,8 @@ export class Payment {
   @Field(() => String, { nullable: true }) cancelUrl!: string | null;
   @Field(() => String, { nullable: true }) errorUrl!: string | null;
   @Field(() => Customer, { nullable: true }) customer!: Customer | null;
+  @Field(() => String, { nullable: true, description: 'Saved-card token (tokenization).' }) cardToken!:
+    string | null;
   @Field(() => SafeInt, { description: 'Unix timestamp after which an unpaid payment expires.' })
   expiresAt!: number;
   @Field(() => SafeInt, { description: 'Increases by one with every status change.' }) version!: number;
@@ -207,6 +209,7 @@ export class Payment {
         country: o.customer.country ?? null,
         postalCode: o.customer.postal_code ?? null,
       },
+      cardToken: o.card_token,
       expiresAt: o.expires_at,
       version: o.version,
     });

@@ -163,7 +163,12 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
     const challenge = await deps.processor.getChallenge(request.params.challengeId);
     const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
     const nonce = randomBytes(16).toString('base64');
-    secure(reply, nonce);
+    // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
+    // exactly the URLs the merchant set at creation.
+    const targets = payment
+      ? [payment.successUrl, payment.errorUrl, payment.cancelUrl, payment.returnUrl]
+      : [];
+    secure(reply, nonce, [...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o))]);
     reply.type('text/html; charset=utf-8');
     if (!challenge || !payment) return reply.code(404).send(notFoundPage());
     if (challenge.result || payment.status !== 'REQUIRES_ACTION') {

@@ -121,18 +121,16 @@ export class SandboxProcessor implements Processor {
 
   async getChallenge(id: string): Promise<Challenge | null> {
     if (!/^chl_[A-Za-z0-9]{24}$/.test(id)) return null;
-    const [row] = await this.db.em
-      .fork()
-      .execute<
-        {
-          id: string;
-          payment_id: string;
-          card_ref: string;
-          steps: string[] | string;
-          step: number;
-          result: string | null;
-        }[]
-      >('select id, payment_id, card_ref, steps, step, result from sandbox_challenge where id = ?', [id]);
+    const [row] = await this.db.em.fork().execute<
+      {
+        id: string;
+        payment_id: string;
+        card_ref: string;
+        steps: string[] | string;
+        step: number;
+        result: string | null;
+      }[]
+    >('select id, payment_id, card_ref, steps, step, result from sandbox_challenge where id = ?', [id]);
     if (!row) return null;
     const steps = (
       Array.isArray(row.steps) ? row.steps : row.steps.replace(/[{}]/g, '').split(',').filter(Boolean)

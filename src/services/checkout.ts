@@ -66,12 +66,18 @@ const STATE_OF: Record<PaymentStatus, CheckoutState> = {
   EXPIRED: 'expired',
 };
 
-/** Limits against card testing (defaults in one place). */
-export const CHECKOUT_LIMITS = {
+/** Limits against card testing. */
+export interface CheckoutLimits {
   /** Card submissions one client address may make per window, across sessions. */
+  perClient: number;
+  windowMs: number;
+  /** Invalid card forms one session may submit before it refuses further tries. */
+  invalidPerSession: number;
+}
+
+export const DEFAULT_CHECKOUT_LIMITS: CheckoutLimits = {
   perClient: 20,
   windowMs: 10 * 60_000,
-  /** Invalid card forms one session may submit before it refuses further tries. */
   invalidPerSession: 10,
 };
 
@@ -88,6 +94,7 @@ export class CheckoutService {
     private readonly db: Database,
     private readonly payments: PaymentService,
     private readonly processor: Processor,
+    private readonly limits: CheckoutLimits = DEFAULT_CHECKOUT_LIMITS,
   ) {}
 
   /**
@@ -249,8 +256,8 @@ export class CheckoutService {
 
   private rateLimit(client: string, sessionId: string): void {
     const now = Date.now();
-    const hits = (this.clientHits.get(client) ?? []).filter((t) => now - t < CHECKOUT_LIMITS.windowMs);
-    if (hits.length >= CHECKOUT_LIMITS.perClient)
+    const hits = (this.clientHits.get(client) ?? []).filter((t) => now - t < this.limits.windowMs);
+    if (hits.length >= this.limits.perClient)
       throw new TillError(
         ErrorCode.RateLimited,
         'Too many payment attempts. Please wait a few minutes and try again.',
@@ -258,7 +265,7 @@ export class CheckoutService {
     hits.push(now);
     this.clientHits.set(client, hits);
     if (this.clientHits.size > 50_000) this.clientHits.clear();
-    if ((this.invalidTries.get(sessionId) ?? 0) >= CHECKOUT_LIMITS.invalidPerSession)
+    if ((this.invalidTries.get(sessionId) ?? 0) >= this.limits.invalidPerSession)
       throw new TillError(
         ErrorCode.RateLimited,
         'Too many attempts for this payment. Please contact the merchant.',

@@ -48,6 +48,8 @@ export interface PaymentObject {
   cancel_url: string | null;
   error_url: string | null;
   customer: Customer | null;
+  /** Saved-card token (`tok_…`) when the customer asked to save the card and the terminal supports it. */
+  card_token: string | null;
   expires_at: number;
   version: number;
 }
@@ -103,6 +105,7 @@ export function toPaymentObject(p: Payment, publicUrl: string): PaymentObject {
     cancel_url: p.cancelUrl ?? null,
     error_url: p.errorUrl ?? null,
     customer: p.customer ?? null,
+    card_token: p.cardToken ?? null,
     expires_at: unix(p.expiresAt)!,
     version: p.version,
   };

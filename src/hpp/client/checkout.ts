@@ -57,7 +57,10 @@ interface ApiReply {
   errors?: { field: string; message: string }[];
 }
 
-async function api(path: string, body?: unknown): Promise<{ ok: boolean; status: number; json: ApiReply | null }> {
+async function api(
+  path: string,
+  body?: unknown,
+): Promise<{ ok: boolean; status: number; json: ApiReply | null }> {
   const res = await fetch(`${hpp.api_base}/sessions/${encodeURIComponent(init.session_id)}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: {
