@@ -56,7 +56,10 @@ const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -97,8 +100,10 @@ function parseCreate(raw: string): CreateBody | string {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   const b = body as Record<string, unknown>;
-  if (typeof b.amount !== 'number' || !Number.isInteger(b.amount) || b.amount < 1) return 'amount must be a positive integer';
-  if (typeof b.currency !== 'string' || !/^[A-Z]{3}$/.test(b.currency)) return 'currency must be an ISO 4217 code';
+  if (typeof b.amount !== 'number' || !Number.isInteger(b.amount) || b.amount < 1)
+    return 'amount must be a positive integer';
+  if (typeof b.currency !== 'string' || !/^[A-Z]{3}$/.test(b.currency))
+    return 'currency must be an ISO 4217 code';
   if (typeof b.return_url !== 'string') return 'return_url is required';
   return b as unknown as CreateBody;
 }
@@ -164,7 +169,17 @@ async function createPayment(key: string, rawBody: string, input: CreateBody): P
        values ($1, $2, false, 'PENDING', 'HOSTED_PAYMENT_PAGE', $3, $4, 0, $5, $6, null, '{}', null, null, null, null,
          $7, null, 1, $8, $9)
        returning seq`,
-      [paymentId, merchantId, input.amount, input.currency, object.merchant_reference, object.description, input.return_url, now, expiresAt],
+      [
+        paymentId,
+        merchantId,
+        input.amount,
+        input.currency,
+        object.merchant_reference,
+        object.description,
+        input.return_url,
+        now,
+        expiresAt,
+      ],
     );
     await client.query(
       `insert into event (id, merchant_id, livemode, type, payment_id, data, created_at, published_at)
@@ -193,8 +208,10 @@ const server = createServer(async (req, res) => {
       await pool.query('select 1');
       return send(res, 200, { status: 'ready' });
     }
-    if (req.method !== 'POST' || path !== '/v1/payments/hpp') return send(res, 404, { error: { message: 'not found' } });
-    if (!authorized(req.headers.authorization)) return send(res, 401, { error: { message: 'invalid API key' } });
+    if (req.method !== 'POST' || path !== '/v1/payments/hpp')
+      return send(res, 404, { error: { message: 'not found' } });
+    if (!authorized(req.headers.authorization))
+      return send(res, 401, { error: { message: 'invalid API key' } });
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || key.length < 1 || key.length > 255)
       return send(res, 400, { error: { message: 'Idempotency-Key is required' } });

@@ -14,13 +14,16 @@
  *
  * Env: BENCH_DATABASE_URL (default postgres://till:till@127.0.0.1:5432/till), BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_SUBSCRIBERS (5000), BENCH_REDIS_URL
- * (unset: Till's in-process pub/sub).
+ * (unset: Till's in-process pub/sub), BENCH_TILL_LOG_LEVEL (warn).
+ *
+ * The machine is shared by everything on it: CPU used by other processes during a measurement is
+ * reported, and verdicts resting on such a measurement are marked disturbed.
  *
  * Runs under plain Node 24 (type stripping): erasable TypeScript only; talks to Till over HTTP only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,7 +42,8 @@ function intEnv(name: string, fallback: number, min: number, max: number): numbe
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -58,6 +62,8 @@ const OPEN_BATCH = 250;
 /** How long the fan-out waits for every subscriber's CANCELED. */
 const FANOUT_WAIT_MS = 10_000;
 
+/** Other processes using this much of a core during a measurement mark its figures as disturbed. */
+const DISTURBED_PCT = 15;
 const TARGETS = { restRatio: 0.6, graphqlRatio: 0.5, p99HalfPeakMs: 50, fanoutP99Ms: 200 } as const;
 
 const CREATE_BODY = JSON.stringify({
@@ -83,6 +89,13 @@ const SUBSCRIPTION = 'subscription($id: ID){ paymentStatusChanged(paymentId: $id
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
+/** Load generators and subscribers running now: a signal stops them before it stops the servers. */
+const running = new Set<() => void>();
+let interrupted = false;
+function checkInterrupted(): void {
+  if (interrupted) throw new Error('interrupted');
+}
+
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const round = (n: number, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
@@ -96,6 +109,7 @@ function percentile(sorted: ArrayLike<number>, p: number): number {
 
 interface LatencySummary {
   count: number;
+  min: number;
   p50: number;
   p99: number;
   max: number;
@@ -105,6 +119,7 @@ function summarize(values: number[]): LatencySummary {
   const sorted = Float64Array.from(values).sort();
   return {
     count: sorted.length,
+    min: round(sorted.length ? sorted[0]! : NaN, 2),
     p50: round(percentile(sorted, 50), 2),
     p99: round(percentile(sorted, 99), 2),
     max: round(sorted.length ? sorted[sorted.length - 1]! : NaN, 2),
@@ -142,6 +157,100 @@ function rssMiB(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU time of a process in ms, from /proc (Linux); null elsewhere or when gone. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time of every local `postgres` process (the server is shared: other clients count too). */
+function postgresCpuMs(): number | null {
+  try {
+    let total = 0;
+    let found = false;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      } catch {
+        continue;
+      }
+      const ms = cpuMsOf(Number(entry));
+      if (ms !== null) {
+        total += ms;
+        found = true;
+      }
+    }
+    return found ? total : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU time of the whole machine in ms, from /proc/stat (Linux). */
+function machineBusyMs(): number | null {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    return (
+      (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) /
+      CLK_TCK
+    );
+  } catch {
+    return null;
+  }
+}
+
+interface CpuShare {
+  /** Percent of one core over the measured run. */
+  server: number | null;
+  postgres: number | null;
+  loadGenerator: number;
+  /** Everything else on the machine (other people's builds and tests disturb the figures). */
+  other: number | null;
+}
+
+/** Starts a CPU measurement; the returned function ends it. */
+function cpuMeter(serverPid: number | undefined): () => CpuShare {
+  const started = performance.now();
+  const server = cpuMsOf(serverPid);
+  const postgres = postgresCpuMs();
+  const self = process.cpuUsage();
+  const machine = machineBusyMs();
+  return () => {
+    const wall = performance.now() - started;
+    const pct = (ms: number) => round((ms / wall) * 100, 0);
+    const serverMs = server === null ? null : (cpuMsOf(serverPid) ?? server) - server;
+    const postgresMs = postgres === null ? null : (postgresCpuMs() ?? postgres) - postgres;
+    const selfUsed = process.cpuUsage(self);
+    const selfMs = (selfUsed.user + selfUsed.system) / 1000;
+    const machineMs = machine === null ? null : (machineBusyMs() ?? machine) - machine;
+    return {
+      server: serverMs === null ? null : pct(serverMs),
+      postgres: postgresMs === null ? null : pct(postgresMs),
+      loadGenerator: pct(selfMs),
+      other:
+        machineMs === null || serverMs === null || postgresMs === null
+          ? null
+          : Math.max(0, pct(machineMs - serverMs - postgresMs - selfMs)),
+    };
+  };
 }
 
 async function postJson(url: string, token: string, body: unknown, headers: Record<string, string> = {}) {
@@ -200,10 +309,20 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, port: 
 
 async function stopChild(child: Child): Promise<void> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  const started = performance.now();
   child.proc.kill('SIGTERM');
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.proc.kill('SIGKILL');
+  }, 15_000);
   await child.exited;
   clearTimeout(timer);
+  log(`${child.name} stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (killed)
+    log(
+      `${child.name} did not exit within 15 s of SIGTERM and was killed; its last output:\n${child.tail.join('\n')}`,
+    );
 }
 
 async function waitReady(child: Child, timeoutMs = 30_000): Promise<void> {
@@ -280,7 +399,10 @@ function closedLoop(target: Target, connections: number, seconds: number): Promi
             path: target.path,
             headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
             body: target.body,
-            setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': newKey() } }),
+            setupRequest: (request) => ({
+              ...request,
+              headers: { ...request.headers, 'idempotency-key': newKey() },
+            }),
           },
         ],
       },
@@ -296,6 +418,9 @@ function closedLoop(target: Target, connections: number, seconds: number): Promi
         });
       },
     );
+    const stop = () => instance.stop();
+    running.add(stop);
+    instance.once('done', () => running.delete(stop));
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       counts.statusCodes[statusCode] = (counts.statusCodes[statusCode] ?? 0) + 1;
       if (statusCode >= 200 && statusCode < 300) {
@@ -314,7 +439,7 @@ function closedLoop(target: Target, connections: number, seconds: number): Promi
  */
 function openLoop(target: Target, rate: number, seconds: number, maxSockets: number): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const total = Math.max(1, Math.round(rate * seconds));
+  let total = Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const body = Buffer.from(target.body);
   const latencies: number[] = [];
@@ -324,9 +449,21 @@ function openLoop(target: Target, rate: number, seconds: number, maxSockets: num
   return new Promise((resolve) => {
     const start = performance.now() + 10;
     let lastDone = start;
+    let resolved = false;
+    const stop = () => {
+      total = sent; // nothing more is sent; what is in flight is cut off
+      agent.destroy();
+      finish();
+    };
+    running.add(stop);
     const done = () => {
       finished++;
-      if (finished === total) {
+      if (finished >= total) finish();
+    };
+    const finish = () => {
+      if (!resolved) {
+        resolved = true;
+        running.delete(stop);
         agent.destroy();
         const elapsed = (lastDone - start) / 1000;
         resolve({
@@ -389,32 +526,68 @@ interface TargetResult {
   name: string;
   peak: PeakResult;
   halfPeak: PacedResult;
-  /** Payments rows this target wrote vs 2xx answers it gave (warm-up included). */
+  /** Payment rows this target wrote vs 2xx answers counted (warm-up included). */
   rowsWritten: number;
   okResponses: number;
+  /** Requests a closed-loop run leaves in flight when autocannon stops: they write, uncounted. */
+  uncountedAtMost: number;
+  /** Database commits per payment written, over the whole target (Till's relay and workers included). */
+  commitsPerPayment: number;
+  /** CPU during the peak and the half-peak runs, percent of one core. */
+  peakCpu: CpuShare;
+  halfPeakCpu: CpuShare;
 }
 
-async function measure(target: Target, countRows: () => Promise<number>): Promise<TargetResult> {
+interface MeasureContext {
+  serverPid: number | undefined;
+  countRows: () => Promise<number>;
+  commits: () => Promise<number>;
+}
+
+async function measure(target: Target, context: MeasureContext): Promise<TargetResult> {
+  const rowsBefore = await context.countRows();
+  const commitsBefore = await context.commits();
   const probe = await postJson(`http://${HOST}:${target.port}${target.path}`, target.token, target.body, {
     'idempotency-key': newKey(),
   });
   const problem = target.check(probe.status, probe.json);
-  if (problem) throw new Error(`${target.name}: the probe request failed: ${problem}\n${probe.text.slice(0, 1000)}`);
+  if (problem)
+    throw new Error(`${target.name}: the probe request failed: ${problem}\n${probe.text.slice(0, 1000)}`);
   let ok = 1;
-
+  let uncountedAtMost = CONNECTIONS;
   if (WARMUP_SECONDS > 0) {
+    uncountedAtMost += CONNECTIONS;
     log(`${target.name}: warm-up ${WARMUP_SECONDS} s`);
     ok += (await closedLoop(target, CONNECTIONS, WARMUP_SECONDS)).ok;
   }
+  checkInterrupted();
   log(`${target.name}: peak, ${CONNECTIONS} connections, ${SECONDS} s`);
+  const meter = cpuMeter(context.serverPid);
   const peak = await closedLoop(target, CONNECTIONS, SECONDS);
+  const peakCpu = meter();
   ok += peak.ok;
+  checkInterrupted();
   const rate = Math.max(1, Math.floor(peak.requestsPerSecond / 2));
   log(`${target.name}: ${peak.requestsPerSecond} req/s; now ${rate} req/s open-loop, ${SECONDS} s`);
+  const halfMeter = cpuMeter(context.serverPid);
   const halfPeak = await openLoop(target, rate, SECONDS, CONNECTIONS * 4);
+  const halfPeakCpu = halfMeter();
   ok += halfPeak.ok;
-  await sleep(500);
-  return { name: target.name, peak, halfPeak, rowsWritten: await countRows(), okResponses: ok };
+  checkInterrupted();
+  await sleep(1200); // PostgreSQL flushes a backend's statistics at most once a second
+  const rowsWritten = (await context.countRows()) - rowsBefore;
+  const commitsPerPayment = round(((await context.commits()) - commitsBefore) / Math.max(1, rowsWritten), 2);
+  return {
+    name: target.name,
+    peak,
+    halfPeak,
+    rowsWritten,
+    okResponses: ok,
+    uncountedAtMost,
+    commitsPerPayment,
+    peakCpu,
+    halfPeakCpu,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,13 +604,20 @@ interface FanoutResult {
   latencyMs: LatencySummary;
   tillRssMiB: number | null;
   openFileLimit: string;
+  /** From the cancel request until the last CANCELED arrived (or the wait ended). */
+  delivery: { wallMs: number; cpu: CpuShare } | null;
 }
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.slice(0, 120);
+  // ws hands graphql-ws an ErrorEvent: { type: 'error', message, error }
+  const event = error as { error?: unknown; message?: unknown } | null;
+  if (event?.error instanceof Error) return event.error.message.slice(0, 120);
+  if (typeof event?.message === 'string' && event.message) return event.message.slice(0, 120);
   if (Array.isArray(error)) return `graphql: ${(error[0] as { message?: string })?.message ?? 'error'}`;
   const close = error as { code?: number; reason?: string; type?: string } | null;
-  if (close && typeof close.code === 'number') return `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`;
+  if (close && typeof close.code === 'number')
+    return `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`;
   return String(error).slice(0, 120);
 }
 
@@ -446,7 +626,8 @@ async function fanOut(till: Child, token: string, subscribers: number): Promise<
     'idempotency-key': newKey(),
   });
   const paymentId = (created.json as { id?: string } | null)?.id;
-  if (created.status !== 200 || !paymentId) throw new Error(`fan-out: creating the payment failed: ${created.text}`);
+  if (created.status !== 200 || !paymentId)
+    throw new Error(`fan-out: creating the payment failed: ${created.text}`);
 
   const clients: Client[] = [];
   const canceledAt = new Float64Array(subscribers).fill(NaN);
@@ -500,9 +681,18 @@ async function fanOut(till: Child, token: string, subscribers: number): Promise<
     });
 
   log(`fan-out: opening ${subscribers} subscriptions to ${paymentId} (${OPEN_BATCH} at a time)`);
+  const limit = Number(openFileLimit());
+  if (Number.isFinite(limit) && limit < subscribers + 200)
+    log(
+      `fan-out: warning: the open-file limit is ${limit}, and each subscriber needs a descriptor here and one in ` +
+        `Till; expect failures past ~${limit - 100} subscribers (raise it with \`ulimit -n\`)`,
+    );
+  const closeAll = () => Promise.allSettled(clients.map(async (client) => client?.dispose()));
+  const stop = () => void closeAll();
+  running.add(stop);
   const openStart = performance.now();
   const openDeadline = openStart + 90_000;
-  for (let i = 0; i < subscribers && performance.now() < openDeadline; i += OPEN_BATCH) {
+  for (let i = 0; i < subscribers && performance.now() < openDeadline && !interrupted; i += OPEN_BATCH) {
     const batch: Promise<void>[] = [];
     for (let j = i; j < Math.min(subscribers, i + OPEN_BATCH); j++) batch.push(open(j));
     await Promise.all(batch);
@@ -514,12 +704,15 @@ async function fanOut(till: Child, token: string, subscribers: number): Promise<
     failures['not attempted (90 s budget for connecting spent)'] = notTried;
   }
   log(`fan-out: ${connected} subscribed, ${failed} failed, in ${openSeconds.toFixed(1)} s`);
+  checkInterrupted();
   const tillRss = rssMiB(till.proc.pid);
 
   let cancelResponseMs = NaN;
+  let delivery: FanoutResult['delivery'] = null;
   if (connected > 0) {
     await sleep(1000); // let the connection storm settle before the measured change
     const everyone = new Promise<void>((resolve) => (allReceived = resolve));
+    const meter = cpuMeter(till.proc.pid);
     cancelSentAt = performance.now();
     const cancel = await postJson(`http://${HOST}:${till.port}/v1/payments/${paymentId}/cancel`, token, '', {
       'idempotency-key': newKey(),
@@ -528,10 +721,13 @@ async function fanOut(till: Child, token: string, subscribers: number): Promise<
     cancelResponseMs = performance.now() - cancelSentAt;
     if (cancel.status !== 200) throw new Error(`fan-out: cancel failed (${cancel.status}): ${cancel.text}`);
     await Promise.race([everyone, sleep(FANOUT_WAIT_MS)]);
+    delivery = { wallMs: round(performance.now() - cancelSentAt, 1), cpu: meter() };
   }
 
+  checkInterrupted();
   log('fan-out: closing subscriptions');
-  await Promise.allSettled(clients.map(async (client) => client?.dispose()));
+  await closeAll();
+  running.delete(stop);
 
   const latencies = Array.from(canceledAt).filter((v) => !Number.isNaN(v));
   return {
@@ -545,6 +741,7 @@ async function fanOut(till: Child, token: string, subscribers: number): Promise<
     latencyMs: summarize(latencies),
     tillRssMiB: tillRss,
     openFileLimit: openFileLimit(),
+    delivery,
   };
 }
 
@@ -556,15 +753,32 @@ interface Verdict {
   value: number;
   target: string;
   met: boolean;
+  /** Other processes took CPU during a measurement it rests on: the verdict is not to be trusted. */
+  disturbed: boolean;
 }
+
+const disturbed = (...shares: (CpuShare | null | undefined)[]) =>
+  shares.some((share) => (share?.other ?? 0) >= DISTURBED_PCT);
 
 function report(results: TargetResult[], fanout: FanoutResult | null, meta: Record<string, unknown>) {
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
   const baseline = byName['baseline']!.peak.requestsPerSecond;
   const verdicts: Verdict[] = [];
   const ratio = (name: string) => round(byName[name]!.peak.requestsPerSecond / baseline, 2);
-  verdicts.push({ name: 'REST create / baseline throughput', value: ratio('REST create'), target: `≥ ${TARGETS.restRatio}`, met: ratio('REST create') >= TARGETS.restRatio });
-  verdicts.push({ name: 'GraphQL create / baseline throughput', value: ratio('GraphQL create'), target: `≥ ${TARGETS.graphqlRatio}`, met: ratio('GraphQL create') >= TARGETS.graphqlRatio });
+  verdicts.push({
+    name: 'REST create / baseline throughput',
+    value: ratio('REST create'),
+    target: `≥ ${TARGETS.restRatio}`,
+    met: ratio('REST create') >= TARGETS.restRatio,
+    disturbed: disturbed(byName['baseline']!.peakCpu, byName['REST create']!.peakCpu),
+  });
+  verdicts.push({
+    name: 'GraphQL create / baseline throughput',
+    value: ratio('GraphQL create'),
+    target: `≥ ${TARGETS.graphqlRatio}`,
+    met: ratio('GraphQL create') >= TARGETS.graphqlRatio,
+    disturbed: disturbed(byName['baseline']!.peakCpu, byName['GraphQL create']!.peakCpu),
+  });
   for (const name of ['REST create', 'GraphQL create']) {
     const r = byName[name]!.halfPeak;
     const ok = r.errors === 0 && r.non2xx === 0;
@@ -573,6 +787,7 @@ function report(results: TargetResult[], fanout: FanoutResult | null, meta: Reco
       value: r.latencyMs.p99,
       target: `≤ ${TARGETS.p99HalfPeakMs}`,
       met: ok && r.latencyMs.p99 <= TARGETS.p99HalfPeakMs,
+      disturbed: disturbed(byName[name]!.halfPeakCpu),
     });
   }
   if (fanout) {
@@ -581,6 +796,7 @@ function report(results: TargetResult[], fanout: FanoutResult | null, meta: Reco
       value: fanout.latencyMs.p99,
       target: `≤ ${TARGETS.fanoutP99Ms}, all receive`,
       met: fanout.received === fanout.subscribers && fanout.latencyMs.p99 <= TARGETS.fanoutP99Ms,
+      disturbed: disturbed(fanout.delivery?.cpu),
     });
   }
 
@@ -589,10 +805,19 @@ function report(results: TargetResult[], fanout: FanoutResult | null, meta: Reco
   const lines: string[] = [];
   lines.push('');
   lines.push(`Till benchmark — ${meta.date}`);
-  lines.push(`Machine: ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB} GiB memory; Node ${meta.node}; ${meta.postgres}; pub/sub ${meta.pubsub}`);
-  lines.push(`Load: peak = ${CONNECTIONS} connections closed-loop for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up, autocannon); half peak = open-loop at peak/2 req/s for ${SECONDS} s, latency from each request's scheduled time`);
+  lines.push(
+    `Machine: ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB} GiB memory; Node ${meta.node}; ${meta.postgres}; pub/sub ${meta.pubsub}`,
+  );
+  lines.push(
+    `Load: peak = ${CONNECTIONS} connections closed-loop for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up, autocannon); half peak = open-loop at peak/2 req/s for ${SECONDS} s, latency from each request's scheduled time`,
+  );
+  lines.push(
+    'Every create carries a unique Idempotency-Key (GraphQL too), so all three routes do the same writes; the baseline runs while Till is stopped.',
+  );
   lines.push('');
-  lines.push(`${'route'.padEnd(18)}${pad('peak req/s', 11)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)} │${pad('½ rate', 8)}${pad('achieved', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}`);
+  lines.push(
+    `${'route'.padEnd(18)}${pad('peak req/s', 11)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)} │${pad('½ rate', 8)}${pad('achieved', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}`,
+  );
   for (const r of results) {
     const p = r.peak;
     const h = r.halfPeak;
@@ -602,18 +827,57 @@ function report(results: TargetResult[], fanout: FanoutResult | null, meta: Reco
     );
   }
   for (const r of results)
-    if (r.rowsWritten !== r.okResponses)
-      lines.push(`  note: ${r.name} answered 2xx ${r.okResponses} times but wrote ${r.rowsWritten} payment rows`);
+    if (r.rowsWritten < r.okResponses || r.rowsWritten > r.okResponses + r.uncountedAtMost)
+      lines.push(
+        `  note: ${r.name} answered 2xx ${r.okResponses} times but wrote ${r.rowsWritten} payment rows ` +
+          `(expected up to ${r.uncountedAtMost} more rows than answers, from requests in flight when a run stops)`,
+      );
+  const pct = (n: number | null) => (n === null ? '—' : `${n}%`);
+  lines.push('');
+  lines.push(
+    `Per route: database commits per payment written (whole run), and CPU during the peak run in % of one core ` +
+      `(${meta.cores} cores = ${Number(meta.cores) * 100}%; postgres = every local postgres process)`,
+  );
+  lines.push(
+    `${'route'.padEnd(18)}${pad('commits/payment', 16)}${pad('server', 9)}${pad('postgres', 10)}${pad('load gen', 10)}${pad('other', 8)}`,
+  );
+  for (const r of results)
+    lines.push(
+      `${r.name.padEnd(18)}${pad(r.commitsPerPayment.toFixed(2), 16)}${pad(pct(r.peakCpu.server), 9)}` +
+        `${pad(pct(r.peakCpu.postgres), 10)}${pad(pct(r.peakCpu.loadGenerator), 10)}${pad(pct(r.peakCpu.other), 8)}`,
+    );
+  const busy = results.flatMap((r) => [
+    ...(disturbed(r.peakCpu) ? [{ what: `${r.name} peak`, other: r.peakCpu.other ?? 0 }] : []),
+    ...(disturbed(r.halfPeakCpu) ? [{ what: `${r.name} half peak`, other: r.halfPeakCpu.other ?? 0 }] : []),
+  ]);
+  if (busy.length > 0)
+    lines.push(
+      `  warning: other processes were busy during ${busy.map((b) => `${b.what} (${b.other}%)`).join(', ')}: ` +
+        'those figures are disturbed; run again on a quiet machine.',
+    );
   if (fanout) {
     lines.push('');
     lines.push(
       `Subscription fan-out: ${fanout.connected}/${fanout.subscribers} subscribed in ${fanout.openSeconds} s; ` +
-        `${fanout.received}/${fanout.connected} received CANCELED; from the cancel request: ` +
-        `p50 ${ms(fanout.latencyMs.p50)} ms, p99 ${ms(fanout.latencyMs.p99)} ms, max ${ms(fanout.latencyMs.max)} ms ` +
-        `(cancel answered in ${ms(fanout.cancelResponseMs)} ms; Till RSS ${fanout.tillRssMiB ?? '?'} MiB)`,
+        `${fanout.received}/${fanout.connected} received CANCELED.`,
     );
+    lines.push(
+      `  From the cancel request: first ${ms(fanout.latencyMs.min)} ms, p50 ${ms(fanout.latencyMs.p50)} ms, ` +
+        `p99 ${ms(fanout.latencyMs.p99)} ms, last ${ms(fanout.latencyMs.max)} ms; the cancel itself answered in ` +
+        `${ms(fanout.cancelResponseMs)} ms.`,
+    );
+    if (fanout.delivery)
+      lines.push(
+        `  During delivery (${ms(fanout.delivery.wallMs)} ms): Till CPU ${pct(fanout.delivery.cpu.server)}, ` +
+          `subscribers' process ${pct(fanout.delivery.cpu.loadGenerator)}, other ${pct(fanout.delivery.cpu.other)} of one core; ` +
+          `Till RSS with all subscribed ${fanout.tillRssMiB ?? '?'} MiB.`,
+      );
     if (fanout.failed > 0) {
-      lines.push(`  ${fanout.failed} subscriptions failed: ${Object.entries(fanout.failures).map(([k, v]) => `${v}× ${k}`).join('; ')}`);
+      lines.push(
+        `  ${fanout.failed} subscriptions failed: ${Object.entries(fanout.failures)
+          .map(([k, v]) => `${v}× ${k}`)
+          .join('; ')}`,
+      );
       lines.push(
         `  If these are EMFILE, resets or timeouts, check the open-file limit: each subscriber holds one fd here and one in Till ` +
           `(this process's limit: ${fanout.openFileLimit}; raise with \`ulimit -n\`), and the listen backlog (net.core.somaxconn).`,
@@ -623,7 +887,9 @@ function report(results: TargetResult[], fanout: FanoutResult | null, meta: Reco
   lines.push('');
   lines.push('Targets (SPEC §8)');
   for (const v of verdicts)
-    lines.push(`  ${v.name.padEnd(44)}${pad(Number.isFinite(v.value) ? v.value : '—', 8)}  ${v.target.padEnd(20)} ${v.met ? 'met' : 'NOT MET'}`);
+    lines.push(
+      `  ${v.name.padEnd(44)}${pad(Number.isFinite(v.value) ? v.value : '—', 8)}  ${v.target.padEnd(20)} ${v.met ? 'met' : 'NOT MET'}${v.disturbed ? ' (disturbed: other processes were busy)' : ''}`,
+    );
   lines.push('');
   return { text: lines.join('\n'), verdicts };
 }
@@ -635,22 +901,27 @@ async function main(): Promise<number> {
   const began = performance.now();
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
-  const postgresVersion = ((await admin.query('show server_version')).rows[0] as { server_version: string }).server_version;
+  const postgresVersion = ((await admin.query('show server_version')).rows[0] as { server_version: string })
+    .server_version;
   const dbName = `till_bench_${randomBytes(6).toString('hex')}`;
   const dbUrl = new URL(DATABASE_URL);
   dbUrl.pathname = `/${dbName}`;
   let db: pg.Client | null = null;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
+  let cleaning: Promise<void> | null = null;
+  // Every caller waits for the same cleanup, so nobody exits before the database is dropped.
+  const cleanup = () => (cleaning ??= doCleanup());
+  const doCleanup = async () => {
+    for (const stop of running) stop();
     await Promise.allSettled([...children].map(stopChild));
     await db?.end().catch(() => {});
-    await admin.query(`drop database if exists "${dbName}" with (force)`).catch((error: Error) => log(`could not drop ${dbName}: ${error.message}`));
+    await admin
+      .query(`drop database if exists "${dbName}" with (force)`)
+      .catch((error: Error) => log(`could not drop ${dbName}: ${error.message}`));
     await admin.end().catch(() => {});
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
+    log(`${signal}: stopping the load, the servers, and dropping ${dbName}`);
+    interrupted = true;
     void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -671,7 +942,7 @@ async function main(): Promise<number> {
       HOST,
       PUBLIC_URL: `http://${HOST}:${tillPort}`,
       ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_TILL_LOG_LEVEL || 'warn',
       NODE_ENV: 'production',
       ...(REDIS_URL ? { REDIS_URL } : {}),
     });
@@ -685,15 +956,30 @@ async function main(): Promise<number> {
     let till = await startTill();
     const merchants: Record<string, { id: string; key: string }> = {};
     for (const name of ['baseline', 'rest', 'graphql', 'fanout']) {
-      const res = await postJson(`http://${HOST}:${tillPort}/admin/v1/merchants`, ADMIN_TOKEN, { name: `bench-${name}` });
-      const body = res.json as { test_secret_key?: string; merchant_id?: string; id?: string; merchant?: { id?: string } } | null;
-      if (res.status !== 201 || !body?.test_secret_key) throw new Error(`creating a merchant failed (${res.status}): ${res.text}`);
+      const res = await postJson(`http://${HOST}:${tillPort}/admin/v1/merchants`, ADMIN_TOKEN, {
+        name: `bench-${name}`,
+      });
+      const body = res.json as {
+        test_secret_key?: string;
+        merchant_id?: string;
+        id?: string;
+        merchant?: { id?: string };
+      } | null;
+      if (res.status !== 201 || !body?.test_secret_key)
+        throw new Error(`creating a merchant failed (${res.status}): ${res.text}`);
       const id = body.merchant_id ?? body.id ?? body.merchant?.id;
       if (!id) throw new Error(`the admin API's merchant has no id: ${res.text}`);
       merchants[name] = { id, key: body.test_secret_key };
     }
-    const countRows = (merchant: string) => async () =>
-      Number(((await db!.query('select count(*)::int as n from payment where merchant_id = $1', [merchants[merchant]!.id])).rows[0] as { n: number }).n);
+    const count = async (sql: string, params: unknown[] = []) =>
+      Number(((await db!.query(sql, params)).rows[0] as { n: number | string }).n);
+    const contextFor = (merchant: string, serverPid: number | undefined): MeasureContext => ({
+      serverPid,
+      countRows: () =>
+        count('select count(*)::int as n from payment where merchant_id = $1', [merchants[merchant]!.id]),
+      commits: () =>
+        count('select xact_commit as n from pg_stat_database where datname = current_database()'),
+    });
 
     // The baseline runs alone: Till's outbox relay would otherwise publish the baseline's events.
     await stopChild(till);
@@ -717,19 +1003,35 @@ async function main(): Promise<number> {
     const results: TargetResult[] = [];
     results.push(
       await measure(
-        { name: 'baseline', port: baselinePort, path: '/v1/payments/hpp', token: merchants.baseline!.key, body: CREATE_BODY, check: okPayment },
-        countRows('baseline'),
+        {
+          name: 'baseline',
+          port: baselinePort,
+          path: '/v1/payments/hpp',
+          token: merchants.baseline!.key,
+          body: CREATE_BODY,
+          check: okPayment,
+        },
+        contextFor('baseline', baseline.proc.pid),
       ),
     );
     await stopChild(baseline);
     // Nobody relays the baseline's outbox rows; mark them so Till's relay does not spend time on them.
-    await db.query('update event set published_at = now() where merchant_id = $1 and published_at is null', [merchants.baseline!.id]);
+    await db.query('update event set published_at = now() where merchant_id = $1 and published_at is null', [
+      merchants.baseline!.id,
+    ]);
 
     till = await startTill();
     results.push(
       await measure(
-        { name: 'REST create', port: tillPort, path: '/v1/payments/hpp', token: merchants.rest!.key, body: CREATE_BODY, check: okPayment },
-        countRows('rest'),
+        {
+          name: 'REST create',
+          port: tillPort,
+          path: '/v1/payments/hpp',
+          token: merchants.rest!.key,
+          body: CREATE_BODY,
+          check: okPayment,
+        },
+        contextFor('rest', till.proc.pid),
       ),
     );
     results.push(
@@ -741,12 +1043,16 @@ async function main(): Promise<number> {
           token: merchants.graphql!.key,
           body: GRAPHQL_CREATE_BODY,
           check: (status, json) => {
-            const data = (json?.data as { createHostedPayment?: { payment?: { id?: string }; userErrors?: unknown[] } } | undefined)
-              ?.createHostedPayment;
-            return status === 200 && !json?.errors && data?.payment?.id && data.userErrors?.length === 0 ? null : `HTTP ${status}`;
+            const data = (
+              json?.data as
+                { createHostedPayment?: { payment?: { id?: string }; userErrors?: unknown[] } } | undefined
+            )?.createHostedPayment;
+            return status === 200 && !json?.errors && data?.payment?.id && data.userErrors?.length === 0
+              ? null
+              : `HTTP ${status}`;
           },
         },
-        countRows('graphql'),
+        contextFor('graphql', till.proc.pid),
       ),
     );
 
@@ -755,7 +1061,7 @@ async function main(): Promise<number> {
       // Start from a drained outbox so the measured change is the only thing the relay has to do.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        const pending = Number(((await db.query('select count(*)::int as n from event where published_at is null')).rows[0] as { n: number }).n);
+        const pending = await count('select count(*)::int as n from event where published_at is null');
         if (pending === 0) break;
         await sleep(200);
       }
@@ -782,7 +1088,12 @@ async function main(): Promise<number> {
       `${JSON.stringify(
         {
           ...meta,
-          settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, subscribers: SUBSCRIBERS },
+          settings: {
+            seconds: SECONDS,
+            warmupSeconds: WARMUP_SECONDS,
+            connections: CONNECTIONS,
+            subscribers: SUBSCRIBERS,
+          },
           targets: verdicts,
           routes: results,
           fanout,
@@ -802,6 +1113,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (interrupted) process.exit(130);
     console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },
