@@ -19,6 +19,7 @@ export default {
       },
     ],
   },
-  testTimeout: 30000,
+  // Generous: a PGlite start under a loaded 2-core CI machine can take tens of seconds.
+  testTimeout: 90000,
   maxWorkers: 2,
 };

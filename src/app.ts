@@ -96,7 +96,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const metrics = new Metrics();
   const relay = new OutboxRelay(db, pubsub, (error) => http.log.error({ err: error }, 'outbox relay failed'));
   const merchants = new MerchantService(db);
-  const idempotency = new IdempotencyService(db);
+  const idempotency = new IdempotencyService(db, () => void relay.kick());
   const payments = new PaymentService(db, config, () => void relay.kick());
   const tokens = new TokenService(db, config.publicUrl);
   await tokens.init();

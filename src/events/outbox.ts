@@ -18,9 +18,14 @@ export interface PaymentEventMessage {
  * Queues an event for `payment` in the caller's transaction (the transactional outbox): the event
  * exists exactly when the change it describes was committed.
  */
-export function recordPaymentEvent(em: SqlEntityManager, payment: Payment, type: string, publicUrl: string) {
+export async function recordPaymentEvent(
+  em: SqlEntityManager,
+  payment: Payment,
+  type: string,
+  publicUrl: string,
+): Promise<void> {
   const now = new Date();
-  em.create(EventSchema, {
+  await em.insert(EventSchema, {
     id: newId.event(),
     merchantId: payment.merchantId,
     livemode: payment.livemode,

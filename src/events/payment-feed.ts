@@ -4,6 +4,20 @@ import { paymentTopic, type Principal } from '../services/principal.js';
 import type { PaymentEventMessage } from './outbox.js';
 import type { PubSub } from './pubsub.js';
 
+/**
+ * Every subscriber of a topic receives the same message string, one after the other: parsing it
+ * once (and sharing the object, which nobody mutates) keeps fan-out to thousands of subscribers cheap.
+ */
+let lastRaw: string | null = null;
+let lastObject: PaymentObject | null = null;
+function parseShared(raw: string): PaymentObject {
+  if (raw !== lastRaw) {
+    lastObject = (JSON.parse(raw) as PaymentEventMessage).data.object;
+    lastRaw = raw;
+  }
+  return lastObject!;
+}
+
 export interface PaymentFeedOptions {
   pubsub: PubSub;
   payments: PaymentService;
@@ -52,7 +66,7 @@ export async function openPaymentFeed(
   const unsubscribe = await pubsub.subscribe(
     paymentTopic(principal.merchantId, principal.livemode),
     (raw) => {
-      const object = (JSON.parse(raw) as PaymentEventMessage).data.object;
+      const object = parseShared(raw);
       if (!paymentId || object.id === paymentId) push(object);
     },
   );

@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import { LIMITS } from '../domain/payment.js';
@@ -90,8 +91,8 @@ export class PaymentResolver {
   ): Promise<CreateHostedPaymentPayload> {
     const principal = principalOf(ctx);
     const key = input.idempotencyKey ?? ctx.idempotencyKey;
-    const create = async () => {
-      const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input));
+    const create = async (tx?: SqlEntityManager) => {
+      const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
       const body = {
         payment: toPaymentObject(created.payment, this.deps.publicUrl),
         redirectUrl: created.redirectUrl,
@@ -168,9 +169,14 @@ export class PaymentResolver {
     @Root() payment: PaymentObject,
     @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
   ): Payment {
-    return Payment.from(payment);
+    // Subscribers of one change share one PaymentObject; convert it once for all of them.
+    let view = subscriptionViews.get(payment);
+    if (!view) subscriptionViews.set(payment, (view = Payment.from(payment)));
+    return view;
   }
 }
+
+const subscriptionViews = new WeakMap<PaymentObject, Payment>();
 
 /** JSON with sorted keys, so the same input always fingerprints the same. */
 function stableJson(value: unknown): string {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
 import { ErrorCode, TillError } from '../domain/errors.js';
 import { LIMITS } from '../domain/payment.js';
@@ -33,7 +34,11 @@ export function idempotencyKeyProblem(key: string): string | null {
  * operation exactly once; the rest get 409 while it runs and the stored response afterwards.
  */
 export class IdempotencyService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Told after a committed operation, so the outbox relay publishes its events at once. */
+    private readonly afterCommit: () => void = () => {},
+  ) {}
 
   /** Fingerprint of a request: method, path and exact body bytes. */
   static fingerprint(method: string, path: string, body: string): string {
@@ -41,14 +46,16 @@ export class IdempotencyService {
   }
 
   /**
-   * Runs `operation` once per key. A 2xx result is stored for 24 hours and replayed for the same
-   * request; anything else (or a throw) releases the key so the client may retry.
+   * Runs `operation` once per key. The key is claimed first (so a concurrent duplicate gets 409);
+   * then the operation's writes and its 2xx response are committed together in one transaction, so
+   * a crash can never leave a payment without its stored response. Anything else (or a throw)
+   * rolls back and releases the key so the client may retry.
    */
   async run(
     principal: Principal,
     key: string,
     fingerprint: string,
-    operation: () => Promise<StoredResponse>,
+    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
   ): Promise<IdempotentResult> {
     const scope = [principal.merchantId, principal.livemode, key] as const;
     const em = this.db.em.fork();
@@ -98,20 +105,22 @@ export class IdempotencyService {
 
     let response: StoredResponse;
     try {
-      response = await operation();
+      response = await this.db.em.fork().transactional(async (tx) => {
+        const result = await operation(tx);
+        if (result.status < 200 || result.status >= 300) throw new NotStored(result);
+        await tx.execute(
+          `update idempotency_key set state = 'done', response_status = ?, response_body = ?
+            where merchant_id = ? and livemode = ? and key = ?`,
+          [result.status, result.body, ...scope],
+        );
+        return result;
+      });
     } catch (error) {
       await this.release(scope);
+      if (error instanceof NotStored) return { ...error.response, replayed: false };
       throw error;
     }
-    if (response.status >= 200 && response.status < 300) {
-      await em.execute(
-        `update idempotency_key set state = 'done', response_status = ?, response_body = ?
-          where merchant_id = ? and livemode = ? and key = ?`,
-        [response.status, response.body, ...scope],
-      );
-    } else {
-      await this.release(scope);
-    }
+    this.afterCommit();
     return { ...response, replayed: false };
   }
 
@@ -130,5 +139,12 @@ export class IdempotencyService {
       .fork()
       .execute<{ affectedRows: number }>('delete from idempotency_key where expires_at <= ?', [now], 'run');
     return res.affectedRows ?? 0;
+  }
+}
+
+/** A non-2xx answer: its transaction rolls back and nothing is stored. */
+class NotStored extends Error {
+  constructor(readonly response: StoredResponse) {
+    super('not stored');
   }
 }

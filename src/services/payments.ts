@@ -78,19 +78,32 @@ export class PaymentService {
   ) {}
 
   /** Every rule problem of a would-be payment (the terminal is the principal's own, if named). */
-  async validate(principal: Principal, input: CreateHostedPaymentInput): Promise<FieldProblem[]> {
+  async validate(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx?: SqlEntityManager,
+  ): Promise<FieldProblem[]> {
+    // Inside a caller's transaction, read through it: PGlite has one connection, which the
+    // transaction holds.
+    const em = tx ?? this.db.em.fork();
     const terminal =
       input.rules === 'api' && input.terminalId
-        ? await this.db.em
-            .fork()
-            .findOne(TerminalSchema, { merchantId: principal.merchantId, id: input.terminalId })
+        ? await em.findOne(TerminalSchema, { merchantId: principal.merchantId, id: input.terminalId })
         : null;
     return checkCreateHostedPayment(input, terminal);
   }
 
-  async createHostedPayment(principal: Principal, input: CreateHostedPaymentInput): Promise<CreatedPayment> {
-    const em = this.db.em.fork();
-    const problems = await this.validate(principal, input);
+  /**
+   * Creates a PENDING hosted payment and its `payment.created` event. With `tx`, the writes join the
+   * caller's transaction (an idempotent request stores its response in the same commit) and the
+   * caller announces the commit; without, it commits on its own.
+   */
+  async createHostedPayment(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx?: SqlEntityManager,
+  ): Promise<CreatedPayment> {
+    const problems = await this.validate(principal, input, tx);
     if (problems.length > 0) throw invalidFields(problems);
     if (principal.livemode)
       throw new TillError(
@@ -100,52 +113,70 @@ export class PaymentService {
     const now = new Date();
     // Every payment has a hosted session; seed 000's also carry a URL token (only its hash is kept).
     const session = { id: newId.sessionId(), token: input.rules === 'api' ? randomBase62(40) : null };
-    const payment = await em.transactional(async (tx) => {
-      const created = tx.create(PaymentSchema, {
-        id: newId.payment(),
-        merchantId: principal.merchantId,
-        livemode: principal.livemode,
-        status: 'PENDING',
-        integrationType: 'HOSTED_PAYMENT_PAGE',
-        amount: input.amount,
-        currency: input.currency,
-        amountRefunded: 0,
-        merchantReference: input.merchantReference ?? null,
-        description: input.description ?? null,
-        billingDetails: input.billingDetails ?? null,
-        metadata: input.metadata ?? {},
-        card: null,
-        declineCode: null,
-        declineMessage: null,
-        nextAction: null,
-        returnUrl: input.returnUrl ?? null,
-        terminalId: input.terminalId ?? null,
-        transactionType: input.transactionType ?? 'PURCHASE',
-        successUrl: input.successUrl ?? null,
-        cancelUrl: input.cancelUrl ?? null,
-        errorUrl: input.errorUrl ?? null,
-        customer: input.customer ?? null,
-        country: input.country ?? null,
-        tokenization: input.saveCard ?? false,
-        sessionId: session.id,
-        sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
-        processor: null,
-        processorCardRef: null,
-        processorChargeKey: null,
-        cardToken: null,
-        attempts: 0,
-        version: 1,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
-      });
-      recordPaymentEvent(tx, created, 'payment.created', this.config.publicUrl);
-      return created;
+    const payment = {
+      id: newId.payment(),
+      merchantId: principal.merchantId,
+      livemode: principal.livemode,
+      status: 'PENDING',
+      integrationType: 'HOSTED_PAYMENT_PAGE',
+      amount: input.amount,
+      currency: input.currency,
+      amountRefunded: 0,
+      merchantReference: input.merchantReference ?? null,
+      description: input.description ?? null,
+      billingDetails: input.billingDetails ?? null,
+      metadata: input.metadata ?? {},
+      card: null,
+      declineCode: null,
+      declineMessage: null,
+      nextAction: null,
+      returnUrl: input.returnUrl ?? null,
+      terminalId: input.terminalId ?? null,
+      transactionType: input.transactionType ?? 'PURCHASE',
+      successUrl: input.successUrl ?? null,
+      cancelUrl: input.cancelUrl ?? null,
+      errorUrl: input.errorUrl ?? null,
+      customer: input.customer ?? null,
+      country: input.country ?? null,
+      tokenization: input.saveCard ?? false,
+      sessionId: session.id,
+      sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
+      processor: null,
+      processorCardRef: null,
+      processorChargeKey: null,
+      cardToken: null,
+      attempts: 0,
+      requiresActionAt: null,
+      processingAt: null,
+      authorizedAt: null,
+      succeededAt: null,
+      failedAt: null,
+      canceledAt: null,
+      expiredAt: null,
+      version: 1,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
+    } as Payment;
+    // Native inserts: creation is the hot path, and a new row needs no change tracking.
+    await this.inTransaction(tx, async (em) => {
+      await em.insert(PaymentSchema, payment);
+      await recordPaymentEvent(em, payment, 'payment.created', this.config.publicUrl);
     });
-    this.eventsCommitted();
     const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
       : hostedPaymentUrl(this.config.publicUrl, payment.id);
     return { payment, redirectUrl };
+  }
+
+  /** Runs `work` in the caller's transaction, or in a new one that announces its events on commit. */
+  private async inTransaction<T>(
+    tx: SqlEntityManager | undefined,
+    work: (em: SqlEntityManager) => Promise<T>,
+  ): Promise<T> {
+    if (tx) return work(tx);
+    const result = await this.db.em.fork().transactional(work);
+    this.eventsCommitted();
+    return result;
   }
 
   /** A payment by its seed-000 session id (scoped to the principal). */
@@ -189,10 +220,10 @@ export class PaymentService {
     return { data: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
-  /** Merchant cancel: PENDING or REQUIRES_ACTION → CANCELED. */
-  async cancelPayment(principal: Principal, id: string): Promise<Payment> {
+  /** Merchant cancel: PENDING or REQUIRES_ACTION → CANCELED. `tx` as for createHostedPayment. */
+  async cancelPayment(principal: Principal, id: string, tx?: SqlEntityManager): Promise<Payment> {
     if (!PAYMENT_ID_PATTERN.test(id)) throw notFound('payment', id);
-    const payment = await this.db.em.fork().transactional(async (em) => {
+    return this.inTransaction(tx, async (em) => {
       const current = await em.findOne(PaymentSchema, scoped(principal, id), {
         lockMode: LockMode.PESSIMISTIC_WRITE,
       });
@@ -203,11 +234,10 @@ export class PaymentService {
           `This payment cannot be canceled because its status is ${current.status}; only ${CANCELABLE.join(' or ')} payments can be canceled.`,
           'id',
         );
-      this.transition(em, current, 'CANCELED');
+      await this.transition(em, current, 'CANCELED');
+      await em.flush();
       return current;
     });
-    this.eventsCommitted();
-    return payment;
   }
 
   /** A payment by id or hosted-session id, unscoped: only for callers that verified the session's secret. */
@@ -232,7 +262,7 @@ export class PaymentService {
       if (!from.includes(current.status))
         throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
       Object.assign(current, patch);
-      this.transition(em, current, to);
+      await this.transition(em, current, to);
       return current;
     });
     this.eventsCommitted();
@@ -278,7 +308,7 @@ export class PaymentService {
         { status: { $in: [...EXPIRABLE] }, expiresAt: { $lte: now } },
         { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, limit: batchSize, orderBy: { expiresAt: 'asc' } },
       );
-      for (const payment of due) this.transition(em, payment, 'EXPIRED', now);
+      for (const payment of due) await this.transition(em, payment, 'EXPIRED', now);
       return due.length;
     });
     if (expired > 0) this.eventsCommitted();
@@ -289,14 +319,19 @@ export class PaymentService {
    * Moves a locked, managed payment to `to`: checks the state machine, stamps the transition,
    * bumps the version and records exactly one event. The caller's transaction commits it all.
    */
-  private transition(em: SqlEntityManager, payment: Payment, to: PaymentStatus, at = new Date()): void {
+  private async transition(
+    em: SqlEntityManager,
+    payment: Payment,
+    to: PaymentStatus,
+    at = new Date(),
+  ): Promise<void> {
     if (!canTransition(payment.status, to))
       throw new TillError(ErrorCode.InvalidState, `A ${payment.status} payment cannot become ${to}.`);
     payment.status = to;
     const stamp = TRANSITION_STAMP[to];
     if (stamp) (payment as Record<string, unknown>)[STAMP_PROPERTY[stamp] as string] = at;
     payment.version += 1;
-    recordPaymentEvent(em, payment, eventTypeFor(to), this.config.publicUrl);
+    await recordPaymentEvent(em, payment, eventTypeFor(to), this.config.publicUrl);
   }
 }
 

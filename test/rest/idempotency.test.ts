@@ -49,34 +49,58 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     ).toBe('PENDING');
   });
 
-  it('answers 409 while the first request with the key is still running', async () => {
-    let release!: () => void;
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
+  it('answers 409 while another request holds the key, and lets a retry take over an abandoned one', async () => {
+    // The state an in-flight request (on any instance) leaves: the key claimed, no response yet.
     const { IdempotencyService } = await import('../../src/services/idempotency.js');
     const fingerprint = IdempotencyService.fingerprint(
       'POST',
       '/v1/payments/hpp',
       JSON.stringify(SEED_004_SAMPLE),
     );
-    const running = app.till.services.idempotency.run(principal, 'slow-key', fingerprint, async () => {
-      await blocked;
-      return { status: 200, body: '{"ok":true}' };
-    });
-    await new Promise((r) => setTimeout(r, 100));
-    const concurrent = await post('/v1/payments/hpp', 'slow-key');
-    expect(concurrent.status).toBe(409);
-    expect(concurrent.json.error).toMatchObject({
-      type: 'idempotency_error',
-      code: 'idempotency_key_in_use',
-    });
-    release();
-    await running;
-    const after = await post('/v1/payments/hpp', 'slow-key');
-    expect(after.status).toBe(200);
-    expect(after.text).toBe('{"ok":true}');
+    const claim = (lockedAt: Date) =>
+      app.till.db.em.fork().execute(
+        `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, locked_at, created_at, expires_at)
+         values (?, false, 'held-key', ?, 'running', ?, now(), now() + interval '1 day')
+         on conflict (merchant_id, livemode, key) do update set locked_at = excluded.locked_at, state = 'running'`,
+        [merchant.merchant_id, fingerprint, lockedAt],
+      );
+    await claim(new Date());
+    const held = await post('/v1/payments/hpp', 'held-key');
+    expect(held.status).toBe(409);
+    expect(held.json.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
     expect(await count()).toBe(0);
+    // A claim older than a minute belongs to a request that died: the retry proceeds.
+    await claim(new Date(Date.now() - 120_000));
+    const retried = await post('/v1/payments/hpp', 'held-key');
+    expect(retried.status).toBe(200);
+    expect(await count()).toBe(1);
   });
+
+  if (backend === 'server')
+    it('answers 409 to a duplicate that arrives while the first request is running', async () => {
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
+      const { IdempotencyService } = await import('../../src/services/idempotency.js');
+      const fingerprint = IdempotencyService.fingerprint(
+        'POST',
+        '/v1/payments/hpp',
+        JSON.stringify(SEED_004_SAMPLE),
+      );
+      const running = app.till.services.idempotency.run(principal, 'slow-key', fingerprint, async () => {
+        await blocked;
+        return { status: 200, body: '{"ok":true}' };
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const concurrent = await post('/v1/payments/hpp', 'slow-key');
+      expect(concurrent.status).toBe(409);
+      release();
+      await running;
+      const after = await post('/v1/payments/hpp', 'slow-key');
+      expect(after.status).toBe(200);
+      expect(after.text).toBe('{"ok":true}');
+      expect(await count()).toBe(0);
+    });
 
   it('does not store a failed request: the key is released and a corrected retry succeeds', async () => {
     const bad = await post('/v1/payments/hpp', 'order-3', { ...SEED_004_SAMPLE, amount: -1 });

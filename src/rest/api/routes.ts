@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalidFields, TillError } from '../../domain/errors.js';
 import { bearerToken } from '../../graphql/context.js';
@@ -77,7 +78,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   async function maybeIdempotent(
     request: FastifyRequest,
     reply: FastifyReply,
-    operation: () => Promise<StoredResponse>,
+    operation: (tx?: SqlEntityManager) => Promise<StoredResponse>,
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     let result: StoredResponse & { replayed?: boolean };
@@ -98,16 +99,21 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
   }
 
-  async function create(principal: Principal, body: unknown, shape: 'flat' | 'nested') {
+  async function create(
+    principal: Principal,
+    body: unknown,
+    shape: 'flat' | 'nested',
+    tx?: SqlEntityManager,
+  ) {
     const { input, problems } = parseApiPayment(body, shape);
-    const all = [...problems, ...(await deps.payments.validate(principal, input))];
+    const all = [...problems, ...(await deps.payments.validate(principal, input, tx))];
     if (all.length > 0) throw invalidFields(all);
-    return deps.payments.createHostedPayment(principal, input);
+    return deps.payments.createHostedPayment(principal, input, tx);
   }
 
   app.post('/hosted-payment-page', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat');
+    maybeIdempotent(request, reply, async (tx) => {
+      const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat', tx);
       return {
         status: 200,
         body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
@@ -117,8 +123,8 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.post('/sessions', async (request, reply) => {
     await requireApiKey(request, true);
-    return maybeIdempotent(request, reply, async () => {
-      const { payment, redirectUrl } = await create(request.principal!, request.body, 'nested');
+    return maybeIdempotent(request, reply, async (tx) => {
+      const { payment, redirectUrl } = await create(request.principal!, request.body, 'nested', tx);
       const clientKey = await deps.merchants.clientKeyOf(payment.merchantId);
       return {
         status: 200,

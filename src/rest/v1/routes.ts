@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status.js';
@@ -67,7 +68,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   async function idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
-    operation: () => Promise<StoredResponse>,
+    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     if (key === undefined)
@@ -82,9 +83,9 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   }
 
   app.post('/payments/hpp', (request, reply) =>
-    idempotent(request, reply, async () => {
+    idempotent(request, reply, async (tx) => {
       const input = parseCreateHppPayment(request.body);
-      const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input);
+      const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input, tx);
       return { status: 200, body: JSON.stringify(payment(created)) };
     }),
   );
@@ -130,7 +131,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
-    idempotent(request, reply, async () => {
+    idempotent(request, reply, async (tx) => {
       const body = request.body;
       if (
         body !== undefined &&
@@ -141,7 +142,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
           Object.keys(body as object)[0] ?? 'body',
           'This endpoint takes no parameters in the body.',
         );
-      const canceled = await deps.payments.cancelPayment(principalOf(request), request.params.id);
+      const canceled = await deps.payments.cancelPayment(principalOf(request), request.params.id, tx);
       return { status: 200, body: JSON.stringify(payment(canceled)) };
     }),
   );
