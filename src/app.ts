@@ -21,6 +21,11 @@ import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
 import { PaymentService } from './services/payments.js';
 import { Workers } from './workers.js';
+import { AuthorizationService } from './services/authorizations.js';
+import { EventService } from './services/events.js';
+import { RefundService } from './services/refunds.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookEndpointService } from './webhooks/endpoints.js';
 import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
 import { CheckoutService, DEFAULT_CHECKOUT_LIMITS } from './services/checkout.js';
@@ -36,7 +41,12 @@ export interface Till {
     idempotency: IdempotencyService;
     tokens: TokenService;
     checkout: CheckoutService;
+    authorizations: AuthorizationService;
+    refunds: RefundService;
+    webhooks: WebhookEndpointService;
+    events: EventService;
   };
+  dispatcher: WebhookDispatcher;
   relay: OutboxRelay;
   workers: Workers;
   metrics: Metrics;
@@ -94,7 +104,13 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   registerJsonBody(http);
 
   const metrics = new Metrics();
-  const relay = new OutboxRelay(db, pubsub, (error) => http.log.error({ err: error }, 'outbox relay failed'));
+  const dispatcher = new WebhookDispatcher(db, config.webhooks, http.log);
+  const relay = new OutboxRelay(
+    db,
+    pubsub,
+    (error) => http.log.error({ err: error }, 'outbox relay failed'),
+    () => void dispatcher.kick(),
+  );
   const merchants = new MerchantService(db);
   const idempotency = new IdempotencyService(db, () => void relay.kick());
   const payments = new PaymentService(db, config, () => void relay.kick());
@@ -105,11 +121,19 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const checkout = new CheckoutService(db, payments, processor, {
     ...DEFAULT_CHECKOUT_LIMITS,
     perClient: config.checkoutAttemptsPerClient,
+    authorizationTtlMs: config.authorizationTtlSeconds * 1000,
   });
+  const authorizations = new AuthorizationService(payments, processor);
+  const refunds = new RefundService(db, config, processor, () => void relay.kick());
+  const webhooks = new WebhookEndpointService(db, () => void dispatcher.kick());
+  const events = new EventService(db);
   const workers = new Workers({
     relay,
     payments,
     checkout,
+    authorizations,
+    refunds,
+    dispatcher,
     idempotency,
     metrics,
     log: http.log,
@@ -134,6 +158,10 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   });
   await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
+    authorizations,
+    refunds,
+    webhooks,
+    events,
     prefix: '/v1',
     merchants,
     payments,
@@ -145,7 +173,15 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(apiRoutes, { prefix: '/api', merchants, payments, idempotency, tokens });
   await http.register(hppRoutes, { checkout, payments, processor });
 
-  const schema = await buildTillSchema({ payments, idempotency, publicUrl: config.publicUrl });
+  const schema = await buildTillSchema({
+    payments,
+    idempotency,
+    authorizations,
+    refunds,
+    events,
+    webhooks,
+    publicUrl: config.publicUrl,
+  });
   const feedMetric = metrics.subscriptions;
   let graphql: GraphQLServer | null = null;
   await http.register(async (scope) => {
@@ -164,7 +200,18 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     http,
     db,
     pubsub,
-    services: { merchants, payments, idempotency, tokens, checkout },
+    services: {
+      merchants,
+      payments,
+      idempotency,
+      tokens,
+      checkout,
+      authorizations,
+      refunds,
+      webhooks,
+      events,
+    },
+    dispatcher,
     relay,
     workers,
     metrics,
@@ -180,6 +227,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       await (graphql as GraphQLServer | null)?.close();
       await http.close();
       await relay.flush();
+      await dispatcher.flush();
       await pubsub.close();
       await db.close();
     },

@@ -20,6 +20,15 @@ export interface Config {
   workerIntervalMs: number;
   /** Card submissions one client address may make on the hosted page per 10 minutes (card testing). */
   checkoutAttemptsPerClient: number;
+  /** How long an authorization waits for its capture before it is released. */
+  authorizationTtlSeconds: number;
+  webhooks: {
+    /** Allow loopback/private/link-local targets (test setups); refused by default. */
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    /** Delay before each retry, in seconds (SPEC §7: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
+    retrySchedule: number[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -90,6 +99,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const workerIntervalMs = int('WORKER_INTERVAL_MS', 1000, 10, 60_000);
   const metricsToken = blank(env.METRICS_TOKEN) ? null : env.METRICS_TOKEN!;
   const checkoutAttemptsPerClient = int('CHECKOUT_ATTEMPTS_PER_CLIENT', 20, 1, 1_000_000);
+  const authorizationTtlSeconds = int('AUTHORIZATION_TTL_SECONDS', 7 * 24 * 3600, 1, 30 * 24 * 3600);
+  const allowPrivateNetworks =
+    oneOf('WEBHOOKS_ALLOW_PRIVATE_NETWORKS', ['true', 'false'] as const, 'false') === 'true';
+  const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000);
+  let retrySchedule = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
+  if (!blank(env.WEBHOOK_RETRY_SCHEDULE)) {
+    const parsed = env.WEBHOOK_RETRY_SCHEDULE!.split(',').map((v) => Number(v.trim()));
+    if (
+      parsed.length === 0 ||
+      parsed.length > 20 ||
+      parsed.some((n) => !Number.isFinite(n) || n < 0 || n > 7 * 86400)
+    )
+      problems.push(
+        'WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated delays in seconds (0 to 604800)',
+      );
+    else retrySchedule = parsed;
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -106,5 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken,
     workerIntervalMs,
     checkoutAttemptsPerClient,
+    authorizationTtlSeconds,
+    webhooks: { allowPrivateNetworks, timeoutMs: webhookTimeoutMs, retrySchedule },
   };
 }

@@ -1,7 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { OutboxRelay } from './events/relay.js';
 import type { Metrics } from './http/ops.js';
+import type { AuthorizationService } from './services/authorizations.js';
 import type { CheckoutService } from './services/checkout.js';
+import type { RefundService } from './services/refunds.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { IdempotencyService } from './services/idempotency.js';
 import type { PaymentService } from './services/payments.js';
 
@@ -23,6 +26,9 @@ export class Workers {
       relay: OutboxRelay;
       payments: PaymentService;
       checkout: CheckoutService;
+      authorizations: AuthorizationService;
+      refunds: RefundService;
+      dispatcher: WebhookDispatcher;
       idempotency: IdempotencyService;
       metrics: Metrics;
       log: FastifyBaseLogger;
@@ -42,16 +48,20 @@ export class Workers {
 
   /** One pass of every job. Errors are logged, never thrown: the loop must survive a database blip. */
   async runOnce(now = new Date()): Promise<void> {
-    const { relay, payments, checkout, idempotency, metrics, log } = this.deps;
+    const { relay, payments, checkout, authorizations, refunds, dispatcher, idempotency, metrics, log } =
+      this.deps;
     try {
       const expired = await payments.expireDuePayments(now);
       if (expired > 0) {
         metrics.paymentsExpired.inc(expired);
         log.info({ expired }, 'expired unpaid payments');
       }
-      const recovered = await checkout.recoverStuck();
+      await authorizations.expireAuthorizations(now);
+      const recovered =
+        (await checkout.recoverStuck()) + (await authorizations.recover()) + (await refunds.recover());
       if (recovered > 0) log.warn({ recovered }, 'finished charges interrupted mid-flight');
       await relay.kick();
+      await dispatcher.kick();
       if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now.getTime();
         await idempotency.prune(now);

@@ -85,3 +85,25 @@ export const LIMITS = {
   listMax: 100,
   listDefault: 10,
 } as const;
+
+/** Seed 004's Refund, as kept in the Payment's `refunds`. */
+export interface RefundObject {
+  id: string;
+  object: 'refund';
+  payment_id: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason: string | null;
+  failure_reason: string | null;
+  created_at: number;
+}
+
+export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
+
+/** A capture or void the processor has been asked for and Till has not yet recorded. */
+export interface PendingOperation {
+  kind: 'capture' | 'void';
+  amount: number | null;
+  key: string;
+  requested_at: number;
+}

@@ -12,7 +12,7 @@ let lastRaw: string | null = null;
 let lastObject: PaymentObject | null = null;
 function parseShared(raw: string): PaymentObject {
   if (raw !== lastRaw) {
-    lastObject = (JSON.parse(raw) as PaymentEventMessage).data.object;
+    lastObject = (JSON.parse(raw) as PaymentEventMessage).payment;
     lastRaw = raw;
   }
   return lastObject!;

@@ -10,6 +10,7 @@ interface OutboxRow {
   merchant_id: string;
   livemode: boolean;
   data: PaymentEventMessage['data'] | string;
+  payment_snapshot: PaymentEventMessage['payment'] | string | null;
   created_at_unix: string | number;
 }
 
@@ -26,6 +27,8 @@ export class OutboxRelay {
     private readonly db: Database,
     private readonly pubsub: PubSub,
     private readonly onError: (error: unknown) => void,
+    /** Told when a batch created webhook deliveries, so the dispatcher sends them at once. */
+    private readonly onDeliveries: () => void = () => {},
   ) {}
 
   /** Publishes everything pending now; coalesces calls made while a drain is already running. */
@@ -51,23 +54,44 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns its size. */
   async publishBatch(batchSize = 200): Promise<number> {
-    return this.db.em.fork().transactional(async (em) => {
+    let deliveries = 0;
+    const published = await this.db.em.fork().transactional(async (em) => {
       const rows = await em.execute<OutboxRow[]>(
-        `select seq, id, type, merchant_id, livemode, data, extract(epoch from created_at)::bigint as created_at_unix
+        `select seq, id, type, merchant_id, livemode, data, payment_snapshot,
+                extract(epoch from created_at)::bigint as created_at_unix
            from event where published_at is null order by seq limit ? for update skip locked`,
         [batchSize],
       );
       if (rows.length === 0) return 0;
       for (const row of rows) {
+        const data = (
+          typeof row.data === 'string' ? JSON.parse(row.data) : row.data
+        ) as PaymentEventMessage['data'];
+        const snapshot =
+          typeof row.payment_snapshot === 'string' ? JSON.parse(row.payment_snapshot) : row.payment_snapshot;
         const message: PaymentEventMessage = {
           id: row.id,
+          object: 'event',
           type: row.type,
           created_at: Number(row.created_at_unix),
           livemode: row.livemode,
           merchant_id: row.merchant_id,
-          data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
+          data,
+          payment: snapshot ?? (data.object as PaymentEventMessage['payment']),
         };
         await this.pubsub.publish(paymentTopic(row.merchant_id, row.livemode), JSON.stringify(message));
+        // Webhooks: one delivery per subscribed endpoint, created with the publication, atomically.
+        const created = await em.execute<{ id: string }[]>(
+          `insert into webhook_delivery (id, endpoint_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+           select 'wd_' || substr(md5(random()::text || clock_timestamp()::text || e.id), 1, 24), e.id, ?, 'pending', 0, now(), now(), now()
+             from webhook_endpoint e
+            where e.merchant_id = ? and e.livemode = ? and e.status = 'enabled'
+              and ('*' = any(e.enabled_events) or ? = any(e.enabled_events))
+           on conflict (endpoint_id, event_id) do nothing
+           returning id`,
+          [row.id, row.merchant_id, row.livemode, row.type],
+        );
+        deliveries += created.length;
       }
       await em.execute(
         `update event set published_at = now() where seq in (${rows.map(() => '?').join(',')})`,
@@ -75,6 +99,8 @@ export class OutboxRelay {
       );
       return rows.length;
     });
+    if (deliveries > 0) this.onDeliveries();
+    return published;
   }
 
   /** Waits for an in-flight drain (used on shutdown so nothing committed is left unpublished). */

@@ -5,6 +5,7 @@ import { LIMITS } from '../domain/payment.js';
 import { IdempotencyService, idempotencyKeyProblem } from '../services/idempotency.js';
 import { toPaymentObject, type PaymentObject } from '../services/payment-object.js';
 import type { PaymentService } from '../services/payments.js';
+import type { AuthorizationService } from '../services/authorizations.js';
 import type { Principal } from '../services/principal.js';
 import type { GraphQLContext } from './context.js';
 import {
@@ -20,6 +21,7 @@ import { Payment } from './payment.type.js';
 export interface PaymentResolverDeps {
   payments: PaymentService;
   idempotency: IdempotencyService;
+  authorizations: AuthorizationService;
   publicUrl: string;
 }
 
@@ -142,14 +144,16 @@ export class PaymentResolver {
     }
   }
 
-  @Mutation(() => CancelPaymentPayload, { description: 'Cancels a PENDING or REQUIRES_ACTION payment.' })
+  @Mutation(() => CancelPaymentPayload, {
+    description: 'Cancels a PENDING or REQUIRES_ACTION payment, or voids an AUTHORIZED one.',
+  })
   async cancelPayment(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<CancelPaymentPayload> {
     const principal = principalOf(ctx);
     try {
-      return { payment: this.view(await this.deps.payments.cancelPayment(principal, id)), userErrors: [] };
+      return { payment: this.view(await this.deps.authorizations.cancel(principal, id)), userErrors: [] };
     } catch (error) {
       return { payment: null, userErrors: toUserErrors(error, []) };
     }

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { RefundObject } from '../domain/payment.js';
 import type { PaymentObject } from '../services/payment-object.js';
 import { JSONObject, SafeInt } from './scalars.js';
 
@@ -88,11 +89,25 @@ export class Customer {
 
 @ObjectType({ description: 'Money returned to the customer from a payment.' })
 export class Refund {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: '`re_` + 24 base62 characters.' }) id!: string;
+  @Field(() => ID) paymentId!: string;
   @Field(() => SafeInt) amount!: number;
-  @Field() status!: string;
+  @Field({ description: 'pending, succeeded or failed.' }) status!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, { nullable: true }) failureReason!: string | null;
   @Field(() => SafeInt) createdAt!: number;
+
+  static from(r: RefundObject): Refund {
+    return Object.assign(new Refund(), {
+      id: r.id,
+      paymentId: r.payment_id,
+      amount: r.amount,
+      status: r.status,
+      reason: r.reason,
+      failureReason: r.failure_reason,
+      createdAt: r.created_at,
+    });
+  }
 }
 
 @ObjectType({ description: "One attempt to collect money: seed 004's Payment object, in camelCase." })
@@ -104,6 +119,11 @@ export class Payment {
   @Field(() => IntegrationType) integrationType!: IntegrationType;
   @Field(() => SafeInt) amountRefunded!: number;
   @Field(() => SafeInt) amountRefundable!: number;
+  @Field(() => SafeInt, {
+    nullable: true,
+    description: 'What was captured (a captured AUTHORIZE may be partial).',
+  })
+  amountCaptured!: number | null;
   @Field(() => SafeInt, { description: 'Unix timestamp (seconds) of creation.' }) createdAt!: number;
   @Field() livemode!: boolean;
   @Field(() => String, { nullable: true }) merchantReference!: string | null;
@@ -149,6 +169,7 @@ export class Payment {
       integrationType: o.integration_type as IntegrationType,
       amountRefunded: o.amount_refunded,
       amountRefundable: o.amount_refundable,
+      amountCaptured: o.amount_captured,
       createdAt: o.created_at,
       livemode: o.livemode,
       merchantReference: o.merchant_reference,
@@ -180,7 +201,7 @@ export class Payment {
       declineCode: o.decline_code,
       declineMessage: o.decline_message,
       hostedPaymentUrl: o.hosted_payment_url,
-      refunds: [],
+      refunds: (o.refunds ?? []).map((r) => Refund.from(r)),
       statusTransitions: {
         requiresActionAt: t.requires_action_at,
         processingAt: t.processing_at,

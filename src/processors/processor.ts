@@ -75,7 +75,15 @@ export interface Processor {
   advanceChallenge(id: string, answer?: 'pass' | 'fail'): Promise<Challenge>;
   /** Authorizes (and captures, if asked) once per idempotency key. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Captures `amount` of an authorization (the rest is released), once per key. */
+  capture(request: { idempotencyKey: string; chargeId: string; amount: number }): Promise<OperationResult>;
+  /** Releases an authorization, once per key. */
+  void(request: { idempotencyKey: string; chargeId: string }): Promise<OperationResult>;
+  /** Returns `amount` of a captured charge to the card, once per key. */
+  refund(request: { idempotencyKey: string; chargeId: string; amount: number }): Promise<OperationResult>;
 }
+
+export type OperationResult = { outcome: 'succeeded' } | { outcome: 'failed'; message: string };
 
 /** Human text for decline codes (shown to customers and stored as `decline_message`). */
 export const DECLINE_MESSAGES: Record<string, string> = {

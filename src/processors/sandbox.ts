@@ -11,6 +11,7 @@ import {
   type ChargeRequest,
   type ChargeResult,
   type PreparedCard,
+  type OperationResult,
   type Processor,
   type Simulation,
 } from './processor.js';
@@ -212,6 +213,67 @@ export class SandboxProcessor implements Processor {
       ],
     );
     return (await this.findCharge(request.idempotencyKey))!;
+  }
+
+  async capture(request: {
+    idempotencyKey: string;
+    chargeId: string;
+    amount: number;
+  }): Promise<OperationResult> {
+    return this.operation('capture', request.idempotencyKey, request.chargeId, request.amount);
+  }
+
+  async void(request: { idempotencyKey: string; chargeId: string }): Promise<OperationResult> {
+    return this.operation('void', request.idempotencyKey, request.chargeId, null);
+  }
+
+  async refund(request: {
+    idempotencyKey: string;
+    chargeId: string;
+    amount: number;
+  }): Promise<OperationResult> {
+    return this.operation('refund', request.idempotencyKey, request.chargeId, request.amount);
+  }
+
+  /**
+   * Capture, void and refund, each recorded once per key; the answer to a repeated key is the first
+   * answer. Amounts are checked against the charge like a processor would.
+   */
+  private async operation(
+    kind: 'capture' | 'void' | 'refund',
+    key: string,
+    chargeId: string,
+    amount: number | null,
+  ): Promise<OperationResult> {
+    const em = this.db.em.fork();
+    const read = async () =>
+      (
+        await em.execute<{ outcome: string }[]>(
+          'select outcome from sandbox_operation where idempotency_key = ?',
+          [key],
+        )
+      )[0];
+    const existing = await read();
+    if (existing)
+      return existing.outcome === 'succeeded'
+        ? { outcome: 'succeeded' }
+        : { outcome: 'failed', message: existing.outcome };
+    const [charge] = await em.execute<{ amount: string; outcome: string }[]>(
+      'select amount, outcome from sandbox_charge where id = ?',
+      [chargeId],
+    );
+    let outcome = 'succeeded';
+    if (!charge || charge.outcome !== 'approved') outcome = 'no such approved charge';
+    else if (amount !== null && amount > Number(charge.amount)) outcome = 'amount exceeds the charge';
+    await em.execute(
+      `insert into sandbox_operation (idempotency_key, kind, charge_id, amount, outcome, created_at)
+       values (?, ?, ?, ?, ?, now()) on conflict (idempotency_key) do nothing`,
+      [key, kind, chargeId, amount, outcome],
+    );
+    const stored = (await read())!;
+    return stored.outcome === 'succeeded'
+      ? { outcome: 'succeeded' }
+      : { outcome: 'failed', message: stored.outcome };
   }
 
   private decide(

@@ -68,6 +68,8 @@ const STATE_OF: Record<PaymentStatus, CheckoutState> = {
 
 /** Limits against card testing. */
 export interface CheckoutLimits {
+  /** How long an authorization may wait for its capture before it is released (EXPIRED). */
+  authorizationTtlMs: number;
   /** Card submissions one client address may make per window, across sessions. */
   perClient: number;
   windowMs: number;
@@ -79,6 +81,7 @@ export const DEFAULT_CHECKOUT_LIMITS: CheckoutLimits = {
   perClient: 20,
   windowMs: 10 * 60_000,
   invalidPerSession: 10,
+  authorizationTtlMs: 7 * 24 * 3600 * 1000,
 };
 
 /**
@@ -358,14 +361,15 @@ export class CheckoutService {
     const finish = async () => {
       if (result.outcome === 'approved') {
         if (result.cardToken) await this.saveCardToken(payment, result.cardToken);
-        return this.payments.advance(
-          payment.id,
-          ['PROCESSING'],
-          payment.transactionType === 'AUTHORIZE' ? 'AUTHORIZED' : 'SUCCEEDED',
-          {
-            cardToken: result.cardToken,
-          },
-        );
+        const authorizeOnly = payment.transactionType === 'AUTHORIZE';
+        return this.payments.advance(payment.id, ['PROCESSING'], authorizeOnly ? 'AUTHORIZED' : 'SUCCEEDED', {
+          cardToken: result.cardToken,
+          processorChargeId: result.chargeId,
+          amountCaptured: authorizeOnly ? null : payment.amount,
+          authorizationExpiresAt: authorizeOnly
+            ? new Date(Date.now() + this.limits.authorizationTtlMs)
+            : null,
+        });
       }
       return this.payments.advance(payment.id, ['PROCESSING'], 'FAILED', {
         declineCode: result.code,

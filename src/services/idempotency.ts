@@ -55,7 +55,8 @@ export class IdempotencyService {
     principal: Principal,
     key: string,
     fingerprint: string,
-    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
+    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
+    options: { transactional?: boolean } = {},
   ): Promise<IdempotentResult> {
     const scope = [principal.merchantId, principal.livemode, key] as const;
     const em = this.db.em.fork();
@@ -105,16 +106,22 @@ export class IdempotencyService {
 
     let response: StoredResponse;
     try {
-      response = await this.db.em.fork().transactional(async (tx) => {
+      const store = async (tx: SqlEntityManager | undefined, em: SqlEntityManager) => {
         const result = await operation(tx);
         if (result.status < 200 || result.status >= 300) throw new NotStored(result);
-        await tx.execute(
+        await em.execute(
           `update idempotency_key set state = 'done', response_status = ?, response_body = ?
             where merchant_id = ? and livemode = ? and key = ?`,
           [result.status, result.body, ...scope],
         );
         return result;
-      });
+      };
+      // Operations that call a processor run outside a transaction (they must not hold PGlite's one
+      // connection while the processor works); their own claim-then-record steps keep them safe.
+      response =
+        options.transactional === false
+          ? await store(undefined, this.db.em.fork())
+          : await this.db.em.fork().transactional((tx) => store(tx, tx));
     } catch (error) {
       await this.release(scope);
       if (error instanceof NotStored) return { ...error.response, replayed: false };

@@ -5,6 +5,7 @@ import type {
   CardDetails,
   Customer,
   NextAction,
+  RefundObject,
   TransactionType,
 } from '../domain/payment.js';
 
@@ -27,7 +28,7 @@ export interface PaymentObject {
   decline_code: string | null;
   decline_message: string | null;
   hosted_payment_url: string | null;
-  refunds: unknown[];
+  refunds: RefundObject[];
   status_transitions: {
     requires_action_at: number | null;
     processing_at: number | null;
@@ -50,15 +51,21 @@ export interface PaymentObject {
   customer: Customer | null;
   /** Saved-card token (`tok_…`) when the customer asked to save the card and the terminal supports it. */
   card_token: string | null;
+  /** What was captured: the amount for PURCHASE, the captured part for a captured AUTHORIZE. */
+  amount_captured: number | null;
   expires_at: number;
   version: number;
 }
 
 const unix = (d: Date | null | undefined): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
-/** Money that can still be refunded: only what was collected (SUCCEEDED) less what was refunded. */
+/** Money that can still be refunded: what was captured less refunds made or under way. */
 function refundable(p: Payment): number {
-  return p.status === 'SUCCEEDED' ? p.amount - p.amountRefunded : 0;
+  if (p.status !== 'SUCCEEDED') return 0;
+  const reserved = (p.refunds ?? [])
+    .filter((r) => r.status !== 'failed')
+    .reduce((sum, r) => sum + r.amount, 0);
+  return (p.amountCaptured ?? p.amount) - reserved;
 }
 
 export function hostedPaymentUrl(publicUrl: string, paymentId: string): string {
@@ -86,7 +93,7 @@ export function toPaymentObject(p: Payment, publicUrl: string): PaymentObject {
     decline_message: p.declineMessage ?? null,
     hosted_payment_url:
       p.integrationType === 'HOSTED_PAYMENT_PAGE' ? hostedPaymentUrl(publicUrl, p.id) : null,
-    refunds: [],
+    refunds: p.refunds ?? [],
     status_transitions: {
       requires_action_at: unix(p.requiresActionAt),
       processing_at: unix(p.processingAt),
@@ -106,6 +113,7 @@ export function toPaymentObject(p: Payment, publicUrl: string): PaymentObject {
     error_url: p.errorUrl ?? null,
     customer: p.customer ?? null,
     card_token: p.cardToken ?? null,
+    amount_captured: p.amountCaptured ?? null,
     expires_at: unix(p.expiresAt)!,
     version: p.version,
   };

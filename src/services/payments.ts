@@ -38,7 +38,13 @@ type AdvancePatchKey =
   | 'processorCardRef'
   | 'processorChargeKey'
   | 'cardToken'
-  | 'attempts';
+  | 'attempts'
+  | 'processorChargeId'
+  | 'amountCaptured'
+  | 'authorizationExpiresAt'
+  | 'pendingOperation'
+  | 'refunds'
+  | 'amountRefunded';
 
 /** A new payment and where to send the customer. */
 export interface CreatedPayment {
@@ -146,6 +152,11 @@ export class PaymentService {
       processorChargeKey: null,
       cardToken: null,
       attempts: 0,
+      amountCaptured: null,
+      refunds: [],
+      processorChargeId: null,
+      pendingOperation: null,
+      authorizationExpiresAt: null,
       requiresActionAt: null,
       processingAt: null,
       authorizedAt: null,
@@ -156,7 +167,7 @@ export class PaymentService {
       version: 1,
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
-    } as Payment;
+    } as unknown as Payment; // `seq` is assigned by the database
     // Native inserts: creation is the hot path, and a new row needs no change tracking.
     await this.inTransaction(tx, async (em) => {
       await em.insert(PaymentSchema, payment);
@@ -294,6 +305,26 @@ export class PaymentService {
         { status: 'PROCESSING', processingAt: { $lte: new Date(Date.now() - olderThanMs) } },
         { limit, orderBy: { processingAt: 'asc' } },
       );
+  }
+
+  /** AUTHORIZED payments whose capture window has passed. */
+  async dueAuthorizations(now: Date, limit = 50): Promise<Payment[]> {
+    return this.db.em
+      .fork()
+      .find(
+        PaymentSchema,
+        { status: 'AUTHORIZED', authorizationExpiresAt: { $lte: now } },
+        { limit, orderBy: { authorizationExpiresAt: 'asc' } },
+      );
+  }
+
+  /** Payments with a capture or void claimed at least `olderThanMs` ago and not recorded. */
+  async pendingOperations(olderThanMs: number, limit = 50): Promise<Payment[]> {
+    const rows = await this.db.em
+      .fork()
+      .find(PaymentSchema, { status: 'AUTHORIZED', pendingOperation: { $ne: null } }, { limit });
+    const cutoff = Date.now() / 1000 - olderThanMs / 1000;
+    return rows.filter((p) => (p.pendingOperation?.requested_at ?? 0) <= cutoff);
   }
 
   /**

@@ -12,6 +12,8 @@ export const EventSchema = defineEntity({
     type: p.string(),
     paymentId: p.string().nullable(),
     data: p.json<Record<string, unknown>>(),
+    /** For events whose object is not the payment (refunds): the payment after the change. */
+    paymentSnapshot: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime(),
     publishedAt: p.datetime().nullable(),
   },

@@ -5,6 +5,8 @@ import type {
   CardDetails,
   Customer,
   NextAction,
+  PendingOperation,
+  RefundObject,
   TransactionType,
 } from '../../domain/payment.js';
 
@@ -49,6 +51,14 @@ export const PaymentSchema = defineEntity({
     /** Saved-card token (tokenization), `tok_…`. */
     cardToken: p.string().nullable(),
     attempts: p.integer(),
+    /** What was captured (SUCCEEDED payments); the rest of an authorization is released. */
+    amountCaptured: p.bigint('number').nullable(),
+    /** The payment's refunds, oldest first (denormalized from `refund`, so reads need no join). */
+    refunds: p.json<RefundObject[]>(),
+    processorChargeId: p.string().nullable(),
+    /** A capture or void claimed but not yet confirmed by the processor (recovered after a crash). */
+    pendingOperation: p.json<PendingOperation>().nullable(),
+    authorizationExpiresAt: p.datetime().nullable(),
     requiresActionAt: p.datetime().nullable(),
     processingAt: p.datetime().nullable(),
     authorizedAt: p.datetime().nullable(),

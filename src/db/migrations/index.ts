@@ -1,10 +1,12 @@
 import { Migration20261122000001Init } from './Migration20261122000001Init.js';
 import { Migration20261122000002ApiDialect } from './Migration20261122000002ApiDialect.js';
 import { Migration20261122000003Checkout } from './Migration20261122000003Checkout.js';
+import { Migration20261122000004AfterThePage } from './Migration20261122000004AfterThePage.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
   Migration20261122000001Init,
   Migration20261122000002ApiDialect,
   Migration20261122000003Checkout,
+  Migration20261122000004AfterThePage,
 ];

@@ -15,12 +15,35 @@ import type { Principal } from '../../services/principal.js';
 import { bearerToken } from '../../graphql/context.js';
 import { sendV1Error } from './errors.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
+import type { AuthorizationService } from '../../services/authorizations.js';
+import type { EventService } from '../../services/events.js';
+import type { RefundService } from '../../services/refunds.js';
+import type { WebhookEndpointService } from '../../webhooks/endpoints.js';
+import { eventRoutes } from './events.routes.js';
+import { refundRoutes } from './refunds.routes.js';
+import { webhookRoutes } from './webhooks.routes.js';
 
 export interface V1Deps {
   merchants: MerchantService;
   payments: PaymentService;
   idempotency: IdempotencyService;
+  authorizations: AuthorizationService;
+  refunds: RefundService;
+  webhooks: WebhookEndpointService;
+  events: EventService;
   publicUrl: string;
+}
+
+/** What the v1 route modules share: the idempotent-POST wrapper and the caller. */
+export interface V1Context {
+  deps: V1Deps;
+  idempotent(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
+    options?: { transactional?: boolean },
+  ): Promise<FastifyReply>;
+  principalOf(request: FastifyRequest): Principal;
 }
 
 declare module 'fastify' {
@@ -68,7 +91,8 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   async function idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
-    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
+    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
+    options: { transactional?: boolean } = {},
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     if (key === undefined)
@@ -77,7 +101,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     const problem = idempotencyKeyProblem(key);
     if (problem) throw invalid('Idempotency-Key', problem);
     const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
-    const result = await deps.idempotency.run(principalOf(request), key, fingerprint, operation);
+    const result = await deps.idempotency.run(principalOf(request), key, fingerprint, operation, options);
     if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
   }
@@ -131,19 +155,52 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
-    idempotent(request, reply, async (tx) => {
-      const body = request.body;
-      if (
-        body !== undefined &&
-        body !== null &&
-        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
-      )
-        throw invalid(
-          Object.keys(body as object)[0] ?? 'body',
-          'This endpoint takes no parameters in the body.',
-        );
-      const canceled = await deps.payments.cancelPayment(principalOf(request), request.params.id, tx);
-      return { status: 200, body: JSON.stringify(payment(canceled)) };
-    }),
+    idempotent(
+      request,
+      reply,
+      async (tx) => {
+        const body = request.body;
+        if (
+          body !== undefined &&
+          body !== null &&
+          (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
+        )
+          throw invalid(
+            Object.keys(body as object)[0] ?? 'body',
+            'This endpoint takes no parameters in the body.',
+          );
+        const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
+        return { status: 200, body: JSON.stringify(payment(canceled)) };
+      },
+      { transactional: false },
+    ),
   );
+
+  app.post<{ Params: { id: string } }>('/payments/:id/capture', (request, reply) =>
+    idempotent(
+      request,
+      reply,
+      async () => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        if (typeof body !== 'object' || Array.isArray(body))
+          throw invalid('body', 'Send a JSON object: {"amount": …}');
+        for (const key of Object.keys(body))
+          if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
+        if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
+          throw invalid('amount', 'amount must be an integer number of minor units');
+        const captured = await deps.authorizations.capture(
+          principalOf(request),
+          request.params.id,
+          body.amount as number | undefined,
+        );
+        return { status: 200, body: JSON.stringify(payment(captured)) };
+      },
+      { transactional: false },
+    ),
+  );
+
+  const context: V1Context = { deps, idempotent, principalOf };
+  refundRoutes(app, context);
+  webhookRoutes(app, context);
+  eventRoutes(app, context);
 }

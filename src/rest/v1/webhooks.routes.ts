@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { invalid } from '../../domain/errors.js';
+import type { V1Context } from './routes.js';
+
+const objectBody = (body: unknown): Record<string, unknown> => {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw invalid('body', 'The request body must be a JSON object');
+  return body as Record<string, unknown>;
+};
+
+function only(body: Record<string, unknown>, allowed: string[]): void {
+  for (const key of Object.keys(body))
+    if (!allowed.includes(key)) throw invalid(key, `Received unknown parameter: ${key}`);
+}
+
+/** `/v1/webhook_endpoints`: create (the `whsec_` secret shown once), list, read, update, delete, rotate, deliveries. */
+export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {
+  const ok = (value: unknown) => ({ status: 200, body: JSON.stringify(value) });
+
+  app.post('/webhook_endpoints', (request, reply) =>
+    idempotent(request, reply, async () => {
+      const body = objectBody(request.body);
+      only(body, ['url', 'enabled_events', 'description']);
+      return ok(await deps.webhooks.create(principalOf(request), body));
+    }),
+  );
+
+  app.get('/webhook_endpoints', async (request) => ({
+    object: 'list',
+    url: '/v1/webhook_endpoints',
+    has_more: false,
+    data: await deps.webhooks.list(principalOf(request)),
+  }));
+
+  app.get<{ Params: { id: string } }>('/webhook_endpoints/:id', async (request) =>
+    deps.webhooks.get(principalOf(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>('/webhook_endpoints/:id', (request, reply) =>
+    idempotent(request, reply, async () => {
+      const body = objectBody(request.body);
+      only(body, ['url', 'enabled_events', 'description', 'disabled']);
+      return ok(await deps.webhooks.update(principalOf(request), request.params.id, body));
+    }),
+  );
+
+  app.delete<{ Params: { id: string } }>('/webhook_endpoints/:id', async (request) =>
+    deps.webhooks.delete(principalOf(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>('/webhook_endpoints/:id/rotate_secret', (request, reply) =>
+    idempotent(request, reply, async () => {
+      const body = objectBody(request.body);
+      only(body, ['grace_period_seconds']);
+      return ok(
+        await deps.webhooks.rotateSecret(
+          principalOf(request),
+          request.params.id,
+          body.grace_period_seconds ?? 86400,
+        ),
+      );
+    }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+    '/webhook_endpoints/:id/deliveries',
+    async (request) => {
+      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw invalid('limit', 'limit must be an integer from 1 to 100');
+      return {
+        object: 'list',
+        url: `/v1/webhook_endpoints/${request.params.id}/deliveries`,
+        has_more: false,
+        data: await deps.webhooks.deliveries(principalOf(request), request.params.id, limit),
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string; deliveryId: string } }>(
+    '/webhook_endpoints/:id/deliveries/:deliveryId/redeliver',
+    (request, reply) =>
+      idempotent(request, reply, async () =>
+        ok(await deps.webhooks.redeliver(principalOf(request), request.params.id, request.params.deliveryId)),
+      ),
+  );
+}

@@ -1,0 +1,116 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Payment } from '../db/entities/payment.entity.js';
+import { ErrorCode, invalid, TillError } from '../domain/errors.js';
+import type { Processor } from '../processors/processor.js';
+import type { PaymentService } from './payments.js';
+import type { Principal } from './principal.js';
+
+/**
+ * What happens to an AUTHORIZED payment: capture (all or part; the rest is released), void, or
+ * expiry when nobody captures it in time. The order is always: claim the operation on the payment
+ * (committed), ask the processor (idempotent by key), record the outcome — so a crash at any point
+ * is finished by `recover()` without moving money twice.
+ */
+export class AuthorizationService {
+  constructor(
+    private readonly payments: PaymentService,
+    private readonly processor: Processor,
+  ) {}
+
+  async capture(principal: Principal, id: string, amount?: number | null): Promise<Payment> {
+    const payment = await this.payments.getPayment(principal, id);
+    if (payment.status !== 'AUTHORIZED')
+      throw new TillError(
+        ErrorCode.InvalidState,
+        `Only AUTHORIZED payments can be captured; this one is ${payment.status}.`,
+        'id',
+      );
+    const value = amount ?? payment.amount;
+    if (!Number.isSafeInteger(value) || value < 1 || value > payment.amount)
+      throw invalid('amount', `amount must be an integer from 1 to the authorized ${payment.amount}`);
+    const claimed = await this.claim(payment, {
+      kind: 'capture',
+      amount: value,
+      key: `${payment.id}:capture`,
+    });
+    return this.finish(claimed);
+  }
+
+  /** Merchant cancel: a PENDING / REQUIRES_ACTION payment is canceled; an AUTHORIZED one is voided. */
+  async cancel(principal: Principal, id: string, tx?: SqlEntityManager): Promise<Payment> {
+    const payment = await this.payments.getPayment(principal, id);
+    if (payment.status !== 'AUTHORIZED') return this.payments.cancelPayment(principal, id, tx);
+    const claimed = await this.claim(payment, { kind: 'void', amount: null, key: `${payment.id}:void` });
+    return this.finish(claimed);
+  }
+
+  /** Releases authorizations nobody captured in time (AUTHORIZED → EXPIRED). */
+  async expireAuthorizations(now = new Date()): Promise<number> {
+    const due = await this.payments.dueAuthorizations(now);
+    let count = 0;
+    for (const payment of due) {
+      const claimed = await this.claim(payment, {
+        kind: 'void',
+        amount: null,
+        key: `${payment.id}:void`,
+      }).catch(() => null);
+      if (claimed) {
+        await this.finish(claimed, 'EXPIRED').catch(() => undefined);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /** Finishes captures and voids a crash interrupted (claimed more than `olderThanMs` ago). */
+  async recover(olderThanMs = 30_000): Promise<number> {
+    const stuck = await this.payments.pendingOperations(olderThanMs);
+    for (const payment of stuck) {
+      const expired =
+        payment.authorizationExpiresAt && payment.authorizationExpiresAt.getTime() <= Date.now();
+      await this.finish(
+        payment,
+        payment.pendingOperation?.kind === 'void' && expired ? 'EXPIRED' : undefined,
+      ).catch(() => undefined);
+    }
+    return stuck.length;
+  }
+
+  private claim(
+    payment: Payment,
+    op: { kind: 'capture' | 'void'; amount: number | null; key: string },
+  ): Promise<Payment> {
+    if (payment.pendingOperation && payment.pendingOperation.kind !== op.kind)
+      throw new TillError(
+        ErrorCode.InvalidState,
+        `A ${payment.pendingOperation.kind} of this payment is in progress.`,
+        'id',
+      );
+    return this.payments.annotate(payment.id, ['AUTHORIZED'], {
+      pendingOperation: payment.pendingOperation ?? { ...op, requested_at: Math.floor(Date.now() / 1000) },
+    });
+  }
+
+  private async finish(payment: Payment, voidAs: 'CANCELED' | 'EXPIRED' = 'CANCELED'): Promise<Payment> {
+    const op = payment.pendingOperation!;
+    const chargeId = payment.processorChargeId ?? '';
+    const result =
+      op.kind === 'capture'
+        ? await this.processor.capture({ idempotencyKey: op.key, chargeId, amount: op.amount! })
+        : await this.processor.void({ idempotencyKey: op.key, chargeId });
+    if (result.outcome === 'failed') {
+      await this.payments.annotate(payment.id, ['AUTHORIZED'], { pendingOperation: null });
+      throw new TillError(
+        ErrorCode.InvalidState,
+        `The processor refused the ${op.kind}: ${result.message}.`,
+        'id',
+      );
+    }
+    return op.kind === 'capture'
+      ? this.payments.advance(payment.id, ['AUTHORIZED'], 'SUCCEEDED', {
+          amountCaptured: op.amount,
+          pendingOperation: null,
+        })
+      : this.payments.advance(payment.id, ['AUTHORIZED'], voidAs, { pendingOperation: null });
+  }
+}
