@@ -119,7 +119,8 @@ export class PaymentResolver {
           'createHostedPayment',
           stableJson(rest),
         );
-        body = (await this.deps.idempotency.run(principal, key, fingerprint, create)).body;
+        body = (await this.deps.idempotency.run(principal, key, fingerprint, create, { transactional: true }))
+          .body;
       } else {
         body = (await create()).body;
       }

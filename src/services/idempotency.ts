@@ -116,12 +116,13 @@ export class IdempotencyService {
         );
         return result;
       };
-      // Operations that call a processor run outside a transaction (they must not hold PGlite's one
-      // connection while the processor works); their own claim-then-record steps keep them safe.
-      response =
-        options.transactional === false
-          ? await store(undefined, this.db.em.fork())
-          : await this.db.em.fork().transactional((tx) => store(tx, tx));
+      // `transactional`: the operation writes only through `tx`, so its writes and the stored response
+      // commit together. Otherwise it runs on its own (its services' claim-then-record steps keep it
+      // safe): an operation that opened its own connections inside the transaction would wait forever
+      // on PGlite, whose one connection the transaction holds.
+      response = options.transactional
+        ? await this.db.em.fork().transactional((tx) => store(tx, tx))
+        : await store(undefined, this.db.em.fork());
     } catch (error) {
       await this.release(scope);
       if (error instanceof NotStored) return { ...error.response, replayed: false };

@@ -74,13 +74,11 @@ export class RefundService {
 
   async list(principal: Principal, paymentId: string): Promise<RefundObject[]> {
     const payment = PAYMENT_ID_PATTERN.test(paymentId)
-      ? await this.db.em
-          .fork()
-          .findOne(PaymentSchema, {
-            id: paymentId,
-            merchantId: principal.merchantId,
-            livemode: principal.livemode,
-          })
+      ? await this.db.em.fork().findOne(PaymentSchema, {
+          id: paymentId,
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+        })
       : null;
     if (!payment) throw notFound('payment', paymentId);
     return payment.refunds ?? [];

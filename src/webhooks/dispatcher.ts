@@ -71,7 +71,8 @@ export class WebhookDispatcher {
 
   /** Claims and sends one batch of due deliveries; returns how many it sent. */
   async sendDue(batchSize = 20): Promise<number> {
-    const leaseMs = this.config.timeoutMs + 30_000;
+    // Longer than any send can take (the timeout), so a live instance never loses its lease mid-send.
+    const leaseMs = this.config.timeoutMs * 2 + 1000;
     const due = await this.db.em.fork().transactional(async (em) => {
       const rows = await em.execute<DueRow[]>(
         `select d.id, d.attempts, d.endpoint_id, w.url, w.secret, w.previous_secret,

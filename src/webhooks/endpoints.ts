@@ -227,37 +227,30 @@ export class WebhookEndpointService {
 
   async deliveries(principal: Principal, endpointId: string, limit = 20): Promise<DeliveryObject[]> {
     await this.row(principal, endpointId);
-    const rows = await this.db.em
-      .fork()
-      .execute<
-        {
-          id: string;
-          event_id: string;
-          status: DeliveryObject['status'];
-          next_attempt_at: Date | null;
-          created_at: Date;
-        }[]
-      >(
-        'select id, event_id, status, next_attempt_at, created_at from webhook_delivery where endpoint_id = ? order by seq desc limit ?',
-        [endpointId, limit],
-      );
+    const rows = await this.db.em.fork().execute<
+      {
+        id: string;
+        event_id: string;
+        status: DeliveryObject['status'];
+        next_attempt_at: Date | null;
+        created_at: Date;
+      }[]
+    >('select id, event_id, status, next_attempt_at, created_at from webhook_delivery where endpoint_id = ? order by seq desc limit ?', [endpointId, limit]);
     const attempts = rows.length
-      ? await this.db.em
-          .fork()
-          .execute<
-            {
-              delivery_id: string;
-              attempted_at: Date;
-              status_code: number | null;
-              latency_ms: number;
-              response_excerpt: string | null;
-              error: string | null;
-            }[]
-          >(
-            `select delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error from webhook_attempt
+      ? await this.db.em.fork().execute<
+          {
+            delivery_id: string;
+            attempted_at: Date;
+            status_code: number | null;
+            latency_ms: number;
+            response_excerpt: string | null;
+            error: string | null;
+          }[]
+        >(
+          `select delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error from webhook_attempt
             where delivery_id in (${rows.map(() => '?').join(',')}) order by attempted_at`,
-            rows.map((r) => r.id),
-          )
+          rows.map((r) => r.id),
+        )
       : [];
     return rows.map((r) => ({
       id: r.id,

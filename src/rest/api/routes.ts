@@ -93,7 +93,9 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const problem = idempotencyKeyProblem(key);
       if (problem) throw new TillError(ErrorCode.InvalidRequest, problem, 'Idempotency-Key');
       const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
-      result = await deps.idempotency.run(request.principal!, key, fingerprint, operation);
+      result = await deps.idempotency.run(request.principal!, key, fingerprint, operation, {
+        transactional: true,
+      });
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     }
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);

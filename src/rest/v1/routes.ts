@@ -107,11 +107,16 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   }
 
   app.post('/payments/hpp', (request, reply) =>
-    idempotent(request, reply, async (tx) => {
-      const input = parseCreateHppPayment(request.body);
-      const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input, tx);
-      return { status: 200, body: JSON.stringify(payment(created)) };
-    }),
+    idempotent(
+      request,
+      reply,
+      async (tx) => {
+        const input = parseCreateHppPayment(request.body);
+        const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input, tx);
+        return { status: 200, body: JSON.stringify(payment(created)) };
+      },
+      { transactional: true },
+    ),
   );
 
   app.get<{ Params: { id: string } }>('/payments/:id', async (request) =>
@@ -155,48 +160,38 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
-    idempotent(
-      request,
-      reply,
-      async (tx) => {
-        const body = request.body;
-        if (
-          body !== undefined &&
-          body !== null &&
-          (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
-        )
-          throw invalid(
-            Object.keys(body as object)[0] ?? 'body',
-            'This endpoint takes no parameters in the body.',
-          );
-        const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
-        return { status: 200, body: JSON.stringify(payment(canceled)) };
-      },
-      { transactional: false },
-    ),
+    idempotent(request, reply, async (tx) => {
+      const body = request.body;
+      if (
+        body !== undefined &&
+        body !== null &&
+        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
+      )
+        throw invalid(
+          Object.keys(body as object)[0] ?? 'body',
+          'This endpoint takes no parameters in the body.',
+        );
+      const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
+      return { status: 200, body: JSON.stringify(payment(canceled)) };
+    }),
   );
 
   app.post<{ Params: { id: string } }>('/payments/:id/capture', (request, reply) =>
-    idempotent(
-      request,
-      reply,
-      async () => {
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        if (typeof body !== 'object' || Array.isArray(body))
-          throw invalid('body', 'Send a JSON object: {"amount": …}');
-        for (const key of Object.keys(body))
-          if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
-        if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
-          throw invalid('amount', 'amount must be an integer number of minor units');
-        const captured = await deps.authorizations.capture(
-          principalOf(request),
-          request.params.id,
-          body.amount as number | undefined,
-        );
-        return { status: 200, body: JSON.stringify(payment(captured)) };
-      },
-      { transactional: false },
-    ),
+    idempotent(request, reply, async () => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      if (typeof body !== 'object' || Array.isArray(body))
+        throw invalid('body', 'Send a JSON object: {"amount": …}');
+      for (const key of Object.keys(body))
+        if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
+      if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
+        throw invalid('amount', 'amount must be an integer number of minor units');
+      const captured = await deps.authorizations.capture(
+        principalOf(request),
+        request.params.id,
+        body.amount as number | undefined,
+      );
+      return { status: 200, body: JSON.stringify(payment(captured)) };
+    }),
   );
 
   const context: V1Context = { deps, idempotent, principalOf };

@@ -1,0 +1,238 @@
+import { Webhook } from 'standardwebhooks';
+import { CreateWebhookEndpointDocument, WebhookEndpointsDocument } from '../__generated__/graphql.js';
+import { backends } from '../support/backends.js';
+import { paidPayment } from '../support/checkout.js';
+import { gql } from '../support/graphql.js';
+import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { Receiver } from '../support/receiver.js';
+import { newMerchant, startTill, type RunningTill } from '../support/till.js';
+import type { MerchantCredentials } from '../../src/services/merchants.js';
+
+const FAST = {
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_RETRY_SCHEDULE: '0.2,0.2,0.2,0.2',
+  WEBHOOK_TIMEOUT_MS: '400',
+  CHECKOUT_ATTEMPTS_PER_CLIENT: '100000',
+};
+
+describe.each(backends)('webhooks (%s)', (backend) => {
+  let app: RunningTill;
+  let merchant: MerchantCredentials;
+  let receiver: Receiver;
+  const post = (path: string, body?: unknown) =>
+    request(app.url, 'POST', path, { key: merchant.test_secret_key, body });
+  const get = async (path: string) =>
+    (await request(app.url, 'GET', path, { key: merchant.test_secret_key })).json;
+  const endpoint = async (extra: Record<string, unknown> = {}) => {
+    const res = await post('/v1/webhook_endpoints', { url: receiver.url, ...extra });
+    expect(res.status).toBe(200);
+    return res.json as { id: string; secret: string };
+  };
+  const payload = (i: number) => JSON.parse(receiver.received[i]!.body);
+
+  beforeAll(async () => {
+    app = await startTill({ backend, env: FAST });
+  });
+  afterAll(() => app.close());
+  beforeEach(async () => {
+    merchant = await newMerchant(app, 'Shop');
+    receiver = await new Receiver().start();
+  });
+  afterEach(() => receiver.stop());
+
+  it('signs every delivery (verified with the standardwebhooks package) with the events API ids', async () => {
+    const ep = await endpoint();
+    expect(ep.secret).toMatch(/^whsec_/);
+    expect((await get(`/v1/webhook_endpoints/${ep.id}`)).secret).toBeUndefined();
+    const created = await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 1);
+    const hit = receiver.received[0]!;
+    const verified = new Webhook(ep.secret).verify(hit.body, hit.headers as Record<string, string>) as {
+      id: string;
+      type: string;
+      data: { object: { id: string } };
+    };
+    expect(verified).toMatchObject({ type: 'payment.created', data: { object: { id: created.json.id } } });
+    expect(hit.headers['webhook-id']).toBe(verified.id);
+    const viaApi = await get(`/v1/events/${verified.id}`);
+    expect(viaApi).toEqual(JSON.parse(hit.body));
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('x'.repeat(24)).toString('base64')}`).verify(
+        hit.body,
+        hit.headers as Record<string, string>,
+      ),
+    ).toThrow();
+  });
+
+  it('retries a receiver answering 500 until it accepts, recording every attempt', async () => {
+    receiver.script = [{ status: 500 }, { status: 502 }];
+    const ep = await endpoint();
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    const [delivery] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    expect(delivery.status).toBe('succeeded');
+    expect(delivery.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 502, 200]);
+    expect(delivery.attempts.every((a: { latency_ms: number }) => a.latency_ms >= 0)).toBe(true);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  });
+
+  it('a receiver that is down, then up, gets the event; a slow one times out and is retried', async () => {
+    const port = receiver.port;
+    await receiver.stop();
+    receiver = new Receiver();
+    const ep = await post('/v1/webhook_endpoints', { url: `http://127.0.0.1:${port}/webhooks` });
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await new Promise((r) => setTimeout(r, 500));
+    await receiver.start(port);
+    receiver.script = [{ status: 200, delayMs: 1500 }];
+    await receiver.until((r) => r.length >= 2, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const [delivery] = (await get(`/v1/webhook_endpoints/${ep.json.id}/deliveries`)).data;
+    expect(delivery.status).toBe('succeeded');
+    const errors = delivery.attempts.map((a: { error: string | null }) => a.error).filter(Boolean);
+    expect(errors.some((e: string) => /ECONNREFUSED/.test(e))).toBe(true);
+    expect(errors.some((e: string) => /timed out/.test(e))).toBe(true);
+  });
+
+  it('honours Retry-After', async () => {
+    receiver.script = [{ status: 503, headers: { 'retry-after': '2' } }];
+    await endpoint();
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 2, 20_000);
+    expect(receiver.received[1]!.at - receiver.received[0]!.at).toBeGreaterThanOrEqual(1800);
+  });
+
+  it('410 Gone disables the endpoint', async () => {
+    receiver.fallback = { status: 410 };
+    const ep = await endpoint();
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await get(`/v1/webhook_endpoints/${ep.id}`)).toMatchObject({
+      status: 'disabled',
+      disabled_reason: expect.stringContaining('410'),
+    });
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('gives up after the schedule, and a manual redelivery sends again', async () => {
+    receiver.fallback = { status: 500 };
+    const ep = await endpoint();
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 5);
+    await new Promise((r) => setTimeout(r, 400));
+    const [failed] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    expect(failed).toMatchObject({ status: 'failed', next_attempt_at: null });
+    expect(failed.attempts).toHaveLength(5);
+    receiver.fallback = { status: 204 };
+    const again = await post(`/v1/webhook_endpoints/${ep.id}/deliveries/${failed.id}/redeliver`);
+    expect(again.status).toBe(200);
+    await receiver.until((r) => r.length >= 6);
+    await new Promise((r) => setTimeout(r, 200));
+    const [redelivered] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    expect(redelivered.status).toBe('succeeded');
+    expect(redelivered.attempts).toHaveLength(6);
+  });
+
+  it('filters by event type and sends refund events with the refund as the object', async () => {
+    await endpoint({ enabled_events: ['refund.succeeded'] });
+    const id = await paidPayment(app, merchant, { amount: 1000 });
+    const refund = await post(`/v1/payments/${id}/refunds`, { amount: 250 });
+    await receiver.until((r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(1);
+    expect(payload(0)).toMatchObject({
+      type: 'refund.succeeded',
+      data: { object: { id: refund.json.id, amount: 250, payment_id: id } },
+    });
+  });
+
+  it('sends both signatures during a secret rotation grace period', async () => {
+    const ep = await endpoint();
+    const rotated = await post(`/v1/webhook_endpoints/${ep.id}/rotate_secret`, {
+      grace_period_seconds: 3600,
+    });
+    expect(rotated.json.secret).not.toBe(ep.secret);
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 1);
+    const hit = receiver.received[0]!;
+    expect(String(hit.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [ep.secret, rotated.json.secret])
+      expect(() => new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('manages endpoints: validation, update, delete, isolation, GraphQL', async () => {
+    expect((await post('/v1/webhook_endpoints', { url: 'ftp://x' })).status).toBe(400);
+    expect(
+      (await post('/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['payment.teleported'] }))
+        .status,
+    ).toBe(400);
+    expect((await post('/v1/webhook_endpoints', { url: receiver.url, extra: 1 })).status).toBe(400);
+    const ep = await endpoint({ description: 'orders' });
+    const updated = await post(`/v1/webhook_endpoints/${ep.id}`, {
+      enabled_events: ['payment.succeeded'],
+      disabled: true,
+    });
+    expect(updated.json).toMatchObject({ enabled_events: ['payment.succeeded'], status: 'disabled' });
+    const other = await newMerchant(app, 'Other');
+    expect(
+      (await request(app.url, 'GET', `/v1/webhook_endpoints/${ep.id}`, { key: other.test_secret_key }))
+        .status,
+    ).toBe(404);
+    const viaGraphQL = await gql(
+      app.url,
+      CreateWebhookEndpointDocument,
+      { input: { url: receiver.url } },
+      { key: merchant.test_secret_key },
+    );
+    expect(viaGraphQL.data!.createWebhookEndpoint.secret).toMatch(/^whsec_/);
+    const listed = await gql(app.url, WebhookEndpointsDocument, {}, { key: merchant.test_secret_key });
+    expect(listed.data!.webhookEndpoints).toHaveLength(2);
+    expect(
+      (await request(app.url, 'DELETE', `/v1/webhook_endpoints/${ep.id}`, { key: merchant.test_secret_key }))
+        .json,
+    ).toMatchObject({ deleted: true });
+    expect((await get('/v1/webhook_endpoints')).data).toHaveLength(1);
+  });
+});
+
+describe('webhooks to private networks', () => {
+  it('are refused unless WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true', async () => {
+    const app = await startTill({
+      backend: 'embedded',
+      env: { WEBHOOK_RETRY_SCHEDULE: '0.1', WEBHOOK_TIMEOUT_MS: '400' },
+    });
+    const receiver = await new Receiver().start();
+    try {
+      const merchant = await newMerchant(app);
+      const ep = await request(app.url, 'POST', '/v1/webhook_endpoints', {
+        key: merchant.test_secret_key,
+        body: { url: receiver.url },
+      });
+      await request(app.url, 'POST', '/v1/payments/hpp', {
+        key: merchant.test_secret_key,
+        body: SEED_004_SAMPLE,
+      });
+      const deadline = Date.now() + 10_000;
+      let delivery: { status: string; attempts: { error: string }[] } | undefined;
+      while (Date.now() < deadline) {
+        [delivery] = (
+          await request(app.url, 'GET', `/v1/webhook_endpoints/${ep.json.id}/deliveries`, {
+            key: merchant.test_secret_key,
+          })
+        ).json.data;
+        if (delivery?.status === 'failed') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(delivery!.status).toBe('failed');
+      expect(delivery!.attempts[0]!.error).toContain('private, loopback or link-local');
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await receiver.stop();
+      await app.close();
+    }
+  });
+});

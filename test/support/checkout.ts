@@ -1,0 +1,45 @@
+import { request } from './http.js';
+import { accessToken } from './api-dialect.js';
+import type { RunningTill } from './till.js';
+import type { MerchantCredentials } from '../../src/services/merchants.js';
+
+/**
+ * A paid payment without a browser: a seed-000 session paid with a test card through the hosted
+ * page's own checkout API (the page's InitData/HppData give the client key and secret).
+ */
+export async function paidPayment(
+  app: RunningTill,
+  merchant: MerchantCredentials,
+  options: { transactionType?: 'PURCHASE' | 'AUTHORIZE'; amount?: number; card?: string } = {},
+): Promise<string> {
+  const token = await accessToken(app.url, merchant);
+  const created = await request(app.url, 'POST', '/api/hosted-payment-page', {
+    key: token,
+    body: {
+      reference: 'ORDER-1',
+      terminal_id: 'DEV02',
+      currency: 'EUR',
+      amount: options.amount ?? 4999,
+      transaction_type: options.transactionType ?? 'PURCHASE',
+      success_url: 'https://shop.example.com/s',
+      cancel_url: 'https://shop.example.com/c',
+      error_url: 'https://shop.example.com/e',
+    },
+  });
+  if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
+  const html = await (await fetch(created.json.redirect_url)).text();
+  const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
+  const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
+  const paid = await request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
+    headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
+    body: {
+      number: options.card ?? '4242424242424242',
+      exp_month: 12,
+      exp_year: 2034,
+      cvc: '123',
+      name: 'Jenny Rosen',
+    },
+  });
+  if (paid.status !== 200) throw new Error(`pay failed: ${paid.text}`);
+  return hpp.payment_id as string;
+}
