@@ -22,4 +22,6 @@ export default {
   // Generous: a PGlite start under a loaded 2-core CI machine can take tens of seconds.
   testTimeout: 90000,
   maxWorkers: 2,
+  // A stray keep-alive socket or timer in a test must not hang CI after every test has finished.
+  forceExit: true,
 };

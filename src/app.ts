@@ -170,7 +170,16 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   });
   await http.register(adminRoutes, { prefix: '/admin/v1', merchants, tokens, adminToken: config.adminToken });
   await http.register(oauthRoutes, { merchants, tokens, throttle: new LoginThrottle() });
-  await http.register(apiRoutes, { prefix: '/api', merchants, payments, idempotency, tokens });
+  await http.register(apiRoutes, {
+    prefix: '/api',
+    merchants,
+    payments,
+    idempotency,
+    tokens,
+    authorizations,
+    refunds,
+    publicUrl: config.publicUrl,
+  });
   await http.register(hppRoutes, { checkout, payments, processor });
 
   const schema = await buildTillSchema({

@@ -1,4 +1,5 @@
 import { CapturePaymentDocument, EventsDocument, RefundPaymentDocument } from '../__generated__/graphql.js';
+import { accessToken } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { paidPayment } from '../support/checkout.js';
 import { gql } from '../support/graphql.js';
@@ -204,5 +205,67 @@ describe.each(backends)('capture, void and refunds (%s)', (backend) => {
     });
     await app.till.services.authorizations.recover(0);
     expect(await get(`/v1/payments/${id}`)).toMatchObject({ status: 'SUCCEEDED', amount_captured: 400 });
+  });
+
+  it("the api dialect's equivalents: capture, refunds and void by session id, idempotent", async () => {
+    const token = await accessToken(app.url, merchant);
+    const api = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      request(app.url, 'POST', `/api${path}`, {
+        key: token,
+        body,
+        headers: { 'x-api-key': merchant.api_key, ...headers },
+      });
+    const session = await api(
+      '/sessions',
+      {
+        terminal_id: 'DEV02',
+        reference: 'R-1',
+        currency: 'EUR',
+        amount: 2000,
+        transaction_type: 'AUTHORIZE',
+        success_url: 'https://shop.example.com/s',
+        cancel_url: 'https://shop.example.com/c',
+      },
+      { 'idempotency-key': 'session-1' },
+    );
+    expect(session.status).toBe(200);
+    const replay = await api(
+      '/sessions',
+      {
+        terminal_id: 'DEV02',
+        reference: 'R-1',
+        currency: 'EUR',
+        amount: 2000,
+        transaction_type: 'AUTHORIZE',
+        success_url: 'https://shop.example.com/s',
+        cancel_url: 'https://shop.example.com/c',
+      },
+      { 'idempotency-key': 'session-1' },
+    );
+    expect(replay.text).toBe(session.text);
+    const html = await (await fetch(session.json.redirect_url)).text();
+    const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
+    const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
+    await request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
+      headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
+      body: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123', name: 'J' },
+    });
+    const sid = session.json.session_id;
+    const captured = await api(`/sessions/${sid}/capture`, { amount: 1500 }, { 'idempotency-key': 'cap-1' });
+    expect(captured.json).toMatchObject({ status: 'SUCCEEDED', amount_captured: 1500 });
+    const refund = await api(`/sessions/${sid}/refunds`, { amount: 400 }, { 'idempotency-key': 'ref-1' });
+    expect(refund.json).toMatchObject({ amount: 400, status: 'succeeded' });
+    const again = await api(`/sessions/${sid}/refunds`, { amount: 400 }, { 'idempotency-key': 'ref-1' });
+    expect(again.text).toBe(refund.text);
+    expect(await get(`/v1/payments/${hpp.payment_id}`)).toMatchObject({
+      amount_refunded: 400,
+      amount_refundable: 1100,
+    });
+    const bad = await api(`/sessions/${sid}/refunds`, { amount: 'lots' });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ status: 'INVALID', errors: [{ property: 'amount' }] });
+    const other = await paidPayment(app, merchant, { transactionType: 'AUTHORIZE' });
+    const otherSession = (await get(`/v1/payments/${other}`)).session_id;
+    expect((await api(`/sessions/${otherSession}/void`)).json).toMatchObject({ status: 'CANCELED' });
   });
 });

@@ -1,8 +1,14 @@
 import { Webhook } from 'standardwebhooks';
-import { CreateWebhookEndpointDocument, WebhookEndpointsDocument } from '../__generated__/graphql.js';
+import {
+  CreateWebhookEndpointDocument,
+  PaymentDocument,
+  PaymentStatusChangedDocument,
+  WebhookEndpointsDocument,
+  type PaymentStatusChangedSubscription,
+} from '../__generated__/graphql.js';
 import { backends } from '../support/backends.js';
 import { paidPayment } from '../support/checkout.js';
-import { gql } from '../support/graphql.js';
+import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request, SEED_004_SAMPLE } from '../support/http.js';
 import { Receiver } from '../support/receiver.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
@@ -162,6 +168,59 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     expect(String(hit.headers['webhook-signature']).split(' ')).toHaveLength(2);
     for (const secret of [ep.secret, rotated.json.secret])
       expect(() => new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('authorize, capture part, refund part twice: every step in v1, GraphQL, the subscription, the receiver and the events API', async () => {
+    await endpoint();
+    const client = wsClient(app.url, merchant.test_secret_key);
+    const live = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, {
+      paymentId: null,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await paidPayment(app, merchant, { transactionType: 'AUTHORIZE', amount: 5000 });
+    await post(`/v1/payments/${id}/capture`, { amount: 3000 });
+    await post(`/v1/payments/${id}/refunds`, { amount: 1000 });
+    await post(`/v1/payments/${id}/refunds`, { amount: 500 });
+
+    const events = (await get('/v1/events?limit=100')).data.reverse() as {
+      id: string;
+      type: string;
+      data: { object: { amount: number } };
+    }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'payment.created',
+      'payment.processing',
+      'payment.authorized',
+      'payment.succeeded',
+      'refund.created',
+      'refund.succeeded',
+      'refund.created',
+      'refund.succeeded',
+    ]);
+    await receiver.until((r) => r.length >= events.length);
+    const received = receiver.received
+      .map((r) => JSON.parse(r.body))
+      .sort((a, b) => events.findIndex((e) => e.id === a.id) - events.findIndex((e) => e.id === b.id));
+    expect(received).toEqual(events);
+    expect(received.filter((e) => e.type === 'refund.succeeded').map((e) => e.data.object.amount)).toEqual([
+      1000, 500,
+    ]);
+
+    await live.until((c) => c.items.some((i) => i.paymentStatusChanged.amountRefunded === 1500));
+    const seen = live.items.map((i) => i.paymentStatusChanged).filter((p) => p.id === id);
+    expect(seen.map((p) => p.status)).toEqual(
+      expect.arrayContaining(['PENDING', 'PROCESSING', 'AUTHORIZED', 'SUCCEEDED']),
+    );
+    expect(seen.at(-1)).toMatchObject({ status: 'SUCCEEDED', amountRefunded: 1500 });
+    const viaGraphQL = await gql(app.url, PaymentDocument, { id }, { key: merchant.test_secret_key });
+    expect(viaGraphQL.data!.payment).toMatchObject({
+      amountCaptured: 3000,
+      amountRefunded: 1500,
+      amountRefundable: 1500,
+    });
+    expect(viaGraphQL.data!.payment.refunds.map((r) => r.amount)).toEqual([1000, 500]);
+    live.dispose();
+    await client.dispose();
   });
 
   it('manages endpoints: validation, update, delete, isolation, GraphQL', async () => {

@@ -26,14 +26,12 @@ export class Receiver {
       req.on('end', () => {
         this.received.push({ headers: req.headers, body, at: Date.now() });
         const answer = this.script.shift() ?? this.fallback;
-        setTimeout(
-          () => {
-            if (res.destroyed) return;
-            res.writeHead(answer.status, answer.headers ?? {});
-            res.end('ok');
-          },
-          (answer as { delayMs?: number }).delayMs ?? 0,
-        );
+        const timer = setTimeout(() => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end('ok');
+        }, answer.delayMs ?? 0);
+        timer.unref(); // a held-open answer must not keep the test process alive
       });
     });
     this.server.keepAliveTimeout = 1;

@@ -11,6 +11,9 @@ import type { MerchantService } from '../../services/merchants.js';
 import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
+import type { AuthorizationService } from '../../services/authorizations.js';
+import type { RefundService } from '../../services/refunds.js';
+import { toPaymentObject } from '../../services/payment-object.js';
 import { sendApiError } from './errors.js';
 import { parseApiPayment, propertyNamer } from './parse.js';
 
@@ -19,6 +22,9 @@ export interface ApiDeps {
   payments: PaymentService;
   idempotency: IdempotencyService;
   tokens: TokenService;
+  authorizations: AuthorizationService;
+  refunds: RefundService;
+  publicUrl: string;
 }
 
 const unauthenticated = (property: string, message: string) =>
@@ -79,6 +85,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     request: FastifyRequest,
     reply: FastifyReply,
     operation: (tx?: SqlEntityManager) => Promise<StoredResponse>,
+    options: { transactional?: boolean } = {},
   ): Promise<FastifyReply> {
     const key = request.headers['idempotency-key'];
     let result: StoredResponse & { replayed?: boolean };
@@ -93,9 +100,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const problem = idempotencyKeyProblem(key);
       if (problem) throw new TillError(ErrorCode.InvalidRequest, problem, 'Idempotency-Key');
       const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
-      result = await deps.idempotency.run(request.principal!, key, fingerprint, operation, {
-        transactional: true,
-      });
+      result = await deps.idempotency.run(request.principal!, key, fingerprint, operation, options);
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     }
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
@@ -114,30 +119,92 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   }
 
   app.post('/hosted-payment-page', (request, reply) =>
-    maybeIdempotent(request, reply, async (tx) => {
-      const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat', tx);
-      return {
-        status: 200,
-        body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
-      };
-    }),
+    maybeIdempotent(
+      request,
+      reply,
+      async (tx) => {
+        const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat', tx);
+        return {
+          status: 200,
+          body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
+        };
+      },
+      { transactional: true },
+    ),
   );
 
   app.post('/sessions', async (request, reply) => {
     await requireApiKey(request, true);
-    return maybeIdempotent(request, reply, async (tx) => {
-      const { payment, redirectUrl } = await create(request.principal!, request.body, 'nested', tx);
-      const clientKey = await deps.merchants.clientKeyOf(payment.merchantId);
-      return {
-        status: 200,
-        body: JSON.stringify({
-          session_id: payment.sessionId,
-          client_key: clientKey,
-          redirect_url: redirectUrl,
-        }),
-      };
-    });
+    // Read before the idempotent operation: inside it, only its transaction may touch the database.
+    const clientKey = await deps.merchants.clientKeyOf(request.principal!.merchantId);
+    return maybeIdempotent(
+      request,
+      reply,
+      async (tx) => {
+        const { payment, redirectUrl } = await create(request.principal!, request.body, 'nested', tx);
+        return {
+          status: 200,
+          body: JSON.stringify({
+            session_id: payment.sessionId,
+            client_key: clientKey,
+            redirect_url: redirectUrl,
+          }),
+        };
+      },
+      { transactional: true },
+    );
   });
+
+  // After the page, by session id: the api dialect's capture, void and refunds (same services as v1).
+  const sessionPayment = (request: FastifyRequest<{ Params: { sessionId: string } }>) =>
+    deps.payments.getPaymentBySession(request.principal!, request.params.sessionId);
+  const intField = (body: Record<string, unknown>, key: string) => {
+    if (body[key] === undefined || body[key] === null) return undefined;
+    if (typeof body[key] !== 'number' || !Number.isInteger(body[key]))
+      throw new TillError(ErrorCode.InvalidRequest, `${key} must be an integer number of minor units`, key);
+    return body[key] as number;
+  };
+  const bodyOf = (request: FastifyRequest) => {
+    const body = request.body ?? {};
+    if (typeof body !== 'object' || Array.isArray(body))
+      throw new TillError(ErrorCode.InvalidRequest, 'The request body must be a JSON object', 'body');
+    return body as Record<string, unknown>;
+  };
+
+  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/capture', (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const amount = intField(bodyOf(request), 'amount');
+      const payment = await deps.authorizations.capture(
+        request.principal!,
+        (await sessionPayment(request)).id,
+        amount,
+      );
+      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+    }),
+  );
+
+  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/void', (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const payment = await deps.authorizations.cancel(
+        request.principal!,
+        (await sessionPayment(request)).id,
+      );
+      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+    }),
+  );
+
+  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/refunds', (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const body = bodyOf(request);
+      if (body.reason !== undefined && typeof body.reason !== 'string')
+        throw new TillError(ErrorCode.InvalidRequest, 'reason must be a string', 'reason');
+      const refund = await deps.refunds.create(request.principal!, (await sessionPayment(request)).id, {
+        amount: intField(body, 'amount'),
+        reason: body.reason as string | undefined,
+      });
+      return { status: 200, body: JSON.stringify(refund) };
+    }),
+  );
 
   app.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
     await requireApiKey(request, false);
