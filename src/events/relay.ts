@@ -1,6 +1,7 @@
 import type { Database } from '../db/orm.js';
 import { paymentTopic } from '../services/principal.js';
 import type { PaymentEventMessage } from './outbox.js';
+import { Drain } from './drain.js';
 import type { PubSub } from './pubsub.js';
 
 interface OutboxRow {
@@ -20,9 +21,6 @@ interface OutboxRow {
  * without publishing an event twice; a failed publish rolls back and is retried (at least once).
  */
 export class OutboxRelay {
-  private running: Promise<void> | null = null;
-  private again = false;
-
   constructor(
     private readonly db: Database,
     private readonly pubsub: PubSub,
@@ -31,25 +29,14 @@ export class OutboxRelay {
     private readonly onDeliveries: () => void = () => {},
   ) {}
 
+  private readonly drain = new Drain(
+    () => this.publishBatch(),
+    (error) => this.onError(error),
+  );
+
   /** Publishes everything pending now; coalesces calls made while a drain is already running. */
   kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.publishBatch()) > 0);
-        } while (this.again);
-      } catch (error) {
-        this.onError(error);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return this.drain.run();
   }
 
   /** Publishes one batch; returns its size. */

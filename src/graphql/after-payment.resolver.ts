@@ -9,7 +9,7 @@ import type { Principal } from '../services/principal.js';
 import type { WebhookEndpointObject, WebhookEndpointService } from '../webhooks/endpoints.js';
 import type { GraphQLContext } from './context.js';
 import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
-import { PageInfo } from './payment-connection.type.js';
+import { connection, PageInfo } from './payment-connection.type.js';
 import { Payment, Refund } from './payment.type.js';
 import { JSONObject, SafeInt } from './scalars.js';
 import { UserError } from './user-error.type.js';
@@ -198,17 +198,7 @@ export class AfterPaymentResolver {
         object: e.data.object,
       }),
     );
-    const edges = nodes.map((node) => ({ cursor: encode(node.id), node }));
-    return {
-      edges,
-      nodes,
-      pageInfo: {
-        hasNextPage: page.hasMore,
-        hasPreviousPage: startingAfter !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return connection(nodes, encode, page.hasMore, startingAfter !== null);
   }
 
   @Query(() => [WebhookEndpoint])

@@ -34,3 +34,23 @@ export function decodeCursor(cursor: string): string | null {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   return /^payment:pay_[A-Za-z0-9]{24}$/.test(decoded) ? decoded.slice('payment:'.length) : null;
 }
+
+/** A Relay connection's edges, nodes and pageInfo for one keyset page (payments, events). */
+export function connection<T extends { id: string }>(
+  nodes: T[],
+  cursorOf: (id: string) => string,
+  hasMore: boolean,
+  afterACursor: boolean,
+): { edges: { cursor: string; node: T }[]; nodes: T[]; pageInfo: PageInfo } {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node.id), node }));
+  return {
+    edges,
+    nodes,
+    pageInfo: {
+      hasNextPage: hasMore,
+      hasPreviousPage: afterACursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -15,7 +15,13 @@ import {
   toDomainInput,
 } from './create-hosted-payment.input.js';
 import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
-import { decodeCursor, encodeCursor, PaymentConnection, PaymentFilter } from './payment-connection.type.js';
+import {
+  connection,
+  decodeCursor,
+  encodeCursor,
+  PaymentConnection,
+  PaymentFilter,
+} from './payment-connection.type.js';
 import { Payment } from './payment.type.js';
 
 export interface PaymentResolverDeps {
@@ -71,17 +77,7 @@ export class PaymentResolver {
         throw toGraphQLError(error);
       });
     const nodes = page.data.map((p) => this.view(p));
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return {
-      edges,
-      nodes,
-      pageInfo: {
-        hasNextPage: page.hasMore,
-        hasPreviousPage: startingAfter !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return connection(nodes, encodeCursor, page.hasMore, startingAfter !== null);
   }
 
   @Mutation(() => CreateHostedPaymentPayload, {

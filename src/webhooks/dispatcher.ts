@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
 import { randomBase62 } from '../domain/ids.js';
 import type { TillEvent } from '../events/outbox.js';
+import { Drain } from '../events/drain.js';
 import { postWebhook } from './outbound.js';
 import { signatureHeader } from './signing.js';
 
@@ -40,33 +41,20 @@ function retryAfterSeconds(value: string | string[] | undefined): number | null 
  * anything else retries on the schedule (or after `Retry-After`) until it runs out.
  */
 export class WebhookDispatcher {
-  private running: Promise<void> | null = null;
-  private again = false;
-
   constructor(
     private readonly db: Database,
     private readonly config: Config['webhooks'],
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  private readonly drain = new Drain(
+    () => this.sendDue(),
+    (error) => this.log.error({ err: error }, 'webhook dispatch failed'),
+  );
+
+  /** Sends everything due now; calls made meanwhile coalesce. */
   kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.sendDue()) > 0);
-        } while (this.again);
-      } catch (error) {
-        this.log.error({ err: error }, 'webhook dispatch failed');
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return this.drain.run();
   }
 
   /** Claims and sends one batch of due deliveries; returns how many it sent. */
@@ -169,6 +157,6 @@ export class WebhookDispatcher {
 
   /** Waits for an in-flight dispatch (shutdown). */
   async flush(): Promise<void> {
-    await this.running;
+    await this.drain.idle();
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * Runs `pass` until it reports nothing left (0). Calls made while a drain is running coalesce
+ * into one more round, so a burst of commits causes a handful of passes, not one each.
+ */
+export class Drain {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly pass: () => Promise<number>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.pass()) > 0);
+        } while (this.again);
+      } catch (error) {
+        this.onError(error);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Resolves when no drain is running (shutdown). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+}
