@@ -58,6 +58,82 @@ export class IdempotencyService {
     operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
     options: { transactional?: boolean } = {},
   ): Promise<IdempotentResult> {
+    return options.transactional
+      ? this.runInOneTransaction(principal, key, fingerprint, operation)
+      : this.runClaimed(principal, key, fingerprint, operation);
+  }
+
+  /**
+   * For operations that write only through `tx`: the key's lock, the operation's writes and the
+   * stored response are one transaction (one commit — the create path's speed depends on it). A
+   * transaction-scoped advisory lock on the key answers a concurrent duplicate with 409 at once; a
+   * crash rolls everything back, leaving neither a payment nor a key.
+   */
+  private async runInOneTransaction(
+    principal: Principal,
+    key: string,
+    fingerprint: string,
+    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
+  ): Promise<IdempotentResult> {
+    const scope = [principal.merchantId, principal.livemode, key] as const;
+    const lockId = BigInt.asIntN(
+      64,
+      BigInt(`0x${createHash('sha256').update(scope.join('\u0000')).digest('hex').slice(0, 16)}`),
+    );
+    const now = new Date();
+    let outcome: IdempotentResult;
+    try {
+      outcome = await this.db.em.fork().transactional(async (tx) => {
+        const [lock] = await tx.execute<{ ok: boolean }[]>(
+          'select pg_try_advisory_xact_lock(?::bigint) as ok',
+          [lockId.toString()],
+        );
+        if (!lock?.ok) throw inProgress();
+        const [row] = await tx.execute<StoredRow[]>(
+          `select fingerprint, state, response_status, response_body, locked_at, expires_at from idempotency_key
+            where merchant_id = ? and livemode = ? and key = ?`,
+          [...scope],
+        );
+        if (row && new Date(row.expires_at) > now) {
+          if (row.fingerprint !== fingerprint) throw mismatch();
+          if (row.state === 'done')
+            return { status: row.response_status, body: row.response_body, replayed: true };
+          if (new Date(row.locked_at).getTime() > now.getTime() - ABANDONED_MS) throw inProgress();
+          // else: a claim left by a request that died; this one takes over.
+        }
+        const result = await operation(tx);
+        if (result.status < 200 || result.status >= 300) throw new NotStored(result);
+        await tx.execute(
+          `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
+             locked_at, created_at, expires_at)
+           values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
+           on conflict (merchant_id, livemode, key) do update
+             set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
+                 response_body = excluded.response_body, locked_at = excluded.locked_at,
+                 created_at = excluded.created_at, expires_at = excluded.expires_at`,
+          [...scope, fingerprint, result.status, result.body, now, now, new Date(now.getTime() + TTL_MS)],
+        );
+        return { ...result, replayed: false };
+      });
+    } catch (error) {
+      if (error instanceof NotStored) return { ...error.response, replayed: false };
+      throw error;
+    }
+    if (!outcome.replayed) this.afterCommit();
+    return outcome;
+  }
+
+  /**
+   * For operations with their own claim-then-record steps (processor calls must not run inside a
+   * transaction: on PGlite it would hold the only connection): the key is claimed by a committed
+   * `running` row, so a duplicate gets 409 while the operation runs; the response is stored after.
+   */
+  private async runClaimed(
+    principal: Principal,
+    key: string,
+    fingerprint: string,
+    operation: (tx: undefined) => Promise<StoredResponse>,
+  ): Promise<IdempotentResult> {
     const scope = [principal.merchantId, principal.livemode, key] as const;
     const em = this.db.em.fork();
     const now = new Date();
@@ -81,48 +157,25 @@ export class IdempotencyService {
       ],
     );
     if (claimed.length === 0) {
-      const [row] = await em.execute<
-        { fingerprint: string; state: string; response_status: number; response_body: string }[]
-      >(
-        `select fingerprint, state, response_status, response_body from idempotency_key
+      const [row] = await em.execute<StoredRow[]>(
+        `select fingerprint, state, response_status, response_body, locked_at, expires_at from idempotency_key
           where merchant_id = ? and livemode = ? and key = ?`,
         [...scope],
       );
-      if (!row) return this.run(principal, key, fingerprint, operation); // expired and pruned meanwhile
-      if (row.fingerprint !== fingerprint)
-        throw new TillError(
-          ErrorCode.IdempotencyMismatch,
-          'This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.',
-          'Idempotency-Key',
-        );
-      if (row.state === 'running')
-        throw new TillError(
-          ErrorCode.IdempotencyInProgress,
-          'A request with this Idempotency-Key is still being processed. Retry after it completes.',
-          'Idempotency-Key',
-        );
+      if (!row) return this.runClaimed(principal, key, fingerprint, operation); // expired and pruned meanwhile
+      if (row.fingerprint !== fingerprint) throw mismatch();
+      if (row.state === 'running') throw inProgress();
       return { status: row.response_status, body: row.response_body, replayed: true };
     }
-
     let response: StoredResponse;
     try {
-      const store = async (tx: SqlEntityManager | undefined, em: SqlEntityManager) => {
-        const result = await operation(tx);
-        if (result.status < 200 || result.status >= 300) throw new NotStored(result);
-        await em.execute(
-          `update idempotency_key set state = 'done', response_status = ?, response_body = ?
-            where merchant_id = ? and livemode = ? and key = ?`,
-          [result.status, result.body, ...scope],
-        );
-        return result;
-      };
-      // `transactional`: the operation writes only through `tx`, so its writes and the stored response
-      // commit together. Otherwise it runs on its own (its services' claim-then-record steps keep it
-      // safe): an operation that opened its own connections inside the transaction would wait forever
-      // on PGlite, whose one connection the transaction holds.
-      response = options.transactional
-        ? await this.db.em.fork().transactional((tx) => store(tx, tx))
-        : await store(undefined, this.db.em.fork());
+      response = await operation(undefined);
+      if (response.status < 200 || response.status >= 300) throw new NotStored(response);
+      await em.execute(
+        `update idempotency_key set state = 'done', response_status = ?, response_body = ?
+          where merchant_id = ? and livemode = ? and key = ?`,
+        [response.status, response.body, ...scope],
+      );
     } catch (error) {
       await this.release(scope);
       if (error instanceof NotStored) return { ...error.response, replayed: false };
@@ -156,3 +209,26 @@ class NotStored extends Error {
     super('not stored');
   }
 }
+
+interface StoredRow {
+  fingerprint: string;
+  state: string;
+  response_status: number;
+  response_body: string;
+  locked_at: Date | string;
+  expires_at: Date | string;
+}
+
+const mismatch = () =>
+  new TillError(
+    ErrorCode.IdempotencyMismatch,
+    'This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.',
+    'Idempotency-Key',
+  );
+
+const inProgress = () =>
+  new TillError(
+    ErrorCode.IdempotencyInProgress,
+    'A request with this Idempotency-Key is still being processed. Retry after it completes.',
+    'Idempotency-Key',
+  );
