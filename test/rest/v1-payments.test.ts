@@ -76,7 +76,13 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
           country: 'DE',
         },
       },
-      metadata: { order_id: 'ord_1234', nested: { ok: [1, 2, 3] }, flag: true, nothing: null, q: "what? O'Brien \\ ?? $1" },
+      metadata: {
+        order_id: 'ord_1234',
+        nested: { ok: [1, 2, 3] },
+        flag: true,
+        nothing: null,
+        q: "what? O'Brien \\ ?? $1",
+      },
     };
     const res = await call('POST', '/v1/payments/hpp', { body });
     expect(res.status).toBe(200);
