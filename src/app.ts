@@ -110,6 +110,11 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     pubsub,
     (error) => http.log.error({ err: error }, 'outbox relay failed'),
     () => void dispatcher.kick(),
+    (events) => {
+      metrics.eventsPublished.inc(events.length);
+      for (const e of events)
+        if (e.type === 'payment.created') metrics.paymentsCreated.labels(String(e.livemode)).inc();
+    },
   );
   const merchants = new MerchantService(db);
   const idempotency = new IdempotencyService(db, () => void relay.kick());

@@ -27,6 +27,8 @@ export class OutboxRelay {
     private readonly onError: (error: unknown) => void,
     /** Told when a batch created webhook deliveries, so the dispatcher sends them at once. */
     private readonly onDeliveries: () => void = () => {},
+    /** Told what a committed batch published (for metrics). */
+    private readonly onPublished: (events: { type: string; livemode: boolean }[]) => void = () => {},
   ) {}
 
   private readonly drain = new Drain(
@@ -42,6 +44,7 @@ export class OutboxRelay {
   /** Publishes one batch; returns its size. */
   async publishBatch(batchSize = 200): Promise<number> {
     let deliveries = 0;
+    let sent: { type: string; livemode: boolean }[] = [];
     const published = await this.db.em.fork().transactional(async (em) => {
       const rows = await em.execute<OutboxRow[]>(
         `select seq, id, type, merchant_id, livemode, data, payment_snapshot,
@@ -84,9 +87,11 @@ export class OutboxRelay {
         `update event set published_at = now() where seq in (${rows.map(() => '?').join(',')})`,
         [...rows.map((r) => r.seq)],
       );
+      sent = rows.map((r) => ({ type: r.type, livemode: r.livemode }));
       return rows.length;
     });
     if (deliveries > 0) this.onDeliveries();
+    if (sent.length > 0) this.onPublished(sent);
     return published;
   }
 

@@ -24,9 +24,6 @@ export interface GraphQLServer {
   close(): Promise<void>;
 }
 
-/** graphql-ws close code for a connection whose credentials are refused. */
-const CLOSE_FORBIDDEN = 4403;
-
 async function authenticate(auth: Authenticator, authorization: unknown): Promise<Principal | null> {
   const token = bearerToken(authorization);
   return token ? auth.bearer(token) : null;
@@ -141,5 +138,3 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     },
   };
 }
-
-export { CLOSE_FORBIDDEN };

@@ -1,7 +1,7 @@
 import { CapturePaymentDocument, EventsDocument, RefundPaymentDocument } from '../__generated__/graphql.js';
 import { accessToken } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
-import { paidPayment } from '../support/checkout.js';
+import { openCheckout, paidPayment } from '../support/checkout.js';
 import { gql } from '../support/graphql.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
@@ -215,37 +215,20 @@ describe.each(backends)('capture, void and refunds (%s)', (backend) => {
         body,
         headers: { 'x-api-key': merchant.api_key, ...headers },
       });
-    const session = await api(
-      '/sessions',
-      {
-        terminal_id: 'DEV02',
-        reference: 'R-1',
-        currency: 'EUR',
-        amount: 2000,
-        transaction_type: 'AUTHORIZE',
-        success_url: 'https://shop.example.com/s',
-        cancel_url: 'https://shop.example.com/c',
-      },
-      { 'idempotency-key': 'session-1' },
-    );
+    const sessionBody = {
+      terminal_id: 'DEV02',
+      reference: 'R-1',
+      currency: 'EUR',
+      amount: 2000,
+      transaction_type: 'AUTHORIZE',
+      success_url: 'https://shop.example.com/s',
+      cancel_url: 'https://shop.example.com/c',
+    };
+    const session = await api('/sessions', sessionBody, { 'idempotency-key': 'session-1' });
     expect(session.status).toBe(200);
-    const replay = await api(
-      '/sessions',
-      {
-        terminal_id: 'DEV02',
-        reference: 'R-1',
-        currency: 'EUR',
-        amount: 2000,
-        transaction_type: 'AUTHORIZE',
-        success_url: 'https://shop.example.com/s',
-        cancel_url: 'https://shop.example.com/c',
-      },
-      { 'idempotency-key': 'session-1' },
-    );
+    const replay = await api('/sessions', sessionBody, { 'idempotency-key': 'session-1' });
     expect(replay.text).toBe(session.text);
-    const html = await (await fetch(session.json.redirect_url)).text();
-    const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
-    const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
+    const { init, hpp } = await openCheckout(session.json.redirect_url);
     await request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
       headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
       body: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123', name: 'J' },

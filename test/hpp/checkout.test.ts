@@ -1,5 +1,6 @@
 import { accessToken } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
+import { openCheckout } from '../support/checkout.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
@@ -34,11 +35,7 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
       key: merchant.test_secret_key,
       body: { amount: 1000, currency: 'EUR', return_url: 'https://shop.example.com/r', ...extra },
     });
-    const page = await fetch(res.json.hosted_payment_url);
-    const html = await page.text();
-    const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
-    const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
-    return { id: res.json.id as string, html, headers: page.headers, init, hpp };
+    return { id: res.json.id as string, ...(await openCheckout(res.json.hosted_payment_url)) };
   }
 
   const pay = (
@@ -154,9 +151,7 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
         tokenization: { save_card_for_future_payments: true },
       },
     });
-    const page = await (await fetch(created.json.redirect_url)).text();
-    const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(page)![1]!);
-    const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(page)![1]!);
+    const { init, hpp } = await openCheckout(created.json.redirect_url);
     expect((await pay({ init, hpp }, {})).status).toBe(200);
     const session = await request(app.url, 'GET', `/api/sessions/${created.json.session_id}`, { key: token });
     const payment = await v1(session.json.payment_id);
@@ -258,9 +253,7 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
           key: m.test_secret_key,
           body: { amount: 1000, currency: 'EUR', return_url: 'https://shop.example.com/r' },
         });
-        const html = await (await fetch(res.json.hosted_payment_url)).text();
-        const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
-        const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
+        const { init, hpp } = await openCheckout(res.json.hosted_payment_url);
         const paid = await request(limited.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
           headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
           body: {

@@ -93,6 +93,9 @@ describe.each(backends)('admin API, CLI and operations (%s)', (backend) => {
     const metrics = await request(app.url, 'GET', '/metrics');
     expect(metrics.text).toContain('till_http_request_duration_seconds_bucket');
     expect(metrics.text).toContain('till_process_cpu_seconds_total');
+    // A payment was created above; its event has been published by now.
+    expect(metrics.text).toMatch(/till_payments_created_total\{livemode="false"\} [1-9]/);
+    expect(metrics.text).toMatch(/till_events_published_total [1-9]/);
   });
 
   it('documents its REST surfaces in /openapi.json, every documented route exists, and /docs lists them', async () => {

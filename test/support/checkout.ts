@@ -3,6 +3,21 @@ import { accessToken } from './api-dialect.js';
 import type { RunningTill } from './till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
+/** Opens a checkout page the way the browser app sees it: its headers, HTML, InitData and HppData. */
+export async function openCheckout(url: string) {
+  const page = await fetch(url);
+  const html = await page.text();
+  const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!) as {
+    client_key: string;
+    session_id: string;
+  };
+  const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!) as {
+    session_secret: string;
+    payment_id: string;
+  };
+  return { headers: page.headers, html, init, hpp };
+}
+
 /**
  * A paid payment without a browser: a seed-000 session paid with a test card through the hosted
  * page's own checkout API (the page's InitData/HppData give the client key and secret).
@@ -27,9 +42,7 @@ export async function paidPayment(
     },
   });
   if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
-  const html = await (await fetch(created.json.redirect_url)).text();
-  const init = JSON.parse(/window\.InitData = (\{.*?\});/.exec(html)![1]!);
-  const hpp = JSON.parse(/window\.HppData = (\{.*?\});/.exec(html)![1]!);
+  const { init, hpp } = await openCheckout(created.json.redirect_url);
   const paid = await request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
     headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
     body: {
