@@ -944,6 +944,8 @@ async function main(): Promise<number> {
       ADMIN_TOKEN,
       LOG_LEVEL: process.env.BENCH_TILL_LOG_LEVEL || 'warn',
       NODE_ENV: 'production',
+      // Every fan-out subscriber is its own socket of one merchant: lift the per-merchant cap above them.
+      GRAPHQL_WS_MAX_SOCKETS_PER_MERCHANT: String(SUBSCRIBERS + 1000),
       ...(REDIS_URL ? { REDIS_URL } : {}),
     });
     const startTill = async () => {

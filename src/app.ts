@@ -14,9 +14,12 @@ import { adminRoutes } from './rest/admin/routes.js';
 import { apiRoutes } from './rest/api/routes.js';
 import { oauthRoutes } from './rest/oauth/routes.js';
 import { v1Routes } from './rest/v1/routes.js';
+import { ApiKeyService } from './services/api-keys.js';
+import { AuditLog } from './services/audit.js';
 import { Authenticator } from './services/authenticator.js';
+import { CredentialWatch } from './services/credential-watch.js';
 import { LoginThrottle } from './services/login-throttle.js';
-import { TokenService } from './services/tokens.js';
+import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './services/tokens.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
 import { PaymentService } from './services/payments.js';
@@ -37,6 +40,10 @@ export interface Till {
   pubsub: PubSub;
   services: {
     merchants: MerchantService;
+    apiKeys: ApiKeyService;
+    audit: AuditLog;
+    auth: Authenticator;
+    watch: CredentialWatch;
     payments: PaymentService;
     idempotency: IdempotencyService;
     tokens: TokenService;
@@ -116,21 +123,25 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
         if (e.type === 'payment.created') metrics.paymentsCreated.labels(String(e.livemode)).inc();
     },
   );
-  const merchants = new MerchantService(db);
+  const audit = new AuditLog(db);
+  const watch = new CredentialWatch(db, pubsub, ACCESS_TOKEN_TTL_SECONDS * 1000);
+  await watch.start(config.workerIntervalMs);
+  const merchants = new MerchantService(db, audit, watch);
+  const apiKeys = new ApiKeyService(db, watch, audit);
   const idempotency = new IdempotencyService(db, () => void relay.kick());
   const payments = new PaymentService(db, config, () => void relay.kick());
-  const tokens = new TokenService(db, config.publicUrl);
+  const tokens = new TokenService(db, config.publicUrl, watch, audit);
   await tokens.init();
-  const auth = new Authenticator(merchants, tokens);
+  const auth = new Authenticator(apiKeys, tokens, watch);
   const processor = new SandboxProcessor(db, config.publicUrl);
-  const checkout = new CheckoutService(db, payments, processor, {
+  const checkout = new CheckoutService(db, payments, processor, auth, {
     ...DEFAULT_CHECKOUT_LIMITS,
     perClient: config.checkoutAttemptsPerClient,
     authorizationTtlMs: config.authorizationTtlSeconds * 1000,
   });
-  const authorizations = new AuthorizationService(payments, processor);
-  const refunds = new RefundService(db, config, processor, () => void relay.kick());
-  const webhooks = new WebhookEndpointService(db, () => void dispatcher.kick());
+  const authorizations = new AuthorizationService(payments, processor, audit);
+  const refunds = new RefundService(db, config, processor, () => void relay.kick(), audit);
+  const webhooks = new WebhookEndpointService(db, () => void dispatcher.kick(), audit);
   const events = new EventService(db);
   const workers = new Workers({
     relay,
@@ -140,6 +151,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     refunds,
     dispatcher,
     idempotency,
+    tokens,
     metrics,
     log: http.log,
     intervalMs: config.workerIntervalMs,
@@ -163,24 +175,31 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   });
   await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
+    auth,
     authorizations,
     refunds,
     webhooks,
     events,
     prefix: '/v1',
-    merchants,
     payments,
     idempotency,
     publicUrl: config.publicUrl,
   });
-  await http.register(adminRoutes, { prefix: '/admin/v1', merchants, tokens, adminToken: config.adminToken });
+  await http.register(adminRoutes, {
+    prefix: '/admin/v1',
+    merchants,
+    apiKeys,
+    audit,
+    tokens,
+    adminToken: config.adminToken,
+  });
   await http.register(oauthRoutes, { merchants, tokens, throttle: new LoginThrottle() });
   await http.register(apiRoutes, {
     prefix: '/api',
+    auth,
     merchants,
     payments,
     idempotency,
-    tokens,
     authorizations,
     refunds,
     publicUrl: config.publicUrl,
@@ -188,6 +207,8 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(hppRoutes, { checkout, payments, processor });
 
   const schema = await buildTillSchema({
+    apiKeys,
+    audit,
     payments,
     idempotency,
     authorizations,
@@ -206,6 +227,8 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       openPaymentFeed: (principal, paymentId) =>
         openPaymentFeed({ pubsub, payments, publicUrl: config.publicUrl, principal, paymentId }),
       onConnectionsChanged: (open) => feedMetric.set(open),
+      operationLimits: config.graphql,
+      socketLimits: config.graphql.ws,
     });
   });
 
@@ -216,6 +239,10 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     pubsub,
     services: {
       merchants,
+      apiKeys,
+      audit,
+      auth,
+      watch,
       payments,
       idempotency,
       tokens,
@@ -242,6 +269,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       await http.close();
       await relay.flush();
       await dispatcher.flush();
+      await watch.stop();
       await pubsub.close();
       await db.close();
     },

@@ -29,6 +29,15 @@ export interface Config {
     /** Delay before each retry, in seconds (SPEC §7: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
     retrySchedule: number[];
   };
+  /** Limits on GraphQL operations (HTTP, persisted queries, graphql-ws) and on subscription sockets. */
+  graphql: {
+    maxTokens: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxCost: number;
+    ws: { maxPayloadBytes: number; maxSubscriptionsPerSocket: number; maxSocketsPerMerchant: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -116,6 +125,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     else retrySchedule = parsed;
   }
+  const graphql = {
+    maxTokens: int('GRAPHQL_MAX_TOKENS', 2000, 100, 100_000),
+    maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    maxAliases: int('GRAPHQL_MAX_ALIASES', 20, 0, 1000),
+    maxDirectives: int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
+    maxCost: int('GRAPHQL_MAX_COST', 10_000, 1, 10_000_000),
+    ws: {
+      maxPayloadBytes: int('GRAPHQL_WS_MAX_PAYLOAD_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      maxSubscriptionsPerSocket: int('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
+      maxSocketsPerMerchant: int('GRAPHQL_WS_MAX_SOCKETS_PER_MERCHANT', 1000, 1, 1_000_000),
+    },
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -134,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkoutAttemptsPerClient,
     authorizationTtlSeconds,
     webhooks: { allowPrivateNetworks, timeoutMs: webhookTimeoutMs, retrySchedule },
+    graphql,
   };
 }

@@ -20,12 +20,13 @@ async function main(): Promise<void> {
   if (config.database.kind === 'embedded') {
     const { openDatabase } = await import('./db/orm.js');
     const { MerchantService } = await import('./services/merchants.js');
+    const { AuditLog } = await import('./services/audit.js');
     const db = await openDatabase(config);
     try {
       const { sandbox, created, file } = await ensureSandbox(
         config.dataDir,
         db,
-        new MerchantService(db),
+        new MerchantService(db, new AuditLog(db), null),
         config.adminToken,
       );
       config = { ...config, adminToken: config.adminToken ?? sandbox.admin_token };

@@ -7,6 +7,7 @@ import type { RefundService } from './services/refunds.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { IdempotencyService } from './services/idempotency.js';
 import type { PaymentService } from './services/payments.js';
+import type { TokenService } from './services/tokens.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
@@ -30,6 +31,7 @@ export class Workers {
       refunds: RefundService;
       dispatcher: WebhookDispatcher;
       idempotency: IdempotencyService;
+      tokens: TokenService;
       metrics: Metrics;
       log: FastifyBaseLogger;
       intervalMs: number;
@@ -65,6 +67,7 @@ export class Workers {
       if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now.getTime();
         await idempotency.prune(now);
+        await this.deps.tokens.pruneRevoked();
       }
     } catch (error) {
       log.error({ err: error }, 'background job failed');

@@ -1,54 +1,174 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/orm.js';
-import { TillError } from '../domain/errors.js';
+import { openDatabase, type Database } from '../db/orm.js';
+import { invalid, TillError } from '../domain/errors.js';
+import { InProcessPubSub, RedisPubSub, type PubSub } from '../events/pubsub.js';
+import { ApiKeyService } from '../services/api-keys.js';
+import { AuditLog } from '../services/audit.js';
+import { CredentialWatch } from '../services/credential-watch.js';
 import { MerchantService } from '../services/merchants.js';
-import { TokenService } from '../services/tokens.js';
+import type { Actor } from '../services/principal.js';
+import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from '../services/tokens.js';
 
 const USAGE = `Usage:
-  till migrate                       apply database migrations (DATABASE_URL, or the embedded DATA_DIR)
-  till merchant create --name NAME   create a merchant; prints its credentials as JSON (shown once)
-  till keys rotate                   make a new OIDC signing key the active one
+  till migrate                                   apply database migrations (DATABASE_URL, or the embedded DATA_DIR)
+  till merchant create --name NAME               create a merchant; prints its credentials as JSON (shown once)
+  till merchant rotate-api-credentials --merchant ID
+                                                 new x-api-key and OAuth pairs; the old ones and their tokens stop
+  till keys list --merchant ID [--mode test|live]
+                                                 the merchant's secret and publishable keys (masked, last 4)
+  till keys create --merchant ID --type secret|publishable --mode test|live
+                                                 a new key; its secret is printed once
+  till keys roll --merchant ID --key KEY_ID [--expires-in SECONDS]
+                                                 a replacement key; the old one works for SECONDS more (0–604800, default 0)
+  till keys revoke --merchant ID --key KEY_ID    cut a key off at once, on every instance
+  till keys rotate                               make a new OIDC signing key the active one
+  till audit list [--merchant ID] [--limit N]    the newest audit log entries
 `;
+
+const CLI: Actor = { type: 'cli', id: null, requestId: null };
+
+interface Services {
+  db: Database;
+  merchants: MerchantService;
+  apiKeys: ApiKeyService;
+  audit: AuditLog;
+  tokens: TokenService;
+  config: ReturnType<typeof loadConfig>;
+}
+
+/**
+ * Opens the database and, for changes other instances must hear of at once, the same pub/sub the
+ * servers use (Redis when REDIS_URL is set; servers also poll, so without it they notice within a
+ * second).
+ */
+async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  let pubsub: PubSub = new InProcessPubSub();
+  try {
+    if (config.redisUrl) pubsub = await new RedisPubSub(config.redisUrl).connect();
+    const watch = new CredentialWatch(db, pubsub, ACCESS_TOKEN_TTL_SECONDS * 1000);
+    const audit = new AuditLog(db);
+    return await run({
+      db,
+      config,
+      audit,
+      merchants: new MerchantService(db, audit, watch),
+      apiKeys: new ApiKeyService(db, watch, audit),
+      tokens: new TokenService(db, config.publicUrl, watch, audit),
+    });
+  } finally {
+    await pubsub.close();
+    await db.close();
+  }
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The operator's command line. Uses the same configuration as the server. */
 async function run(argv: string[]): Promise<number> {
-  const [command, sub, ...rest] = argv;
+  const { values: flags, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      merchant: { type: 'string' },
+      key: { type: 'string' },
+      type: { type: 'string' },
+      mode: { type: 'string' },
+      'expires-in': { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  const usage = () => {
+    console.error(USAGE);
+    return 2;
+  };
+  if (flags.help || command === undefined || command === 'help') {
+    console.error(USAGE);
+    return 0;
+  }
+  if (rest.length > 0) return usage();
+  const mode = (): boolean | undefined => {
+    if (flags.mode === undefined) return undefined;
+    if (flags.mode !== 'test' && flags.mode !== 'live') throw invalid('mode', '--mode must be test or live');
+    return flags.mode === 'live';
+  };
+
   if (command === 'migrate' && sub === undefined) {
     const db = await openDatabase(loadConfig());
     await db.close();
     console.error('migrations applied');
     return 0;
   }
-  if (command === 'keys' && sub === 'rotate') {
-    const config = loadConfig();
-    const db = await openDatabase(config);
-    try {
-      const kid = await new TokenService(db, config.publicUrl).rotate();
-      console.log(kid);
-      return 0;
-    } finally {
-      await db.close();
-    }
-  }
   if (command === 'merchant' && sub === 'create') {
-    const at = rest.indexOf('--name');
-    const name = at >= 0 ? rest[at + 1] : undefined;
-    if (!name) {
-      console.error(USAGE);
-      return 2;
-    }
-    const db = await openDatabase(loadConfig());
-    try {
-      const credentials = await new MerchantService(db).createMerchant(name);
-      process.stdout.write(`${JSON.stringify(credentials, null, 2)}\n`);
+    if (!flags.name) return usage();
+    return withServices(async ({ merchants }) => {
+      print(await merchants.createMerchant(flags.name!, CLI));
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   }
-  console.error(USAGE);
-  return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  if (command === 'merchant' && sub === 'rotate-api-credentials') {
+    if (!flags.merchant) return usage();
+    return withServices(async ({ merchants }) => {
+      print(await merchants.rotateApiDialectCredentials(flags.merchant!, CLI));
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'rotate') {
+    return withServices(async ({ tokens }) => {
+      console.log(await tokens.rotate(CLI));
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'list') {
+    if (!flags.merchant) return usage();
+    const livemode = mode();
+    return withServices(async ({ apiKeys }) => {
+      print(await apiKeys.list(flags.merchant!, livemode));
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'create') {
+    if (!flags.merchant || !flags.type || !flags.mode) return usage();
+    const livemode = mode();
+    return withServices(async ({ apiKeys }) => {
+      const { key, secret } = await apiKeys.create(flags.merchant!, { type: flags.type, livemode }, CLI);
+      print({ ...key, secret });
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'roll') {
+    if (!flags.merchant || !flags.key) return usage();
+    const expiresIn = flags['expires-in'] === undefined ? 0 : Number(flags['expires-in']);
+    return withServices(async ({ apiKeys }) => {
+      const rolled = await apiKeys.roll(flags.merchant!, flags.key!, { expiresInSeconds: expiresIn }, CLI);
+      print({ ...rolled.key, secret: rolled.secret, previous: rolled.previous });
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'revoke') {
+    if (!flags.merchant || !flags.key) return usage();
+    return withServices(async ({ apiKeys }) => {
+      print(await apiKeys.revoke(flags.merchant!, flags.key!, CLI));
+      return 0;
+    });
+  }
+  if (command === 'audit' && sub === 'list') {
+    const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return usage();
+    return withServices(async ({ audit }) => {
+      const page = await audit.list(flags.merchant ? { merchantId: flags.merchant } : 'all', { limit });
+      print(page.data);
+      return 0;
+    });
+  }
+  return usage();
 }
 
 try {
@@ -56,6 +176,9 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof TillError) {
     console.error(error.message);
+    process.exitCode = 2;
+  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
     process.exitCode = 2;
   } else throw error;
 }

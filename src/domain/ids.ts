@@ -23,9 +23,11 @@ export const newId = {
   event: () => `evt_${randomBase62(24)}`,
   merchant: () => `mer_${randomBase62(16)}`,
   apiKey: () => `key_${randomBase62(16)}`,
+  auditEntry: () => `aud_${randomBase62(24)}`,
   sessionId: () => randomBase62(20),
   requestId: () => `req_${randomBase62(16)}`,
 };
 
 export const PAYMENT_ID_PATTERN = /^pay_[A-Za-z0-9]{24}$/;
+export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9]{16}$/;
 export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{24}$/;

@@ -13,10 +13,3 @@ export interface GraphQLContext {
     paymentId: string | null,
   ): Promise<AsyncIterableIterator<PaymentObject>>;
 }
-
-/** The bearer token of an `Authorization` value, or null. */
-export function bearerToken(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match ? match[1]! : null;
-}

@@ -3,13 +3,22 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../services/authenticator.js';
 import type { Principal } from '../services/principal.js';
-import { bearerToken, type GraphQLContext } from './context.js';
-import { DEFAULT_LIMITS, limitsRule } from './limits.js';
+import type { GraphQLContext } from './context.js';
+import { unauthenticated } from './errors.js';
+import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
+import { SocketPrincipals } from './socket-principals.js';
+import {
+  DEFAULT_WEBSOCKET_LIMITS,
+  MerchantSockets,
+  policedSubscribe,
+  quietProtocolErrors,
+  type WebSocketLimits,
+} from './ws-limits.js';
 
 export interface GraphQLServerDeps {
   schema: GraphQLSchema;
@@ -17,6 +26,10 @@ export interface GraphQLServerDeps {
   openPaymentFeed: GraphQLContext['openPaymentFeed'];
   production: boolean;
   onConnectionsChanged?: (open: number) => void;
+  /** Operation limits of both transports (defaults: DEFAULT_OPERATION_POLICY). */
+  operationLimits?: Partial<GraphQLOperationPolicyOptions>;
+  /** graphql-ws socket caps (defaults: DEFAULT_WEBSOCKET_LIMITS). */
+  socketLimits?: Partial<WebSocketLimits>;
 }
 
 export interface GraphQLServer {
@@ -24,26 +37,31 @@ export interface GraphQLServer {
   close(): Promise<void>;
 }
 
-async function authenticate(auth: Authenticator, authorization: unknown): Promise<Principal | null> {
-  const token = bearerToken(authorization);
-  return token ? auth.bearer(token) : null;
-}
+/** GraphQL accepts both merchant credentials: secret keys and OIDC access tokens. */
+const ACCEPTED = ['secret_key', 'access_token'] as const;
 
 /** Mounts GraphQL on /graphql: queries and mutations over HTTP (Apollo), subscriptions over graphql-ws. */
 export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps): Promise<GraphQLServer> {
+  // One policy for every entry point: HTTP, persisted queries (Apollo parses and validates their
+  // stored text through the same pipeline, and stores only text that passed) and graphql-ws.
+  const policy = new GraphQLOperationPolicy(deps.operationLimits);
+  const socketLimits: WebSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...deps.socketLimits };
+  const merchantSockets = new MerchantSockets(socketLimits.maxSocketsPerMerchant);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: deps.schema,
     introspection: true,
     includeStacktraceInErrorResponses: !deps.production,
-    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
-    validationRules: [limitsRule()],
+    parseOptions: policy.parseOptions,
+    validationRules: [...policy.validationRules],
     // Any request carrying Authorization is preflighted by browsers, so it cannot be a CSRF; this
     // lets merchant backends use GET for queries with just their Bearer key.
     csrfPrevention: {
       requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
     },
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), policy.apolloPlugin()],
     formatError: (formatted, error) => {
+      const refused = policy.formatRefusal(formatted, error);
+      if (refused) return refused;
       // Internal failures never leak their message or stack outside development.
       const original = (error as GraphQLError | undefined)?.originalError;
       if (deps.production && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && original)
@@ -56,7 +74,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
       const header = request.headers.authorization;
-      const principal = await authenticate(deps.auth, header);
+      const principal = await deps.auth.bearer(header, ACCEPTED, request.id);
       if (header !== undefined && !principal)
         throw new GraphQLError(
           'Invalid credentials: send Authorization: Bearer <secret key or access token>.',
@@ -97,7 +115,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     },
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: socketLimits.maxPayloadBytes });
   app.server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/graphql') return socket.destroy();
@@ -105,19 +123,36 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   });
   const report = () => deps.onConnectionsChanged?.(wss.clients.size);
   wss.on('connection', (ws) => {
+    quietProtocolErrors(ws, (code) => app.log.debug({ code }, 'graphql-ws client broke the protocol'));
     report();
     ws.on('close', report);
   });
 
+  // A socket outlives any one request: its principal is re-checked for every operation, and the
+  // socket is closed with 4403 the moment its credential is revoked (on any instance) or expires.
+  const principals = new SocketPrincipals(deps.auth);
+  const policed = policedSubscribe({
+    schema: deps.schema,
+    policy,
+    maxSubscriptionsPerSocket: socketLimits.maxSubscriptionsPerSocket,
+  });
   type Extra = { principal?: Principal | null };
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, limitsRule()]),
-      onConnect: async (ctx) => {
-        const principal = await authenticate(deps.auth, ctx.connectionParams?.authorization);
-        if (!principal) return false; // graphql-ws closes with 4403 Forbidden
+      onSubscribe: (ctx, id, payload) => {
+        const principal = principals.current(ctx.extra.socket);
+        if (!principal) return [unauthenticated()];
         ctx.extra.principal = principal;
+        return policed(ctx, id, payload);
+      },
+      onConnect: async (ctx) => {
+        const principal = await deps.auth.bearer(ctx.connectionParams?.authorization, ACCEPTED);
+        if (!principal) return false; // graphql-ws closes with 4403 Forbidden
+        // Over the cap the socket is closed with 4429 and never watched.
+        if (!merchantSockets.admit(ctx.extra.socket, principal)) return false;
+        ctx.extra.principal = principal;
+        principals.attach(ctx.extra.socket, principal);
         return true;
       },
       context: (ctx): GraphQLContext => ({
@@ -131,6 +166,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
 
   return {
     async close() {
+      principals.dispose();
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -1,19 +1,72 @@
-import type { MerchantService } from './merchants.js';
+import type { ApiKeyService } from './api-keys.js';
+import type { CredentialWatch } from './credential-watch.js';
 import type { Principal } from './principal.js';
 import type { TokenService } from './tokens.js';
 
+/** Which credentials a surface accepts. */
+export type AcceptedCredential = 'secret_key' | 'access_token';
+
+/** The bearer token of an `Authorization` value, or null. */
+export function bearerToken(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match ? match[1]! : null;
+}
+
 /**
- * Turns any Bearer credential Till accepts on its merchant APIs into a Principal: a secret key
- * (`api_test_sk_…` / `api_live_sk_…`) or an OIDC access token. Null for anything else.
+ * The one authentication path: every credential Till accepts — secret keys (`api_test_sk_…` /
+ * `api_live_sk_…`), OIDC access tokens, publishable keys — becomes a Principal here, and here
+ * only, for REST v1, the api dialect, GraphQL over HTTP and graphql-ws alike. A revoked, rolled-out
+ * or expired credential yields null on every surface.
  */
 export class Authenticator {
   constructor(
-    private readonly merchants: MerchantService,
+    private readonly keys: ApiKeyService,
     private readonly tokens: TokenService,
+    private readonly watch: CredentialWatch,
   ) {}
 
-  async bearer(token: string): Promise<Principal | null> {
-    if (token.startsWith('api_')) return this.merchants.authenticateSecretKey(token);
-    return this.tokens.verify(token);
+  /**
+   * The Principal of an `Authorization: Bearer …` value among the accepted kinds, or null.
+   * `requestId` is stamped on the returned principal (a copy: verified principals are cached).
+   */
+  async bearer(
+    authorization: unknown,
+    accepted: readonly AcceptedCredential[],
+    requestId: string | null = null,
+  ): Promise<Principal | null> {
+    const token = bearerToken(authorization);
+    if (!token) return null;
+    let principal: Principal | null = null;
+    if (token.startsWith('api_')) {
+      if (accepted.includes('secret_key')) principal = await this.keys.verifySecretKey(token);
+    } else if (accepted.includes('access_token')) {
+      principal = await this.tokens.verify(token);
+      if (principal && this.watch.isCut(principal)) principal = null;
+    }
+    return principal ? { ...principal, requestId } : null;
+  }
+
+  /** The Principal of a publishable client key (the hosted page's checkout API), or null. */
+  async publishable(clientKey: unknown): Promise<Principal | null> {
+    return typeof clientKey === 'string' ? this.keys.verifyPublishableKey(clientKey) : null;
+  }
+
+  /**
+   * Whether a principal verified earlier (an open socket's) still holds: not revoked, not past its
+   * own expiry or a roll's. Cheap — no database — because every instance's view is kept current.
+   */
+  stillValid(principal: Principal): boolean {
+    return !this.watch.isCut(principal);
+  }
+
+  /** When the principal's credential stops working on its own, epoch ms, or null. */
+  expiryOf(principal: Principal): number | null {
+    return this.watch.expiryOf(principal);
+  }
+
+  /** Calls `listener` for every principal-affecting change (revocation, roll) any instance makes. */
+  onCredentialChange(listener: Parameters<CredentialWatch['onChange']>[0]): () => void {
+    return this.watch.onChange(listener);
   }
 }

@@ -3,7 +3,8 @@ import type { Payment } from '../db/entities/payment.entity.js';
 import { ErrorCode, invalid, TillError } from '../domain/errors.js';
 import type { Processor } from '../processors/processor.js';
 import type { PaymentService } from './payments.js';
-import type { Principal } from './principal.js';
+import type { AuditLog } from './audit.js';
+import { actorOf, type Principal } from './principal.js';
 
 /**
  * What happens to an AUTHORIZED payment: capture (all or part; the rest is released), void, or
@@ -15,6 +16,7 @@ export class AuthorizationService {
   constructor(
     private readonly payments: PaymentService,
     private readonly processor: Processor,
+    private readonly audit: AuditLog,
   ) {}
 
   async capture(principal: Principal, id: string, amount?: number | null): Promise<Payment> {
@@ -33,6 +35,7 @@ export class AuthorizationService {
       amount: value,
       key: `${payment.id}:capture`,
     });
+    await this.audited(principal, claimed, 'payment.captured', { amount: value });
     return this.finish(claimed);
   }
 
@@ -41,6 +44,7 @@ export class AuthorizationService {
     const payment = await this.payments.getPayment(principal, id);
     if (payment.status !== 'AUTHORIZED') return this.payments.cancelPayment(principal, id, tx);
     const claimed = await this.claim(payment, { kind: 'void', amount: null, key: `${payment.id}:void` });
+    await this.audited(principal, claimed, 'payment.voided', {});
     return this.finish(claimed);
   }
 
@@ -74,6 +78,24 @@ export class AuthorizationService {
       ).catch(() => undefined);
     }
     return stuck.length;
+  }
+
+  /** Records who asked for a capture or void, once it is claimed (and so will happen). */
+  private audited(
+    principal: Principal,
+    payment: Payment,
+    action: 'payment.captured' | 'payment.voided',
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record({
+      merchantId: payment.merchantId,
+      livemode: payment.livemode,
+      actor: actorOf(principal),
+      action,
+      objectType: 'payment',
+      objectId: payment.id,
+      details,
+    });
   }
 
   private claim(

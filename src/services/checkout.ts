@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { Authenticator } from './authenticator.js';
 import type { Database } from '../db/orm.js';
 import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import type { Payment } from '../db/entities/payment.entity.js';
@@ -97,6 +98,7 @@ export class CheckoutService {
     private readonly db: Database,
     private readonly payments: PaymentService,
     private readonly processor: Processor,
+    private readonly auth: Authenticator,
     private readonly limits: CheckoutLimits = DEFAULT_CHECKOUT_LIMITS,
   ) {}
 
@@ -117,9 +119,13 @@ export class CheckoutService {
       : false;
     const byId = timingSafeEqual(Buffer.from(sessionTokenHash(payment.id), 'hex'), given);
     if (!byToken && !byId) throw missing();
+    // Any live publishable key of the payment's merchant opens it: a page loaded before a key roll
+    // keeps working through the roll's grace period, and a revoked key opens nothing.
+    const holder = await this.auth.publishable(ref.clientKey);
+    if (!holder || holder.merchantId !== payment.merchantId) throw missing();
     const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: payment.merchantId });
-    if (!merchant?.clientKey || merchant.clientKey !== ref.clientKey) throw missing();
-    return { payment, clientKey: merchant.clientKey, merchantName: merchant.name };
+    if (!merchant) throw missing();
+    return { payment, clientKey: merchant.clientKey ?? ref.clientKey, merchantName: merchant.name };
   }
 
   /** The checkout reference behind one of the page's public URLs, or null when it names nothing. */

@@ -1,12 +1,48 @@
+/** How a caller proved who it is. */
+export type CredentialKind = 'secret_key' | 'access_token' | 'publishable_key';
+
 /** Who is calling: a merchant in one mode. Every read and write is scoped by it. */
 export interface Principal {
   merchantId: string;
   livemode: boolean;
-  /** The credential that authenticated the call (for logs and audit; never the secret). */
+  /**
+   * The stored credential behind the call (an `api_key` row id; for an access token, the OAuth
+   * credential it was issued to). Revoking that row cuts off every principal carrying its id.
+   */
   credentialId: string;
+  kind?: CredentialKind;
+  /** When the credential stops working on its own (token `exp`, a rolled key's grace end), epoch ms. */
+  expiresAt?: number | null;
+  /** The access token's `jti`, so revoking that one token cuts it off. */
+  tokenId?: string | null;
+  /** The request that carries this principal (audit entries name it). */
+  requestId?: string | null;
+}
+
+/** Who did something, as the audit log records it. */
+export interface Actor {
+  type: 'api_key' | 'access_token' | 'admin' | 'cli' | 'system';
+  /** The credential id (never the secret); null for the operator. */
+  id: string | null;
+  requestId: string | null;
+}
+
+/** The operator through the admin API (`requestId` set per request) and Till itself. */
+export const OPERATOR: Actor = { type: 'admin', id: null, requestId: null };
+export const SYSTEM: Actor = { type: 'system', id: null, requestId: null };
+
+export function actorOf(principal: Principal): Actor {
+  return {
+    type: principal.kind === 'access_token' ? 'access_token' : 'api_key',
+    id: principal.credentialId,
+    requestId: principal.requestId ?? null,
+  };
 }
 
 /** The pub/sub topic carrying one merchant's payment changes in one mode. */
 export function paymentTopic(merchantId: string, livemode: boolean): string {
   return `till:payments:${merchantId}:${livemode ? 'live' : 'test'}`;
 }
+
+/** The pub/sub topic on which every instance hears that a credential was revoked or rolled. */
+export const CREDENTIALS_TOPIC = 'till:credentials';

@@ -8,7 +8,8 @@ import { PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { REFUND_REASONS, type RefundObject } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
 import type { Processor } from '../processors/processor.js';
-import type { Principal } from './principal.js';
+import type { AuditLog } from './audit.js';
+import { actorOf, type Principal } from './principal.js';
 
 export interface CreateRefundInput {
   amount?: number | null;
@@ -27,6 +28,7 @@ export class RefundService {
     private readonly config: Pick<Config, 'publicUrl'>,
     private readonly processor: Processor,
     private readonly eventsCommitted: () => void,
+    private readonly audit: AuditLog,
   ) {}
 
   async create(principal: Principal, paymentId: string, input: CreateRefundInput): Promise<RefundObject> {
@@ -66,6 +68,18 @@ export class RefundService {
       payment.refunds = [...(payment.refunds ?? []), created];
       payment.version += 1;
       await recordPaymentEvent(em, payment, 'refund.created', this.config.publicUrl, created);
+      await this.audit.record(
+        {
+          merchantId: payment.merchantId,
+          livemode: payment.livemode,
+          actor: actorOf(principal),
+          action: 'refund.created',
+          objectType: 'refund',
+          objectId: created.id,
+          details: { payment_id: payment.id, amount, reason: created.reason },
+        },
+        em,
+      );
       return created;
     });
     this.eventsCommitted();

@@ -4,6 +4,7 @@ import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import type { Database } from '../db/orm.js';
 import { randomBase62 } from '../domain/ids.js';
 import type { MerchantCredentials, MerchantService } from './merchants.js';
+import { SYSTEM } from './principal.js';
 
 export interface SandboxFile extends MerchantCredentials {
   admin_token: string;
@@ -26,7 +27,7 @@ export async function ensureSandbox(
     const known = await db.em.fork().count(MerchantSchema, { id: sandbox.merchant_id });
     if (known > 0) return { sandbox, created: false, file };
   }
-  const credentials = await merchants.createMerchant('Sandbox merchant');
+  const credentials = await merchants.createMerchant('Sandbox merchant', SYSTEM);
   const { merchant_id, ...rest } = credentials;
   const sandbox: SandboxFile = { merchant_id, admin_token: adminToken ?? randomBase62(40), ...rest };
   mkdirSync(dataDir, { recursive: true });

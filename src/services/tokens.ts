@@ -11,7 +11,9 @@ import {
 import type { Database } from '../db/orm.js';
 import { SigningKeySchema } from '../db/entities/signing-key.entity.js';
 import { randomBase62 } from '../domain/ids.js';
-import type { Principal } from './principal.js';
+import type { AuditLog } from './audit.js';
+import type { CredentialWatch } from './credential-watch.js';
+import { SYSTEM, type Actor, type Principal } from './principal.js';
 
 const ALG = 'ES256';
 /** Access tokens are short-lived: a leaked one is useful for minutes, not days. */
@@ -31,6 +33,8 @@ interface LoadedKey {
 export interface TillClaims {
   /** Merchant id (also `sub`). */
   mid: string;
+  /** The stored credential the token was issued to: revoking or rotating it cuts the token off. */
+  cid: string;
   livemode: boolean;
   client_id: string;
   scope: string;
@@ -49,6 +53,8 @@ export class TokenService {
   constructor(
     private readonly db: Database,
     private readonly publicUrl: string,
+    private readonly watch: CredentialWatch | null = null,
+    private readonly audit: AuditLog | null = null,
   ) {}
 
   get issuer(): string {
@@ -64,12 +70,12 @@ export class TokenService {
   async init(): Promise<void> {
     await this.reload();
     if (this.keys.length === 0) {
-      await this.rotate();
+      await this.rotate(SYSTEM);
     }
   }
 
   /** Makes a new signing key the active one. Older keys keep verifying until retired. */
-  async rotate(): Promise<string> {
+  async rotate(actor: Actor): Promise<string> {
     const { privateKey } = await generateKeyPair(ALG, { extractable: true });
     const privateJwk = await exportJWK(privateKey);
     const { d: _private, ...publicJwk } = privateJwk;
@@ -91,6 +97,19 @@ export class TokenService {
         { orderBy: { createdAt: 'desc' }, offset: 2 },
       );
       for (const key of older) key.retiredAt = now;
+      await em.flush();
+      await this.audit?.record(
+        {
+          merchantId: null,
+          livemode: null,
+          actor,
+          action: 'signing_key.rotated',
+          objectType: 'signing_key',
+          objectId: kid,
+          details: { retired: older.map((k) => k.kid) },
+        },
+        em,
+      );
     });
     await this.reload();
     return kid;
@@ -126,27 +145,40 @@ export class TokenService {
     return this.keys;
   }
 
-  /** Issues an access token for a merchant (test mode: the OAuth credentials are sandbox ones). */
+  /**
+   * Issues an access token for a merchant to a stored credential (test mode: the OAuth credentials
+   * are sandbox ones). `lifetimeSeconds` is shortened only by tests and never exceeds the default.
+   */
   async issue(
     merchantId: string,
-    clientId: string,
-    livemode = false,
+    credential: { id: string; clientId: string },
+    options: { livemode?: boolean; lifetimeSeconds?: number } = {},
   ): Promise<{ token: string; expiresIn: number }> {
     const [key] = await this.current();
-    const claims: TillClaims = { mid: merchantId, livemode, client_id: clientId, scope: 'payments' };
+    const lifetime = Math.min(options.lifetimeSeconds ?? ACCESS_TOKEN_TTL_SECONDS, ACCESS_TOKEN_TTL_SECONDS);
+    const claims: TillClaims = {
+      mid: merchantId,
+      cid: credential.id,
+      livemode: options.livemode ?? false,
+      client_id: credential.clientId,
+      scope: 'payments',
+    };
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: ALG, kid: key!.kid, typ: 'at+jwt' })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
       .setSubject(merchantId)
       .setIssuedAt()
-      .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+      .setExpirationTime(`${lifetime}s`)
       .setJti(randomBase62(24))
       .sign(key!.privateKey);
-    return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+    return { token, expiresIn: lifetime };
   }
 
-  /** The Principal of a valid access token, or null for anything else (expired, tampered, foreign). */
+  /**
+   * The Principal of a well-signed, unexpired access token, or null for anything else (expired,
+   * tampered, foreign). Whether it has been revoked is the authenticator's question.
+   */
   async verify(token: string): Promise<Principal | null> {
     if (typeof token !== 'string' || token.length > 4096 || token.split('.').length !== 3) return null;
     const keyFor = async (header: JWTHeaderParameters) => {
@@ -165,19 +197,72 @@ export class TokenService {
         algorithms: [ALG],
         issuer: this.issuer,
         audience: this.audience,
-        requiredClaims: ['sub', 'exp', 'iat', 'mid'],
+        requiredClaims: ['sub', 'exp', 'iat', 'mid', 'cid', 'jti'],
         typ: 'at+jwt',
       });
-      const claims = payload as unknown as TillClaims & { sub: string; jti?: string };
-      if (typeof claims.mid !== 'string' || claims.mid !== claims.sub) return null;
+      const claims = payload as unknown as TillClaims & { sub: string; jti: string; exp: number };
+      if (typeof claims.mid !== 'string' || claims.mid !== claims.sub || typeof claims.cid !== 'string')
+        return null;
       return {
         merchantId: claims.mid,
         livemode: claims.livemode === true,
-        credentialId: `token:${claims.client_id}`,
+        credentialId: claims.cid,
+        kind: 'access_token',
+        expiresAt: claims.exp * 1000,
+        tokenId: claims.jti,
       };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Revokes one access token (RFC 7009): it is refused everywhere from now on. A token that is not
+   * Till's, is malformed or has already expired needs nothing done. A `client` that authenticated
+   * may revoke only its own merchant's tokens; without one, holding the token is the proof.
+   */
+  async revoke(
+    token: string,
+    client: { merchantId: string; credentialId: string } | null,
+    requestId: string | null,
+  ): Promise<Principal | null> {
+    const principal = await this.verify(token);
+    if (!principal?.tokenId || (client !== null && principal.merchantId !== client.merchantId)) return null;
+    const expiresAt = new Date(principal.expiresAt!);
+    await this.db.em.fork().transactional(async (em) => {
+      const inserted = await em.execute<{ jti: string }[]>(
+        `insert into revoked_token (jti, merchant_id, expires_at, revoked_at) values (?, ?, ?, now())
+         on conflict (jti) do nothing returning jti`,
+        [principal.tokenId, principal.merchantId, expiresAt],
+      );
+      if (inserted.length === 0) return;
+      await this.audit?.record(
+        {
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+          actor: client
+            ? { type: 'api_key', id: client.credentialId, requestId }
+            : { type: 'access_token', id: principal.credentialId, requestId },
+          action: 'access_token.revoked',
+          objectType: 'access_token',
+          objectId: principal.tokenId!,
+          details: { issued_to: principal.credentialId },
+        },
+        em,
+      );
+    });
+    await this.watch?.announce({
+      merchantId: principal.merchantId,
+      tokenId: principal.tokenId,
+      revokedAt: Date.now(),
+      expiresAt: principal.expiresAt!,
+    });
+    return principal;
+  }
+
+  /** Drops revocations of tokens that have expired anyway. */
+  async pruneRevoked(): Promise<void> {
+    await this.db.em.fork().execute('delete from revoked_token where expires_at < now()');
   }
 
   /** The public keys that verify current tokens (the JWKS document). */
@@ -190,6 +275,8 @@ export class TokenService {
     return {
       issuer: this.issuer,
       token_endpoint: `${this.publicUrl}/api/oauth2/token`,
+      revocation_endpoint: `${this.publicUrl}/api/oauth2/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       jwks_uri: `${this.publicUrl}/api/oauth2/jwks`,
       grant_types_supported: ['client_credentials', 'password'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -198,7 +285,19 @@ export class TokenService {
       id_token_signing_alg_values_supported: [ALG],
       token_endpoint_auth_signing_alg_values_supported: [ALG],
       scopes_supported: ['payments'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'mid', 'livemode', 'client_id', 'scope'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'jti',
+        'mid',
+        'cid',
+        'livemode',
+        'client_id',
+        'scope',
+      ],
     };
   }
 }

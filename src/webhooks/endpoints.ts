@@ -2,7 +2,9 @@ import type { Database } from '../db/orm.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { randomBase62 } from '../domain/ids.js';
 import { urlProblem } from '../domain/payment-rules.js';
-import type { Principal } from '../services/principal.js';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { AuditAction, AuditLog } from '../services/audit.js';
+import { actorOf, type Principal } from '../services/principal.js';
 import { newWebhookSecret } from './signing.js';
 
 /** Every event type Till emits (SPEC §7 and issue 5). `*` subscribes to all. */
@@ -92,7 +94,33 @@ export class WebhookEndpointService {
   constructor(
     private readonly db: Database,
     private readonly onRedeliver: () => void,
+    private readonly audit: AuditLog,
   ) {}
+
+  /** Runs one change of an endpoint and its audit entry in one transaction. */
+  private change(
+    principal: Principal,
+    action: AuditAction,
+    id: string,
+    details: Record<string, unknown>,
+    write: (em: SqlEntityManager) => Promise<unknown>,
+  ): Promise<void> {
+    return this.db.em.fork().transactional(async (em) => {
+      await write(em);
+      await this.audit.record(
+        {
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+          actor: actorOf(principal),
+          action,
+          objectType: 'webhook_endpoint',
+          objectId: id,
+          details,
+        },
+        em,
+      );
+    });
+  }
 
   private checkUrl(url: unknown): string {
     if (typeof url !== 'string') throw invalid('url', 'url is required and must be a string');
@@ -127,18 +155,20 @@ export class WebhookEndpointService {
     const description = this.checkDescription(input.description);
     const secret = newWebhookSecret();
     const id = `we_${randomBase62(24)}`;
-    await this.db.em.fork().execute(
-      `insert into webhook_endpoint (id, merchant_id, livemode, url, description, enabled_events, status, secret, created_at)
-       values (?, ?, ?, ?, ?, ?, 'enabled', ?, now())`,
-      [
-        id,
-        principal.merchantId,
-        principal.livemode,
-        url,
-        description,
-        `{${events.map((e) => `"${e}"`).join(',')}}`,
-        secret,
-      ],
+    await this.change(principal, 'webhook_endpoint.created', id, { url, enabled_events: events }, (em) =>
+      em.execute(
+        `insert into webhook_endpoint (id, merchant_id, livemode, url, description, enabled_events, status, secret, created_at)
+         values (?, ?, ?, ?, ?, ?, 'enabled', ?, now())`,
+        [
+          id,
+          principal.merchantId,
+          principal.livemode,
+          url,
+          description,
+          `{${events.map((e) => `"${e}"`).join(',')}}`,
+          secret,
+        ],
+      ),
     );
     return toObject(await this.row(principal, id), secret);
   }
@@ -173,19 +203,22 @@ export class WebhookEndpointService {
     if (input.disabled !== undefined && typeof input.disabled !== 'boolean')
       throw invalid('disabled', 'disabled must be true or false');
     const status = input.disabled === undefined ? current.status : input.disabled ? 'disabled' : 'enabled';
-    await this.db.em.fork().execute(
-      `update webhook_endpoint set url = ?, enabled_events = ?, description = ?, status = ?,
-         disabled_reason = case when ? = 'enabled' then null when ? then 'disabled by the merchant' else disabled_reason end
-       where id = ?`,
-      [
-        url,
-        `{${events.map((e) => `"${e}"`).join(',')}}`,
-        description,
-        status,
-        status,
-        input.disabled === true,
-        id,
-      ],
+    const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
+    await this.change(principal, 'webhook_endpoint.updated', id, { url, status, changed }, (em) =>
+      em.execute(
+        `update webhook_endpoint set url = ?, enabled_events = ?, description = ?, status = ?,
+           disabled_reason = case when ? = 'enabled' then null when ? then 'disabled by the merchant' else disabled_reason end
+         where id = ?`,
+        [
+          url,
+          `{${events.map((e) => `"${e}"`).join(',')}}`,
+          description,
+          status,
+          status,
+          input.disabled === true,
+          id,
+        ],
+      ),
     );
     return toObject(await this.row(principal, id));
   }
@@ -194,8 +227,10 @@ export class WebhookEndpointService {
     principal: Principal,
     id: string,
   ): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
-    await this.row(principal, id);
-    await this.db.em.fork().execute('delete from webhook_endpoint where id = ?', [id]);
+    const row = await this.row(principal, id);
+    await this.change(principal, 'webhook_endpoint.deleted', id, { url: row.url }, (em) =>
+      em.execute('delete from webhook_endpoint where id = ?', [id]),
+    );
     return { id, object: 'webhook_endpoint', deleted: true };
   }
 
@@ -217,10 +252,17 @@ export class WebhookEndpointService {
       );
     await this.row(principal, id);
     const secret = newWebhookSecret();
-    await this.db.em.fork().execute(
-      `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + (? || ' seconds')::interval, secret = ?
-       where id = ?`,
-      [String(graceSeconds), secret, id],
+    await this.change(
+      principal,
+      'webhook_endpoint.secret_rotated',
+      id,
+      { grace_period_seconds: graceSeconds },
+      (em) =>
+        em.execute(
+          `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + (? || ' seconds')::interval, secret = ?
+           where id = ?`,
+          [String(graceSeconds), secret, id],
+        ),
     );
     return toObject(await this.row(principal, id), secret);
   }

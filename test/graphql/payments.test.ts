@@ -227,7 +227,7 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
     });
     it('refuses operations beyond the size limits with a 400', async () => {
       const aliases = Array.from(
-        { length: 11 },
+        { length: 21 },
         (_, i) => `p${i}: payments(first: 100) { nodes { id } }`,
       ).join(' ');
       const many = await fetch(`${app.url}/graphql`, {
@@ -236,7 +236,7 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
         body: JSON.stringify({ query: `{ ${aliases} }` }),
       });
       expect(many.status).toBe(400);
-      expect(JSON.stringify(await many.json())).toContain('at most 10 root fields');
+      expect(((await many.json()) as any).errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
       const huge = await fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${merchant.test_secret_key}` },

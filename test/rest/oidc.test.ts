@@ -1,4 +1,4 @@
-import { SignJWT, importJWK, type JWK } from 'jose';
+import { SignJWT, decodeJwt, importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { CreateHostedPaymentDocument, PaymentStatusChangedDocument } from '../__generated__/graphql.js';
 import { accessToken } from '../support/api-dialect.js';
@@ -179,6 +179,9 @@ describe.each(backends)('OIDC / OAuth 2.0 (%s)', (backend) => {
     const sign = async (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
       new SignJWT({
         mid: merchant.merchant_id,
+        // The credential the token was issued to, and the token's own id (both revocable).
+        cid: (decodeJwt(good) as { cid: string }).cid,
+        jti: `forged-${Math.random()}`,
         livemode: false,
         client_id: 'x',
         scope: 'payments',

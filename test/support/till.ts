@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { buildTill, type Till } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
+import { OPERATOR } from '../../src/services/principal.js';
 import { createTestDatabase, serverUrls } from './services.js';
 
 export type Backend = 'embedded' | 'server';
@@ -79,7 +80,7 @@ export async function newMerchant(
   running: RunningTill,
   name = 'Test merchant',
 ): Promise<MerchantCredentials> {
-  return running.till.services.merchants.createMerchant(name);
+  return running.till.services.merchants.createMerchant(name, OPERATOR);
 }
 
 /** A loopback port nobody listens on right now (so PUBLIC_URL can name the real port up front). */

@@ -2,6 +2,7 @@ import { Migration20261122000001Init } from './Migration20261122000001Init.js';
 import { Migration20261122000002ApiDialect } from './Migration20261122000002ApiDialect.js';
 import { Migration20261122000003Checkout } from './Migration20261122000003Checkout.js';
 import { Migration20261122000004AfterThePage } from './Migration20261122000004AfterThePage.js';
+import { Migration20261122000005Credentials } from './Migration20261122000005Credentials.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   Migration20261122000002ApiDialect,
   Migration20261122000003Checkout,
   Migration20261122000004AfterThePage,
+  Migration20261122000005Credentials,
 ];

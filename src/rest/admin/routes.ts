@@ -1,16 +1,36 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorCode, invalid, notFound, TillError } from '../../domain/errors.js';
+import { parseListQuery, type QueryString } from '../../http/list-params.js';
+import type { ApiKeyService } from '../../services/api-keys.js';
+import type { AuditLog } from '../../services/audit.js';
+import { bearerToken } from '../../services/authenticator.js';
 import type { MerchantService } from '../../services/merchants.js';
+import { OPERATOR, type Actor } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
-import { bearerToken } from '../../graphql/context.js';
 import { sendV1Error } from '../v1/errors.js';
 
+export interface AdminDeps {
+  merchants: MerchantService;
+  apiKeys: ApiKeyService;
+  audit: AuditLog;
+  tokens: TokenService;
+  adminToken: string | null;
+}
+
+type Body = Record<string, unknown>;
+
+/** The JSON object body of a request (absent = `{}`), refusing parameters not in `allowed`. */
+function objectBody(request: FastifyRequest, allowed: readonly string[]): Body {
+  const body = request.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('body', 'Send a JSON object.');
+  for (const key of Object.keys(body))
+    if (!allowed.includes(key)) throw invalid(key, `Received unknown parameter: ${key}`);
+  return body as Body;
+}
+
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
-export async function adminRoutes(
-  app: FastifyInstance,
-  deps: { merchants: MerchantService; tokens: TokenService; adminToken: string | null },
-) {
+export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   const expected = deps.adminToken ? createHash('sha256').update(deps.adminToken).digest() : null;
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
   app.setNotFoundHandler((request, reply) =>
@@ -28,20 +48,84 @@ export async function adminRoutes(
         expected ? 'Invalid admin token.' : 'The admin API is disabled: set ADMIN_TOKEN to enable it.',
       );
   });
+  const operator = (request: FastifyRequest): Actor => ({ ...OPERATOR, requestId: request.id });
+  const merchantOf = async (id: string) => {
+    if (!(await deps.merchants.exists(id))) throw notFound('merchant', id, 'merchant_id');
+    return id;
+  };
 
   app.post('/merchants', async (request, reply) => {
-    const body = request.body as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body))
-      throw invalid('name', 'Send a JSON object: {"name": "…"}');
-    for (const key of Object.keys(body))
-      if (key !== 'name') throw invalid(key, `Received unknown parameter: ${key}`);
+    const body = objectBody(request, ['name']);
     if (typeof body.name !== 'string') throw invalid('name', 'name is required and must be a string');
-    const credentials = await deps.merchants.createMerchant(body.name);
+    const credentials = await deps.merchants.createMerchant(body.name, operator(request));
     return reply.code(201).send(credentials);
   });
 
   // Makes a new OIDC signing key the active one; the previous key keeps verifying until replaced.
-  app.post('/signing-keys/rotate', async (_request, reply) =>
-    reply.code(201).send({ kid: await deps.tokens.rotate() }),
+  app.post('/signing-keys/rotate', async (request, reply) =>
+    reply.code(201).send({ kid: await deps.tokens.rotate(operator(request)) }),
   );
+
+  type MerchantParams = { Params: { merchant_id: string }; Querystring: QueryString };
+  type KeyParams = { Params: { merchant_id: string; key_id: string } };
+
+  app.get<MerchantParams>('/merchants/:merchant_id/api_keys', async (request) => {
+    const { filters } = parseListQuery(request.query, ['livemode']);
+    if (filters.livemode !== undefined && !['true', 'false'].includes(filters.livemode))
+      throw invalid('livemode', 'livemode must be true or false');
+    const merchantId = await merchantOf(request.params.merchant_id);
+    const data = await deps.apiKeys.list(
+      merchantId,
+      filters.livemode === undefined ? undefined : filters.livemode === 'true',
+    );
+    return { object: 'list', has_more: false, data };
+  });
+
+  app.post<MerchantParams>('/merchants/:merchant_id/api_keys', async (request, reply) => {
+    const body = objectBody(request, ['type', 'livemode']);
+    const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
+    return reply.code(201).send({ ...key, secret });
+  });
+
+  app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/roll', async (request) => {
+    const body = objectBody(request, ['expires_in_seconds']);
+    const rolled = await deps.apiKeys.roll(
+      request.params.merchant_id,
+      request.params.key_id,
+      { expiresInSeconds: body.expires_in_seconds },
+      operator(request),
+    );
+    return { ...rolled.key, secret: rolled.secret, previous: rolled.previous };
+  });
+
+  app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/revoke', async (request) => {
+    objectBody(request, []);
+    return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
+  });
+
+  // New x-api-key and OAuth pairs for the api dialect; the old ones and their tokens stop at once.
+  app.post<MerchantParams>('/merchants/:merchant_id/api_credentials/rotate', async (request, reply) => {
+    objectBody(request, []);
+    const merchantId = await merchantOf(request.params.merchant_id);
+    return reply
+      .code(201)
+      .send(await deps.merchants.rotateApiDialectCredentials(merchantId, operator(request)));
+  });
+
+  const auditPage = async (scope: Parameters<AuditLog['list']>[0], query: QueryString, url: string) => {
+    const { limit, startingAfter } = parseListQuery(query, []);
+    const page = await deps.audit.list(scope, { limit, startingAfter }).catch((error: unknown) => {
+      if (error instanceof TillError && error.code === ErrorCode.NotFound)
+        throw invalid('starting_after', `starting_after: no such audit entry '${startingAfter}'`);
+      throw error;
+    });
+    return { object: 'list', url, has_more: page.hasMore, data: page.data };
+  };
+  app.get<{ Querystring: QueryString }>('/audit_log', async (request) =>
+    auditPage('all', request.query, '/admin/v1/audit_log'),
+  );
+  app.get<MerchantParams>('/merchants/:merchant_id/audit_log', async (request) => {
+    const merchantId = await merchantOf(request.params.merchant_id);
+    return auditPage({ merchantId }, request.query, `/admin/v1/merchants/${merchantId}/audit_log`);
+  });
 }

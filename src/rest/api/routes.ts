@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalidFields, TillError } from '../../domain/errors.js';
-import { bearerToken } from '../../graphql/context.js';
+import type { Authenticator } from '../../services/authenticator.js';
 import {
   IdempotencyService,
   idempotencyKeyProblem,
@@ -10,7 +10,6 @@ import {
 import type { MerchantService } from '../../services/merchants.js';
 import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
-import type { TokenService } from '../../services/tokens.js';
 import type { AuthorizationService } from '../../services/authorizations.js';
 import type { RefundService } from '../../services/refunds.js';
 import { toPaymentObject } from '../../services/payment-object.js';
@@ -18,10 +17,10 @@ import { sendApiError } from './errors.js';
 import { parseApiPayment, propertyNamer } from './parse.js';
 
 export interface ApiDeps {
+  auth: Authenticator;
   merchants: MerchantService;
   payments: PaymentService;
   idempotency: IdempotencyService;
-  tokens: TokenService;
   authorizations: AuthorizationService;
   refunds: RefundService;
   publicUrl: string;
@@ -57,10 +56,12 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         'Authorization',
         'Authorization: Bearer <access_token> is required (POST /api/oauth2/login/token).',
       );
-    const token = bearerToken(request.headers.authorization);
-    const principal = token ? await deps.tokens.verify(token) : null;
+    const principal = await deps.auth.bearer(request.headers.authorization, ['access_token'], request.id);
     if (!principal)
-      throw unauthenticated('Authorization', 'The access token is invalid or expired; obtain a new one.');
+      throw unauthenticated(
+        'Authorization',
+        'The access token is invalid, expired or revoked; obtain a new one.',
+      );
     request.principal = principal;
   });
 

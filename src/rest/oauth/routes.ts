@@ -92,14 +92,14 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     return deps.tokens.jwks();
   });
 
-  /** Checks one credential pair with lockout; returns the merchant id. */
+  /** Checks one credential pair with lockout; returns its merchant and credential ids. */
   async function check(
     request: FastifyRequest,
     kind: 'oauth_client' | 'oauth_password',
     identity: string,
     secret: string,
     onFail: () => OAuthError,
-  ): Promise<string> {
+  ): Promise<{ merchantId: string; credentialId: string }> {
     const wait = deps.throttle.retryAfter(identity, request.ip);
     if (wait > 0)
       throw new OAuthError(
@@ -110,17 +110,24 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
           'Retry-After': String(wait),
         },
       );
-    const merchantId = await deps.merchants.verifyPair(kind, identity, secret);
-    if (!merchantId) {
+    const verified = await deps.merchants.verifyPair(kind, identity, secret);
+    if (!verified) {
       deps.throttle.fail(identity, request.ip);
       throw onFail();
     }
     deps.throttle.succeed(identity, request.ip);
-    return merchantId;
+    return verified;
   }
 
-  const tokenResponse = async (reply: FastifyReply, merchantId: string, clientId: string) => {
-    const { token, expiresIn } = await deps.tokens.issue(merchantId, clientId);
+  const tokenResponse = async (
+    reply: FastifyReply,
+    verified: { merchantId: string; credentialId: string },
+    clientId: string,
+  ) => {
+    const { token, expiresIn } = await deps.tokens.issue(verified.merchantId, {
+      id: verified.credentialId,
+      clientId,
+    });
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: 'payments' };
   };
@@ -161,31 +168,66 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
             'WWW-Authenticate': 'Basic realm="till"',
           },
         );
-      const merchantId = await check(request, 'oauth_client', clientId, clientSecret, () =>
+      const verified = await check(request, 'oauth_client', clientId, clientSecret, () =>
         basic
           ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
               'WWW-Authenticate': 'Basic realm="till"',
             })
           : new OAuthError('invalid_client', 'Client authentication failed.', 401),
       );
-      return tokenResponse(reply, merchantId, clientId);
+      return tokenResponse(reply, verified, clientId);
     }
     if (grant === 'password') {
       if (!form.username || form.password === undefined)
         throw new OAuthError('invalid_request', 'username and password are required.');
-      const merchantId = await check(
+      const verified = await check(
         request,
         'oauth_password',
         form.username,
         form.password,
         () => new OAuthError('invalid_grant', 'Invalid username or password.'),
       );
-      return tokenResponse(reply, merchantId, form.username);
+      return tokenResponse(reply, verified, form.username);
     }
     throw new OAuthError(
       'unsupported_grant_type',
       `grant_type '${grant}' is not supported; use client_credentials or password.`,
     );
+  });
+
+  // RFC 7009 token revocation. A confidential client authenticates as at the token endpoint; a
+  // caller without client credentials proves its right by holding the token. Always 200 for a
+  // well-formed request, whether or not the token was valid (the RFC's rule: nothing to learn).
+  app.post('/api/oauth2/revoke', async (request, reply) => {
+    if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+      throw new OAuthError(
+        'invalid_request',
+        'The revocation endpoint takes application/x-www-form-urlencoded parameters.',
+      );
+    const form = (request.body ?? {}) as Record<string, string>;
+    const basic = basicCredentials(request.headers.authorization);
+    if (request.headers.authorization && !basic)
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401, {
+        'WWW-Authenticate': 'Basic realm="till"',
+      });
+    if (!form.token) throw new OAuthError('invalid_request', 'token is required.');
+    const clientId = basic?.id ?? form.client_id;
+    const clientSecret = basic?.secret ?? form.client_secret;
+    let client: { merchantId: string; credentialId: string } | null = null;
+    if (clientId !== undefined || clientSecret !== undefined) {
+      if (!clientId || clientSecret === undefined)
+        throw new OAuthError('invalid_client', 'Client authentication failed.', 401);
+      client = await check(request, 'oauth_client', clientId, clientSecret, () =>
+        basic
+          ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
+              'WWW-Authenticate': 'Basic realm="till"',
+            })
+          : new OAuthError('invalid_client', 'Client authentication failed.', 401),
+      );
+    }
+    await deps.tokens.revoke(form.token, client, request.id);
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return reply.code(200).send();
   });
 
   // Seed 000's createToken(): JSON {username, password} → {access_token, token_type, expires_in}.
@@ -195,13 +237,13 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
       throw new OAuthError('invalid_request', 'Send a JSON object: {"username": "…", "password": "…"}.');
     if (typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username)
       throw new OAuthError('invalid_request', 'username and password are required strings.');
-    const merchantId = await check(
+    const verified = await check(
       request,
       'oauth_password',
       body.username,
       body.password,
       () => new OAuthError('invalid_grant', 'Invalid username or password.', 401),
     );
-    return tokenResponse(reply, merchantId, body.username);
+    return tokenResponse(reply, verified, body.username);
   });
 }

@@ -8,11 +8,11 @@ import {
   idempotencyKeyProblem,
   type StoredResponse,
 } from '../../services/idempotency.js';
-import type { MerchantService } from '../../services/merchants.js';
 import { toPaymentObject } from '../../services/payment-object.js';
 import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
-import { bearerToken } from '../../graphql/context.js';
+import type { Authenticator } from '../../services/authenticator.js';
+import { parseListQuery } from '../../http/list-params.js';
 import { sendV1Error } from './errors.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
 import type { AuthorizationService } from '../../services/authorizations.js';
@@ -24,7 +24,7 @@ import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
 export interface V1Deps {
-  merchants: MerchantService;
+  auth: Authenticator;
   payments: PaymentService;
   idempotency: IdempotencyService;
   authorizations: AuthorizationService;
@@ -75,12 +75,11 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
         ErrorCode.Unauthenticated,
         'You did not provide an API key. Send it as Authorization: Bearer api_test_sk_… (or api_live_sk_…).',
       );
-    const token = bearerToken(header);
-    const principal = token ? await deps.merchants.authenticateSecretKey(token) : null;
+    const principal = await deps.auth.bearer(header, ['secret_key'], request.id);
     if (!principal)
       throw new TillError(
         ErrorCode.Unauthenticated,
-        'Invalid API key provided. Use a secret key (api_test_sk_… or api_live_sk_…) as the Bearer token.',
+        'Invalid API key provided (revoked, expired or unknown). Use a secret key (api_test_sk_… or api_live_sk_…) as the Bearer token.',
       );
     request.principal = principal;
   });
@@ -124,30 +123,17 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   );
 
   app.get<{ Querystring: Record<string, string | string[]> }>('/payments', async (request) => {
-    const query = request.query;
-    for (const key of Object.keys(query))
-      if (!['limit', 'starting_after', 'status'].includes(key))
-        throw invalid(key, `Received unknown parameter: ${key}`);
-    const single = (key: string): string | undefined => {
-      const v = query[key];
-      if (Array.isArray(v)) throw invalid(key, `${key} may be given only once`);
-      return v;
-    };
-    const limitRaw = single('limit');
-    let limit: number = LIMITS.listDefault;
-    if (limitRaw !== undefined) {
-      if (!/^\d{1,3}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > LIMITS.listMax)
-        throw invalid('limit', `limit must be an integer from 1 to ${LIMITS.listMax}`);
-      limit = Number(limitRaw);
-    }
-    const status = single('status');
+    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status'], {
+      fallback: LIMITS.listDefault,
+      max: LIMITS.listMax,
+    });
+    const status = filters.status;
     if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
       throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
-    const startingAfter = single('starting_after');
     const page = await deps.payments
       .listPayments(principalOf(request), {
         limit,
-        startingAfter: startingAfter ?? null,
+        startingAfter,
         status: (status as PaymentStatus | undefined) ?? null,
       })
       .catch((error: unknown) => {
