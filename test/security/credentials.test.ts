@@ -617,5 +617,58 @@ describe.each(backends)(
       });
       expect(entries.find((e) => e.action === 'payment.voided')!.objectId).toBe(voided);
     });
+
+    it('every listed action leaves an audit entry naming its actor', async () => {
+      const key = merchant.test_secret_key;
+      const keyId = await keyIdOf(merchant, 'secret');
+      const endpoint = await request(app.url, 'POST', '/v1/webhook_endpoints', {
+        key,
+        body: { url: 'https://hooks.example.com/a' },
+      });
+      const we = endpoint.json.id as string;
+      await request(app.url, 'POST', `/v1/webhook_endpoints/${we}`, { key, body: { description: 'Orders' } });
+      await request(app.url, 'POST', `/v1/webhook_endpoints/${we}/rotate_secret`, { key, body: {} });
+      await request(app.url, 'DELETE', `/v1/webhook_endpoints/${we}`, { key });
+      const token = await accessToken(app.url, merchant);
+      await request(app.url, 'POST', '/api/oauth2/revoke', {
+        rawBody: new URLSearchParams({ token }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      await admin('POST', `/merchants/${merchant.merchant_id}/api_credentials/rotate`);
+      const liveId = await keyIdOf(merchant, 'secret', true);
+      await admin('POST', `/merchants/${merchant.merchant_id}/api_keys/${liveId}/revoke`);
+      const rotated = await admin('POST', '/signing-keys/rotate', undefined, {
+        'x-request-id': 'audit-kid-1',
+      });
+
+      const log = await admin('GET', `/merchants/${merchant.merchant_id}/audit_log?limit=20`);
+      const entries = (log.json.data as any[]).map((e) => [e.action, e.actor.type, e.actor.id, e.object_id]);
+      const claims = decodeJwt(token) as { cid: string; jti: string };
+      expect(entries).toEqual([
+        ['api_key.revoked', 'admin', null, liveId],
+        ['oauth_credentials.rotated', 'admin', null, merchant.merchant_id],
+        ['access_token.revoked', 'access_token', claims.cid, claims.jti],
+        ['webhook_endpoint.deleted', 'api_key', keyId, we],
+        ['webhook_endpoint.secret_rotated', 'api_key', keyId, we],
+        ['webhook_endpoint.updated', 'api_key', keyId, we],
+        ['webhook_endpoint.created', 'api_key', keyId, we],
+        ['merchant.created', 'admin', null, merchant.merchant_id],
+      ]);
+      expect(JSON.stringify(log.json)).not.toContain('whsec_');
+      // Operator actions that concern no merchant are in the operator's log.
+      const all = await admin('GET', '/audit_log?limit=5');
+      expect(all.json.data).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            action: 'signing_key.rotated',
+            merchant_id: null,
+            object_id: rotated.json.kid,
+            request_id: 'audit-kid-1',
+          }),
+        ]),
+      );
+      expect((await admin('GET', '/audit_log?limit=0')).status).toBe(400);
+      expect((await admin('GET', '/audit_log?starting_after=aud_nope')).status).toBe(400);
+    });
   },
 );
