@@ -12,8 +12,8 @@ import {
 import { accessToken } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { openCheckout, paidPayment } from '../support/checkout.js';
-import { Collector, gql, wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { closeCode, Collector, gql, wsClient } from '../support/graphql.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
@@ -35,21 +35,6 @@ const GRAPHQL_INPUT = {
 };
 
 /** The close code a graphql-ws subscription ended with (the client reports the CloseEvent). */
-const closeCode = (collector: Collector<any>) =>
-  (
-    collector.errors.find((e) => typeof (e as { code?: unknown }).code === 'number') as
-      { code: number } | undefined
-  )?.code;
-
-/** Resolves with the time at which `predicate` first held, polling every 20 ms, or throws. */
-async function eventually(predicate: () => Promise<boolean> | boolean, ms = 5000): Promise<number> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await predicate()) return performance.now();
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export function credentialHelpers(app: () => RunningTill) {
   const admin = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) =>

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PaymentStatusChangedDocument } from '../__generated__/graphql.js';
-import { Collector, wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { closeCode, Collector, wsClient } from '../support/graphql.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { serverServicesAvailable, serverUrls } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 
@@ -11,21 +11,6 @@ const describeServer = serverServicesAvailable ? describe : describe.skip;
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const ADMIN = 'test-admin-token-0123456789';
-
-const closeCode = (collector: Collector<any>) =>
-  (
-    collector.errors.find((e) => typeof (e as { code?: unknown }).code === 'number') as
-      { code: number } | undefined
-  )?.code;
-
-async function eventually(predicate: () => Promise<boolean>, ms: number): Promise<number> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await predicate()) return performance.now();
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describeServer('revocation across instances (PostgreSQL + Redis)', () => {
   let a: RunningTill & { databaseUrl?: string };

@@ -97,3 +97,10 @@ export class Collector<T> {
     }
   }
 }
+
+/** The close code a graphql-ws subscription ended with (the client reports the CloseEvent), if any. */
+export const closeCode = (collector: Collector<any>): number | undefined =>
+  (
+    collector.errors.find((e) => typeof (e as { code?: unknown }).code === 'number') as
+      { code: number } | undefined
+  )?.code;

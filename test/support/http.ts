@@ -47,3 +47,13 @@ export const SEED_004_SAMPLE = {
   merchant_reference: 'ord_5678',
   return_url: 'https://shop.example.com/checkout/complete',
 };
+
+/** Resolves with the moment (performance.now()) `predicate` first held, polling every 20 ms; throws after `ms`. */
+export async function eventually(predicate: () => Promise<boolean> | boolean, ms = 5000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await predicate()) return performance.now();
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -61,6 +61,46 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
+interface ClientCredentials {
+  id: string;
+  secret: string;
+  /** Sent as HTTP Basic (client_secret_basic) rather than in the form (client_secret_post). */
+  basic: boolean;
+}
+
+/**
+ * The form parameters of a form-encoded OAuth endpoint (token, revocation) and the client
+ * credentials it carries, by exactly one method; null when it carries none.
+ */
+function formRequest(
+  request: FastifyRequest,
+  endpoint: string,
+): { form: Record<string, string>; client: ClientCredentials | null } {
+  if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    throw new OAuthError(
+      'invalid_request',
+      `The ${endpoint} endpoint takes application/x-www-form-urlencoded parameters.`,
+    );
+  const form = (request.body ?? {}) as Record<string, string>;
+  const basic = basicCredentials(request.headers.authorization);
+  if (request.headers.authorization && !basic)
+    throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401, {
+      'WWW-Authenticate': 'Basic realm="till"',
+    });
+  if (
+    basic &&
+    (form.client_id !== undefined || form.client_secret !== undefined) &&
+    form.client_id !== basic.id
+  )
+    throw new OAuthError('invalid_request', 'Use one client authentication method, not two.');
+  const id = basic?.id ?? form.client_id;
+  const secret = basic?.secret ?? form.client_secret;
+  if (id === undefined && secret === undefined) return { form, client: null };
+  if (!id || secret === undefined)
+    throw new OAuthError('invalid_client', 'Client authentication needs client_id and client_secret.', 401);
+  return { form, client: { id, secret, basic: basic !== null } };
+}
+
 /**
  * OAuth 2.0 / OIDC: discovery, JWKS, the standard token endpoint (client_credentials and password
  * grants) and seed 000's JSON login endpoint. Tokens are Till's short-lived ES256 JWTs.
@@ -119,6 +159,16 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     return verified;
   }
 
+  /** A client's credentials checked (with lockout), or `invalid_client` as RFC 6749 §5.2 words it. */
+  const authenticateClient = (request: FastifyRequest, client: ClientCredentials) =>
+    check(request, 'oauth_client', client.id, client.secret, () =>
+      client.basic
+        ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
+            'WWW-Authenticate': 'Basic realm="till"',
+          })
+        : new OAuthError('invalid_client', 'Client authentication failed.', 401),
+    );
+
   const tokenResponse = async (
     reply: FastifyReply,
     verified: { merchantId: string; credentialId: string },
@@ -134,32 +184,14 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
 
   // RFC 6749 §4.4 (client credentials) and §4.3 (password), form-encoded.
   app.post('/api/oauth2/token', async (request, reply) => {
-    if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
-      throw new OAuthError(
-        'invalid_request',
-        'The token endpoint takes application/x-www-form-urlencoded parameters.',
-      );
-    const form = (request.body ?? {}) as Record<string, string>;
-    const basic = basicCredentials(request.headers.authorization);
-    if (request.headers.authorization && !basic)
-      throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401, {
-        'WWW-Authenticate': 'Basic realm="till"',
-      });
-    if (
-      basic &&
-      (form.client_id !== undefined || form.client_secret !== undefined) &&
-      form.client_id !== basic.id
-    )
-      throw new OAuthError('invalid_request', 'Use one client authentication method, not two.');
-    const clientId = basic?.id ?? form.client_id;
-    const clientSecret = basic?.secret ?? form.client_secret;
+    const { form, client } = formRequest(request, 'token');
     const grant = form.grant_type;
     if (!grant) throw new OAuthError('invalid_request', 'grant_type is required.');
     if (form.scope !== undefined && !form.scope.split(' ').every((s) => s === 'payments' || s === ''))
       throw new OAuthError('invalid_scope', 'The only scope is "payments".');
 
     if (grant === 'client_credentials') {
-      if (!clientId || clientSecret === undefined)
+      if (!client)
         throw new OAuthError(
           'invalid_client',
           'Client authentication is required (client_secret_basic or client_secret_post).',
@@ -168,14 +200,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
             'WWW-Authenticate': 'Basic realm="till"',
           },
         );
-      const verified = await check(request, 'oauth_client', clientId, clientSecret, () =>
-        basic
-          ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
-              'WWW-Authenticate': 'Basic realm="till"',
-            })
-          : new OAuthError('invalid_client', 'Client authentication failed.', 401),
-      );
-      return tokenResponse(reply, verified, clientId);
+      return tokenResponse(reply, await authenticateClient(request, client), client.id);
     }
     if (grant === 'password') {
       if (!form.username || form.password === undefined)
@@ -199,33 +224,10 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
   // caller without client credentials proves its right by holding the token. Always 200 for a
   // well-formed request, whether or not the token was valid (the RFC's rule: nothing to learn).
   app.post('/api/oauth2/revoke', async (request, reply) => {
-    if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
-      throw new OAuthError(
-        'invalid_request',
-        'The revocation endpoint takes application/x-www-form-urlencoded parameters.',
-      );
-    const form = (request.body ?? {}) as Record<string, string>;
-    const basic = basicCredentials(request.headers.authorization);
-    if (request.headers.authorization && !basic)
-      throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401, {
-        'WWW-Authenticate': 'Basic realm="till"',
-      });
+    const { form, client } = formRequest(request, 'revocation');
     if (!form.token) throw new OAuthError('invalid_request', 'token is required.');
-    const clientId = basic?.id ?? form.client_id;
-    const clientSecret = basic?.secret ?? form.client_secret;
-    let client: { merchantId: string; credentialId: string } | null = null;
-    if (clientId !== undefined || clientSecret !== undefined) {
-      if (!clientId || clientSecret === undefined)
-        throw new OAuthError('invalid_client', 'Client authentication failed.', 401);
-      client = await check(request, 'oauth_client', clientId, clientSecret, () =>
-        basic
-          ? new OAuthError('invalid_client', 'Client authentication failed.', 401, {
-              'WWW-Authenticate': 'Basic realm="till"',
-            })
-          : new OAuthError('invalid_client', 'Client authentication failed.', 401),
-      );
-    }
-    await deps.tokens.revoke(form.token, client, request.id);
+    const verified = client ? await authenticateClient(request, client) : null;
+    await deps.tokens.revoke(form.token, verified, request.id);
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     return reply.code(200).send();
   });
