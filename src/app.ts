@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { openKeyring } from './crypto/keyring.js';
+import type { Sealer } from './crypto/sealing.js';
+import { sealPlaintext } from './db/sealed-columns.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { newId } from './domain/ids.js';
 import { openPaymentFeed } from './events/payment-feed.js';
@@ -7,7 +10,9 @@ import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 import { OutboxRelay } from './events/relay.js';
 import { buildTillSchema } from './graphql/schema.js';
 import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
+import { answerInSurfaceFormat } from './http/framework-errors.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
+import { configuredSecrets, redactingStream } from './http/log-redaction.js';
 import { openApiRoutes } from './http/openapi.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
@@ -29,9 +34,14 @@ import { EventService } from './services/events.js';
 import { RefundService } from './services/refunds.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookEndpointService } from './webhooks/endpoints.js';
+import { WebhookSecrets } from './webhooks/secrets.js';
 import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
-import { CheckoutService, DEFAULT_CHECKOUT_LIMITS } from './services/checkout.js';
+import { CheckoutService } from './services/checkout.js';
+import { CheckoutGuard, DEFAULT_CHECKOUT_GUARD } from './services/checkout-guard.js';
+import { ApiRateLimit } from './services/api-rate-limit.js';
+import { RateLimitStore } from './services/rate-limits.js';
+import { DEFAULT_THROTTLE } from './services/login-throttle.js';
 
 export interface Till {
   config: Config;
@@ -57,6 +67,8 @@ export interface Till {
   relay: OutboxRelay;
   workers: Workers;
   metrics: Metrics;
+  /** Seals and opens the credentials Till stores (webhook secrets, signing keys). */
+  sealer: Sealer;
   /** Starts listening and the background workers; resolves to the bound address. */
   listen(): Promise<string>;
   /** Graceful drain: stop accepting, finish in-flight requests, close subscriptions, flush the outbox. */
@@ -74,7 +86,16 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Assembles Till from its config: database, pub/sub, services, then the HTTP surfaces over them. */
 export async function buildTill(config: Config, options: BuildOptions = {}): Promise<Till> {
+  const keyring = openKeyring(config);
+  const { sealer } = keyring;
   const db = await openDatabase(config);
+  try {
+    // Rows written before sealing existed are sealed before anything reads them.
+    await sealPlaintext(db, sealer);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   let pubsub: PubSub;
   try {
     pubsub = config.redisUrl ? await new RedisPubSub(config.redisUrl).connect() : new InProcessPubSub();
@@ -86,7 +107,8 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const http = Fastify({
     logger: {
       level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Every line is scrubbed of secrets (URL tokens, keys, bearer tokens, the admin token) on its way out.
+      stream: redactingStream(options.logStream ?? process.stdout, configuredSecrets(config)),
       // Credentials never reach the logs, whatever a future serializer adds.
       redact: {
         paths: [
@@ -103,15 +125,29 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId.requestId();
     },
-    trustProxy: false,
+    // A hop count trusts that many proxies in front of Till (the nearest first).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerInSurfaceFormat,
   });
   registerJsonBody(http);
+  if (config.database.kind === 'postgres' && keyring.file)
+    http.log.warn(
+      { file: keyring.file },
+      'TILL_ENCRYPTION_KEY is not set: stored secrets are sealed with the key file of DATA_DIR, which every instance on this database must share',
+    );
 
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(db, config.webhooks, http.log);
+  const webhookSecrets = new WebhookSecrets(sealer);
+  const dispatcher = new WebhookDispatcher(db, config.webhooks, http.log, webhookSecrets);
   const relay = new OutboxRelay(
     db,
     pubsub,
@@ -123,25 +159,50 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
         if (e.type === 'payment.created') metrics.paymentsCreated.labels(String(e.livemode)).inc();
     },
   );
+  let rateStore: RateLimitStore;
+  try {
+    rateStore = await RateLimitStore.open(config.redisUrl, config.rateLimits.keyPrefix);
+  } catch (error) {
+    await pubsub.close();
+    await db.close();
+    throw new Error(`Cannot connect to Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+  }
+  const rateLimit = new ApiRateLimit(rateStore, {
+    testPerSecond: config.rateLimits.apiTestPerSecond,
+    livePerSecond: config.rateLimits.apiLivePerSecond,
+  });
   const audit = new AuditLog(db);
   const watch = new CredentialWatch(db, pubsub, ACCESS_TOKEN_TTL_SECONDS * 1000);
   await watch.start(config.workerIntervalMs);
   const merchants = new MerchantService(db, audit, watch);
   const apiKeys = new ApiKeyService(db, watch, audit);
-  const idempotency = new IdempotencyService(db, () => void relay.kick());
+  const idempotency = new IdempotencyService(db, sealer, () => void relay.kick());
   const payments = new PaymentService(db, config, () => void relay.kick());
-  const tokens = new TokenService(db, config.publicUrl, watch, audit);
+  const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
   await tokens.init();
   const auth = new Authenticator(apiKeys, tokens, watch);
   const processor = new SandboxProcessor(db, config.publicUrl);
-  const checkout = new CheckoutService(db, payments, processor, auth, {
-    ...DEFAULT_CHECKOUT_LIMITS,
-    perClient: config.checkoutAttemptsPerClient,
-    authorizationTtlMs: config.authorizationTtlSeconds * 1000,
-  });
+  const checkout = new CheckoutService(
+    db,
+    payments,
+    processor,
+    auth,
+    new CheckoutGuard(rateStore, {
+      ...DEFAULT_CHECKOUT_GUARD,
+      perClient: config.checkoutAttemptsPerClient,
+      declinesPerMerchantPerMinute: config.rateLimits.checkoutDeclinesPerMerchantPerMinute,
+    }),
+    { authorizationTtlMs: config.authorizationTtlSeconds * 1000 },
+  );
   const authorizations = new AuthorizationService(payments, processor, audit);
   const refunds = new RefundService(db, config, processor, () => void relay.kick(), audit);
-  const webhooks = new WebhookEndpointService(db, () => void dispatcher.kick(), audit);
+  const webhooks = new WebhookEndpointService(
+    db,
+    () => void dispatcher.kick(),
+    audit,
+    webhookSecrets,
+    config.webhooks.maxEndpoints,
+  );
   const events = new EventService(db);
   const workers = new Workers({
     relay,
@@ -175,6 +236,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   });
   await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
+    rateLimit,
     auth,
     authorizations,
     refunds,
@@ -193,8 +255,14 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     tokens,
     adminToken: config.adminToken,
   });
-  await http.register(oauthRoutes, { merchants, tokens, throttle: new LoginThrottle() });
+  const throttle = new LoginThrottle(rateStore, {
+    ...DEFAULT_THROTTLE,
+    maxFailures: config.rateLimits.loginMaxFailures,
+    maxFailuresPerAddress: config.rateLimits.loginMaxFailuresPerAddress,
+  });
+  await http.register(oauthRoutes, { merchants, tokens, throttle });
   await http.register(apiRoutes, {
+    rateLimit,
     prefix: '/api',
     auth,
     merchants,
@@ -221,6 +289,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   let graphql: GraphQLServer | null = null;
   await http.register(async (scope) => {
     graphql = await mountGraphQL(scope, {
+      rateLimit,
       schema,
       auth,
       production: config.nodeEnv === 'production',
@@ -256,6 +325,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     relay,
     workers,
     metrics,
+    sealer,
     async listen() {
       const address = await http.listen({ port: config.port, host: config.host });
       if (options.workers !== false) workers.start();
@@ -271,6 +341,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       await dispatcher.flush();
       await watch.stop();
       await pubsub.close();
+      await rateStore.close();
       await db.close();
     },
   };

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { decodeKey, keyIdOf, KID_PATTERN, type EncryptionKey } from './crypto/sealing.js';
 
 /** Till's whole configuration, read once from the environment and validated at boot (SPEC §2). */
 export interface Config {
@@ -16,16 +18,42 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   /** Restrict /metrics to requests bearing this token (unset = open). */
   metricsToken: string | null;
+  /**
+   * The keys that seal stored credentials: from TILL_ENCRYPTION_KEY (+ TILL_ENCRYPTION_PREVIOUS_KEYS),
+   * or null to use DATA_DIR/encryption.key (created on first start).
+   */
+  encryption: { keys: EncryptionKey[]; currentKid: string } | null;
   /** How often each instance sweeps for expired payments and unpublished events. */
   workerIntervalMs: number;
   /** Card submissions one client address may make on the hosted page per 10 minutes (card testing). */
   checkoutAttemptsPerClient: number;
+  /** Which proxies to believe about the client's address: none, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  /** Protective counters (shared through Redis when REDIS_URL is set). */
+  rateLimits: {
+    apiTestPerSecond: number;
+    apiLivePerSecond: number;
+    loginMaxFailures: number;
+    loginMaxFailuresPerAddress: number;
+    checkoutDeclinesPerMerchantPerMinute: number;
+    /** Prefix of the counters' Redis keys, so deployments sharing a Redis keep their counts apart. */
+    keyPrefix: string;
+  };
   /** How long an authorization waits for its capture before it is released. */
   authorizationTtlSeconds: number;
   webhooks: {
-    /** Allow loopback/private/link-local targets (test setups); refused by default. */
+    /** Allow loopback/private/link-local and other special-purpose targets (local development, tests). */
     allowPrivateNetworks: boolean;
-    timeoutMs: number;
+    /** DNS lookup plus TCP (and TLS) connect of one attempt. */
+    connectTimeoutMs: number;
+    /** From the connection to the end of the receiver's answer. */
+    responseTimeoutMs: number;
+    /** Attempts in flight at once to one endpoint. */
+    maxInFlightPerEndpoint: number;
+    /** Attempts in flight at once to all of one merchant's endpoints. */
+    maxInFlightPerMerchant: number;
+    /** Endpoints one merchant may have per mode. */
+    maxEndpoints: number;
     /** Delay before each retry, in seconds (SPEC §7: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
     retrySchedule: number[];
   };
@@ -100,18 +128,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const adminToken = blank(env.ADMIN_TOKEN) ? null : env.ADMIN_TOKEN!;
-  if (adminToken !== null && adminToken.length < 16)
-    problems.push('ADMIN_TOKEN must be at least 16 characters');
   const hppSessionTtlSeconds = int('HPP_SESSION_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
   const workerIntervalMs = int('WORKER_INTERVAL_MS', 1000, 10, 60_000);
   const metricsToken = blank(env.METRICS_TOKEN) ? null : env.METRICS_TOKEN!;
+  // Production asks for a token nobody could guess; 16 keeps short test and development tokens working.
+  const adminTokenMinimum = nodeEnv === 'production' ? 32 : 16;
+  if (adminToken !== null && adminToken.length < adminTokenMinimum)
+    problems.push(
+      `ADMIN_TOKEN must be at least ${adminTokenMinimum} characters${nodeEnv === 'production' ? ' in production' : ''}`,
+    );
+  const encryption = encryptionKeys(env, problems);
+  if (blank(env.TILL_ENCRYPTION_KEY) && databaseUrl !== null && nodeEnv === 'production')
+    problems.push(
+      'TILL_ENCRYPTION_KEY is required with DATABASE_URL in production: 32 random bytes as base64 or hex (openssl rand -base64 32), the same on every instance',
+    );
   const checkoutAttemptsPerClient = int('CHECKOUT_ATTEMPTS_PER_CLIENT', 20, 1, 1_000_000);
+  const rateLimits = {
+    apiTestPerSecond: int('API_RATE_LIMIT_TEST', 25, 1, 1_000_000),
+    apiLivePerSecond: int('API_RATE_LIMIT_LIVE', 100, 1, 1_000_000),
+    loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 2, 1000),
+    loginMaxFailuresPerAddress: int('LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 2, 1_000_000),
+    checkoutDeclinesPerMerchantPerMinute: int('CHECKOUT_DECLINES_PER_MERCHANT', 30, 1, 1_000_000),
+    keyPrefix: blank(env.RATE_LIMIT_KEY_PREFIX) ? 'till:rl' : env.RATE_LIMIT_KEY_PREFIX!.trim(),
+  };
+  if (!/^[A-Za-z0-9:_.-]{1,100}$/.test(rateLimits.keyPrefix))
+    problems.push('RATE_LIMIT_KEY_PREFIX must be 1 to 100 letters, digits or : _ . -');
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   const authorizationTtlSeconds = int('AUTHORIZATION_TTL_SECONDS', 7 * 24 * 3600, 1, 30 * 24 * 3600);
   const allowPrivateNetworks =
     oneOf('WEBHOOKS_ALLOW_PRIVATE_NETWORKS', ['true', 'false'] as const, 'false') === 'true';
-  const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000);
+  // WEBHOOK_TIMEOUT_MS, the older single deadline, still sets both when the new ones are not given.
+  const legacyTimeoutMs = blank(env.WEBHOOK_TIMEOUT_MS)
+    ? null
+    : int('WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000);
+  const webhooks = {
+    allowPrivateNetworks,
+    connectTimeoutMs: int('WEBHOOK_CONNECT_TIMEOUT_MS', Math.min(legacyTimeoutMs ?? 5000, 5000), 100, 60_000),
+    responseTimeoutMs: int('WEBHOOK_RESPONSE_TIMEOUT_MS', legacyTimeoutMs ?? 10_000, 100, 60_000),
+    maxInFlightPerEndpoint: int('WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', 2, 1, 100),
+    maxInFlightPerMerchant: int('WEBHOOK_MAX_IN_FLIGHT_PER_MERCHANT', 10, 1, 10_000),
+    maxEndpoints: int('WEBHOOK_MAX_ENDPOINTS', 16, 1, 1000),
+  };
   let retrySchedule = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
   if (!blank(env.WEBHOOK_RETRY_SCHEDULE)) {
     const parsed = env.WEBHOOK_RETRY_SCHEDULE!.split(',').map((v) => Number(v.trim()));
@@ -151,10 +210,87 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     nodeEnv,
     metricsToken,
+    encryption,
     workerIntervalMs,
     checkoutAttemptsPerClient,
+    trustProxy,
+    rateLimits,
     authorizationTtlSeconds,
-    webhooks: { allowPrivateNetworks, timeoutMs: webhookTimeoutMs, retrySchedule },
+    webhooks: { ...webhooks, retrySchedule },
     graphql,
   };
+}
+
+const CIDR = /^([0-9a-fA-F.:]+)(?:\/(\d{1,3}))?$/;
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TRUST_PROXY`: unset or `false` — the connection's address is the client's; a number — trust that
+ * many proxy hops of `X-Forwarded-For`; otherwise a comma-separated list of proxy addresses, CIDRs or
+ * `loopback` / `linklocal` / `uniquelocal`, whose `X-Forwarded-For` entries are believed.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((entry) => {
+    if (PROXY_NAMES.includes(entry)) return false;
+    const match = CIDR.exec(entry);
+    if (!match || isIP(match[1]!) === 0) return true;
+    const max = isIP(match[1]!) === 4 ? 32 : 128;
+    return match[2] !== undefined && Number(match[2]) > max;
+  });
+  if (bad.length > 0 || value === 'true')
+    problems.push(
+      `TRUST_PROXY must be false, a hop count, or a list of proxy addresses/CIDRs (got "${raw}"); "true" would let any client choose its address`,
+    );
+  return entries;
+}
+
+/**
+ * TILL_ENCRYPTION_KEY (the key that seals) and TILL_ENCRYPTION_PREVIOUS_KEYS (comma-separated keys
+ * that still open what they sealed), each `key` or `kid:key`, the key being 32 bytes as base64 or
+ * hex. Without a kid, the key's id is derived from the key, so every instance names it alike.
+ * Problems never quote a key.
+ */
+function encryptionKeys(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): { keys: EncryptionKey[]; currentKid: string } | null {
+  const parse = (name: string, entry: string): EncryptionKey | null => {
+    const colon = entry.indexOf(':');
+    const kid = colon < 0 ? null : entry.slice(0, colon).trim();
+    const key = decodeKey(colon < 0 ? entry : entry.slice(colon + 1));
+    if (!key) {
+      problems.push(
+        `${name} must hold 32-byte keys written as base64 or hex (64 digits), optionally as kid:key`,
+      );
+      return null;
+    }
+    if (kid !== null && !KID_PATTERN.test(kid)) {
+      problems.push(`${name}: a key id must be 1 to 32 letters, digits, _ or -`);
+      return null;
+    }
+    return { kid: kid ?? keyIdOf(key), key };
+  };
+  const currentText = env.TILL_ENCRYPTION_KEY?.trim() ?? '';
+  const previousText = env.TILL_ENCRYPTION_PREVIOUS_KEYS?.trim() ?? '';
+  if (currentText === '') {
+    if (previousText !== '') problems.push('TILL_ENCRYPTION_PREVIOUS_KEYS needs TILL_ENCRYPTION_KEY');
+    return null;
+  }
+  const current = parse('TILL_ENCRYPTION_KEY', currentText);
+  const previous = previousText
+    .split(',')
+    .filter((entry) => entry.trim() !== '')
+    .map((entry) => parse('TILL_ENCRYPTION_PREVIOUS_KEYS', entry.trim()));
+  if (!current || previous.some((k) => k === null)) return null;
+  const keys = [current, ...(previous as EncryptionKey[])];
+  const kids = keys.map((k) => k.kid);
+  if (new Set(kids).size !== kids.length) {
+    problems.push('TILL_ENCRYPTION_KEY and TILL_ENCRYPTION_PREVIOUS_KEYS name one key id twice');
+    return null;
+  }
+  return { keys, currentKid: current.kid };
 }

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
         config.adminToken,
       );
       config = { ...config, adminToken: config.adminToken ?? sandbox.admin_token };
-      banner = sandboxBanner(sandbox, file, config.publicUrl, created);
+      // Only a development machine's very first start shows a secret; production never prints one.
+      banner = sandboxBanner(sandbox, file, config.publicUrl, {
+        created,
+        showSecrets: created && config.nodeEnv !== 'production',
+      });
     } finally {
       await db.close();
     }

@@ -1,46 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PaymentStatusChangedDocument } from './__generated__/graphql.js';
 import { Collector, wsClient } from './support/graphql.js';
 import { request } from './support/http.js';
+import { printedCurl, runShell, startMain, waitFor } from './support/processes.js';
 import { freePort } from './support/till.js';
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '..');
-const node = path.join(root, 'node_modules/.bin/node');
-
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function startMain(env: Record<string, string>): Proc {
-  const child = spawn(node, ['dist/main.js'], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor(check: () => boolean, ms: number, what: string, proc: Proc) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('npm start on the embedded default (dist/main.js)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'till-boot-'));
@@ -68,12 +33,13 @@ describe('npm start on the embedded default (dist/main.js)', () => {
       },
     });
     expect(sandbox.terminals.map((t: { id: string }) => t.id)).toEqual(['TERM001', 'DEV02', 'NOMETHODS']);
+    // The very first start in development shows the test key once; never the admin token.
     expect(first.stdout()).toContain(sandbox.test_secret_key);
+    expect(first.stdout()).not.toContain(sandbox.admin_token);
+    expect(statSync(path.join(dataDir, 'sandbox.json')).mode & 0o777).toBe(0o600);
 
     // Run the printed curl exactly as a newcomer would paste it.
-    const banner = first.stdout();
-    const curl = banner.slice(banner.indexOf('curl -s'), banner.indexOf('\n\nGraphQL:'));
-    const { stdout } = await run('bash', ['-c', curl]);
+    const { stdout } = await runShell(printedCurl(first.stdout()));
     const payment = JSON.parse(stdout);
     expect(payment).toMatchObject({ status: 'PENDING', amount: 2500, merchant_reference: 'ord_5678' });
     expect(payment.hosted_payment_url).toBe(`http://localhost:${port}/hpp/${payment.id}`);
@@ -96,6 +62,11 @@ describe('npm start on the embedded default (dist/main.js)', () => {
     const second = startMain(env);
     await waitFor(() => second.stdout().includes('GraphQL:'), 60_000, 'the restart banner', second);
     expect(second.stdout()).toContain('sandbox loaded');
+    // A restart prints no secret; its curl reads the key from sandbox.json and works as printed.
+    for (const secret of [sandbox.test_secret_key, sandbox.live_secret_key, sandbox.admin_token])
+      expect(second.stdout() + second.stderr()).not.toContain(secret);
+    const fromFile = JSON.parse((await runShell(printedCurl(second.stdout()))).stdout);
+    expect(fromFile).toMatchObject({ status: 'PENDING', amount: 2500 });
     const again = await request(`http://127.0.0.1:${port}`, 'GET', `/v1/payments/${payment.id}`, {
       key: sandbox.test_secret_key,
     });

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { openKeyring } from '../crypto/keyring.js';
+import { SealingError } from '../crypto/sealing.js';
 import { openDatabase, type Database } from '../db/orm.js';
 import { invalid, TillError } from '../domain/errors.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from '../events/pubsub.js';
 import { ApiKeyService } from '../services/api-keys.js';
 import { AuditLog } from '../services/audit.js';
 import { CredentialWatch } from '../services/credential-watch.js';
+import { rotateEncryption } from '../services/encryption.js';
 import { MerchantService } from '../services/merchants.js';
 import type { Actor } from '../services/principal.js';
 import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from '../services/tokens.js';
@@ -24,6 +27,9 @@ const USAGE = `Usage:
                                                  a replacement key; the old one works for SECONDS more (0–604800, default 0)
   till keys revoke --merchant ID --key KEY_ID    cut a key off at once, on every instance
   till keys rotate                               make a new OIDC signing key the active one
+  till keys rotate-encryption                    re-seal every stored secret under a new current encryption key
+                                                 (embedded: added to DATA_DIR/encryption.key; server: the
+                                                 TILL_ENCRYPTION_KEY you set, the old one in TILL_ENCRYPTION_PREVIOUS_KEYS)
   till audit list [--merchant ID] [--limit N]    the newest audit log entries
 `;
 
@@ -34,7 +40,8 @@ interface Services {
   merchants: MerchantService;
   apiKeys: ApiKeyService;
   audit: AuditLog;
-  tokens: TokenService;
+  /** Opens the encryption keys: only the commands that seal or open a stored secret need them. */
+  tokens(): TokenService;
   config: ReturnType<typeof loadConfig>;
 }
 
@@ -57,7 +64,7 @@ async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
       audit,
       merchants: new MerchantService(db, audit, watch),
       apiKeys: new ApiKeyService(db, watch, audit),
-      tokens: new TokenService(db, config.publicUrl, watch, audit),
+      tokens: () => new TokenService(db, openKeyring(config).sealer, config.publicUrl, watch, audit),
     });
   } finally {
     await pubsub.close();
@@ -122,9 +129,20 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'keys' && sub === 'rotate') {
     return withServices(async ({ tokens }) => {
-      console.log(await tokens.rotate(CLI));
+      console.log(await tokens().rotate(CLI));
       return 0;
     });
+  }
+  if (command === 'keys' && sub === 'rotate-encryption') {
+    const rotation = await rotateEncryption(loadConfig());
+    print(rotation);
+    console.error(
+      `every stored secret is sealed with key ${rotation.kid}` +
+        (rotation.unused.length
+          ? `; no longer needed in TILL_ENCRYPTION_PREVIOUS_KEYS: ${rotation.unused.join(', ')}`
+          : ''),
+    );
+    return 0;
   }
   if (command === 'keys' && sub === 'list') {
     if (!flags.merchant) return usage();
@@ -174,7 +192,7 @@ async function run(argv: string[]): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof TillError) {
+  if (error instanceof ConfigError || error instanceof TillError || error instanceof SealingError) {
     console.error(error.message);
     process.exitCode = 2;
   } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -55,3 +55,24 @@ export function invalidFields(problems: FieldProblem[]): TillError {
   const [first] = problems;
   return new TillError(ErrorCode.InvalidRequest, first!.message, first!.field, problems);
 }
+
+/** Where a caller stands against a rate limit (what `RateLimit`/`Retry-After` headers say). */
+export interface RateLimitState {
+  /** Points per window, and the window in seconds. */
+  limit: number;
+  windowSec: number;
+  remaining: number;
+  /** Seconds until the caller may try again. */
+  resetSec: number;
+}
+
+/** A refusal by a rate limit: carries when to retry, which each surface says its own way. */
+export class RateLimitError extends TillError {
+  constructor(
+    message: string,
+    readonly state: RateLimitState,
+  ) {
+    super(ErrorCode.RateLimited, message);
+    this.name = 'RateLimitError';
+  }
+}

@@ -93,6 +93,10 @@ function checkCustomer(c: Customer, out: FieldProblem[]): void {
     });
 }
 
+/** A metadata value's length: a string's own, anything else's as JSON text (a nested object counts whole). */
+const metadataValueLength = (value: unknown) =>
+  typeof value === 'string' ? value.length : (JSON.stringify(value) ?? '').length;
+
 function checkMetadata(metadata: Record<string, unknown>, out: FieldProblem[]): void {
   const keys = Object.keys(metadata);
   if (keys.length > LIMITS.metadataKeys)
@@ -102,6 +106,12 @@ function checkMetadata(metadata: Record<string, unknown>, out: FieldProblem[]): 
     out.push({
       field: 'metadata',
       message: `metadata keys must be 1 to ${LIMITS.metadataKeyLength} characters (got '${longKey.slice(0, 60)}')`,
+    });
+  const longValue = keys.find((k) => metadataValueLength(metadata[k]) > LIMITS.metadataValueLength);
+  if (longValue !== undefined)
+    out.push({
+      field: 'metadata',
+      message: `metadata values must be at most ${LIMITS.metadataValueLength} characters (the value of '${longValue.slice(0, 60)}' is longer)`,
     });
   if (Buffer.byteLength(JSON.stringify(metadata)) > LIMITS.metadataBytes)
     out.push({

@@ -79,6 +79,8 @@ export const LIMITS = {
   description: 500,
   metadataKeys: 50,
   metadataKeyLength: 40,
+  /** A string value's characters; any other value's characters as JSON. */
+  metadataValueLength: 500,
   metadataBytes: 8 * 1024,
   billingField: 255,
   idempotencyKey: 255,

@@ -70,10 +70,12 @@ export class OutboxRelay {
           payment: snapshot ?? (data.object as PaymentEventMessage['payment']),
         };
         await this.pubsub.publish(paymentTopic(row.merchant_id, row.livemode), JSON.stringify(message));
-        // Webhooks: one delivery per subscribed endpoint, created with the publication, atomically.
+        // Webhooks: one delivery per subscribed endpoint, created with the publication, atomically;
+        // due at once, or when the endpoint's circuit breaker lets deliveries through again.
         const created = await em.execute<{ id: string }[]>(
           `insert into webhook_delivery (id, endpoint_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
-           select 'wd_' || substr(md5(random()::text || clock_timestamp()::text || e.id), 1, 24), e.id, ?, 'pending', 0, now(), now(), now()
+           select 'wd_' || substr(md5(random()::text || clock_timestamp()::text || e.id), 1, 24), e.id, ?, 'pending', 0,
+                  greatest(now(), e.breaker_open_until), now(), now()
              from webhook_endpoint e
             where e.merchant_id = ? and e.livemode = ? and e.status = 'enabled'
               and ('*' = any(e.enabled_events) or ? = any(e.enabled_events))

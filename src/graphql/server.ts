@@ -2,19 +2,24 @@ import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { rateLimitHeaders } from '../http/rate-limit-headers.js';
+import type { ApiRateLimit } from '../services/api-rate-limit.js';
 import type { Authenticator } from '../services/authenticator.js';
+import type { LimitDecision } from '../services/rate-limits.js';
 import type { Principal } from '../services/principal.js';
 import type { GraphQLContext } from './context.js';
 import { unauthenticated } from './errors.js';
+import { inputRulesPlugin } from './input-rules.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
 import { SocketPrincipals } from './socket-principals.js';
 import {
   DEFAULT_WEBSOCKET_LIMITS,
   MerchantSockets,
+  overSocketCap,
   policedSubscribe,
   quietProtocolErrors,
   type WebSocketLimits,
@@ -23,6 +28,7 @@ import {
 export interface GraphQLServerDeps {
   schema: GraphQLSchema;
   auth: Authenticator;
+  rateLimit: ApiRateLimit;
   openPaymentFeed: GraphQLContext['openPaymentFeed'];
   production: boolean;
   onConnectionsChanged?: (open: number) => void;
@@ -35,6 +41,36 @@ export interface GraphQLServerDeps {
 export interface GraphQLServer {
   /** Closes every subscription socket (1001 Going Away) and stops Apollo. */
   close(): Promise<void>;
+}
+
+/** The refusal of an operation over its key's rate: `RATE_LIMITED`, status 429 over HTTP. */
+const rateLimited = (decision: LimitDecision) =>
+  new GraphQLError(
+    `Too many requests: this key may make ${decision.limit} requests per second. Retry after ${decision.resetSec} s.`,
+    { extensions: { code: 'RATE_LIMITED', retryAfter: decision.resetSec, http: { status: 429 } } },
+  );
+
+/**
+ * Request errors Fastify raises before Apollo sees the body (bad JSON, nested too deep, too large,
+ * a broken URL) in GraphQL's shape: `BAD_REQUEST` with the request's 4xx status.
+ */
+export function sendGraphQLRequestError(reply: FastifyReply, error: unknown): FastifyReply {
+  const e = error as { statusCode?: number; message?: string };
+  const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
+  if (status === 500) reply.log.error({ err: error }, 'graphql transport error');
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(
+      JSON.stringify({
+        errors: [
+          {
+            message: status === 500 ? 'Internal server error' : (e.message ?? 'Bad request'),
+            extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' },
+          },
+        ],
+      }),
+    );
 }
 
 /** GraphQL accepts both merchant credentials: secret keys and OIDC access tokens. */
@@ -58,7 +94,13 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     csrfPrevention: {
       requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
     },
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), policy.apolloPlugin()],
+    // The input rules before the cost check: both run once the operation is resolved.
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      inputRulesPlugin(),
+      policy.apolloPlugin(),
+    ],
     formatError: (formatted, error) => {
       const refused = policy.formatRefusal(formatted, error);
       if (refused) return refused;
@@ -72,7 +114,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   await apollo.start();
 
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
+    context: async (request, reply) => {
       const header = request.headers.authorization;
       const principal = await deps.auth.bearer(header, ACCEPTED, request.id);
       if (header !== undefined && !principal)
@@ -82,6 +124,11 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
             extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
           },
         );
+      if (principal) {
+        const decision = await deps.rateLimit.admit(principal);
+        reply.headers(rateLimitHeaders(decision, !decision.allowed));
+        if (!decision.allowed) throw rateLimited(decision);
+      }
       const key = request.headers['idempotency-key'];
       return {
         principal,
@@ -94,25 +141,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler,
-    // Request errors Fastify raises before Apollo sees the body (bad JSON, too large) in GraphQL's shape.
-    errorHandler: (error: Error & { statusCode?: number }, _request, reply) => {
-      const status =
-        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-      if (status === 500) reply.log.error({ err: error }, 'graphql transport error');
-      return reply
-        .code(status)
-        .type('application/json; charset=utf-8')
-        .send(
-          JSON.stringify({
-            errors: [
-              {
-                message: status === 500 ? 'Internal server error' : error.message,
-                extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' },
-              },
-            ],
-          }),
-        );
-    },
+    errorHandler: (error, _request, reply) => sendGraphQLRequestError(reply, error),
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: socketLimits.maxPayloadBytes });
@@ -134,15 +163,19 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const policed = policedSubscribe({
     schema: deps.schema,
     policy,
-    maxSubscriptionsPerSocket: socketLimits.maxSubscriptionsPerSocket,
   });
   type Extra = { principal?: Principal | null };
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const over = overSocketCap(ctx, socketLimits.maxSubscriptionsPerSocket);
+        if (over) return over;
         const principal = principals.current(ctx.extra.socket);
         if (!principal) return [unauthenticated()];
+        // Every operation on a socket counts against its key's rate, like a request over HTTP.
+        const decision = await deps.rateLimit.admit(principal);
+        if (!decision.allowed) return [rateLimited(decision)];
         ctx.extra.principal = principal;
         return policed(ctx, id, payload);
       },

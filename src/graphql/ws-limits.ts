@@ -2,6 +2,7 @@ import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Principal } from '../services/principal.js';
+import { inputProblem } from './input-rules.js';
 import type { GraphQLOperationPolicy } from './policy.js';
 
 /** Close codes of Till's subscription sockets, in one place (graphql-ws's own live in its `CloseCode`). */
@@ -82,31 +83,39 @@ export class MerchantSockets {
 }
 
 /**
- * graphql-ws's `onSubscribe` applying the per-socket cap and the operation policy, the same parse,
- * validation and cost the HTTP transport applies. Every refusal is an `error` message for that
- * operation id; the socket stays open. The returned ExecutionArgs carry no contextValue, so the
+ * The refusal of an operation beyond `max` running on its socket, or null. graphql-ws registers the
+ * id before calling onSubscribe and removes it on complete, on error and on close, so its registry
+ * counts this socket's running operations, this one included. Call it before awaiting anything:
+ * operations arriving meanwhile are registered too, and each must see the others.
+ */
+export function overSocketCap(
+  ctx: Pick<Context, 'subscriptions'>,
+  max: number,
+): readonly GraphQLError[] | null {
+  if (Object.keys(ctx.subscriptions).length <= max) return null;
+  return [
+    new GraphQLError(`Too many operations on this socket: at most ${max} at once.`, {
+      extensions: { code: TOO_MANY_SUBSCRIPTIONS },
+    }),
+  ];
+}
+
+/**
+ * The operation policy for graphql-ws's `onSubscribe`: the same parse, validation, input rules and
+ * cost the HTTP transport applies (the per-socket cap is {@link overSocketCap}, checked first). Every
+ * refusal is an `error` message for that operation id; the socket stays open. The returned ExecutionArgs carry no contextValue, so the
  * server's `context` option still builds it (one place for the connection's context).
  */
 export function policedSubscribe(options: {
   schema: GraphQLSchema;
   policy: GraphQLOperationPolicy;
-  maxSubscriptionsPerSocket: number;
 }): (
   ctx: Pick<Context, 'subscriptions'>,
   id: string,
   payload: SubscribePayload,
 ) => ExecutionArgs | readonly GraphQLError[] {
-  const { schema, policy, maxSubscriptionsPerSocket } = options;
-  return (ctx, _id, payload) => {
-    // graphql-ws registers the id before calling onSubscribe and removes it on complete, on error
-    // and on close, so its registry is the count of this socket's running operations, this one included.
-    if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket)
-      return [
-        new GraphQLError(
-          `Too many operations on this socket: at most ${maxSubscriptionsPerSocket} at once.`,
-          { extensions: { code: TOO_MANY_SUBSCRIPTIONS } },
-        ),
-      ];
+  const { schema, policy } = options;
+  return (_ctx, _id, payload) => {
     let document;
     try {
       document = policy.parse(payload.query);
@@ -116,6 +125,8 @@ export function policedSubscribe(options: {
     }
     const invalid = policy.validate(schema, document);
     if (invalid.length > 0) return invalid;
+    const badInput = inputProblem(schema, document, payload.variables, payload.operationName);
+    if (badInput) return [badInput];
     const tooCostly = policy.checkCost(schema, document, payload.variables, payload.operationName);
     if (tooCostly) return [tooCostly];
     return {

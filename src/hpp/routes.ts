@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, TillError } from '../domain/errors.js';
+import { ErrorCode, RateLimitError, TillError } from '../domain/errors.js';
+import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import { formatMoney } from '../domain/money.js';
 import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
 import type { Processor } from '../processors/processor.js';
@@ -62,29 +63,33 @@ const origin = (url: string | null) => {
   }
 };
 
+/** The one mapping from any error to the checkout API's `{error, message, errors?}`. */
+export function sendCheckoutError(reply: FastifyReply, error: unknown): FastifyReply {
+  secure(reply, null);
+  if (error instanceof RateLimitError) reply.headers(rateLimitHeaders(error.state, true));
+  if (error instanceof TillError) {
+    const status = STATUS[error.code] ?? 400;
+    return reply.code(status).send({
+      error: error.code,
+      message: error.message,
+      errors: error.problems.map((p) => ({ field: p.field, message: p.message })),
+    });
+  }
+  const e = error as { statusCode?: number; message?: string };
+  if (e.statusCode && e.statusCode < 500)
+    return reply.code(e.statusCode).send({ error: 'invalid_request', message: e.message });
+  reply.log.error({ err: error }, 'hosted page error');
+  return reply
+    .code(500)
+    .send({ error: 'internal_error', message: 'Something went wrong. Please try again.' });
+}
+
 /**
  * The hosted payment page: its two URL forms, the browser app's assets, the public checkout API
  * (client key + the URL's secret, never a merchant secret) and the sandbox's 3-D Secure page.
  */
 export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<void> {
-  app.setErrorHandler((error, _request, reply) => {
-    secure(reply, null);
-    if (error instanceof TillError) {
-      const status = STATUS[error.code] ?? 400;
-      return reply.code(status).send({
-        error: error.code,
-        message: error.message,
-        errors: error.problems.map((p) => ({ field: p.field, message: p.message })),
-      });
-    }
-    const e = error as { statusCode?: number; message?: string };
-    if (e.statusCode && e.statusCode < 500)
-      return reply.code(e.statusCode).send({ error: 'invalid_request', message: e.message });
-    reply.log.error({ err: error }, 'hosted page error');
-    return reply
-      .code(500)
-      .send({ error: 'internal_error', message: 'Something went wrong. Please try again.' });
-  });
+  app.setErrorHandler((error, _request, reply) => sendCheckoutError(reply, error));
 
   const page = async (reply: FastifyReply, ref: CheckoutRef | null) => {
     const nonce = randomBytes(16).toString('base64');

@@ -1,10 +1,12 @@
 import { invalid } from '../domain/errors.js';
+import { badTextMessage, unstorableText } from './json-body.js';
 
 export type QueryString = Record<string, string | string[] | undefined>;
 
 /**
  * The query string of a list endpoint: `limit` (1 to `max`, default `fallback`), `starting_after`,
- * and the endpoint's own filters. Unknown or repeated parameters are refused by name.
+ * and the endpoint's own filters. Unknown or repeated parameters, and text no column could store,
+ * are refused by name.
  */
 export function parseListQuery<F extends string>(
   query: QueryString,
@@ -17,6 +19,7 @@ export function parseListQuery<F extends string>(
   const single = (key: string): string | undefined => {
     const v = query[key];
     if (Array.isArray(v)) throw invalid(key, `${key} may be given only once`);
+    if (v !== undefined && unstorableText(v)) throw invalid(key, badTextMessage(key));
     return v;
   };
   const limitRaw = single('limit');

@@ -143,8 +143,9 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             metadata: {
               type: 'object',
               maxProperties: 50,
-              propertyNames: { maxLength: 40 },
-              description: 'At most 8 KiB as JSON.',
+              propertyNames: { minLength: 1, maxLength: 40 },
+              description:
+                'Values of at most 500 characters (any other JSON value counted as its JSON text); at most 8 KiB as JSON.',
             },
           },
           example: {
@@ -263,7 +264,8 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             },
             metadata: {
               type: 'object',
-              description: 'Test mode: simulated_flow and response_code override the test card outcome.',
+              description:
+                'Test mode: simulated_flow and response_code override the test card outcome. The v1 metadata limits apply: 50 keys of 1 to 40 characters, values of at most 500, 8 KiB.',
               properties: {
                 simulated_flow: { enum: SIMULATED_FLOWS },
                 response_code: { enum: Object.keys(RESPONSE_CODES) },

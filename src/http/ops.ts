@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { safeEqual } from '../crypto/safe-equal.js';
+import { bearerToken } from '../services/authenticator.js';
 
 /** Process and HTTP metrics in Prometheus format. One registry per app, so tests can run several. */
 export class Metrics {
@@ -66,7 +68,7 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<vo
   });
 
   app.get('/metrics', async (request, reply) => {
-    if (deps.metricsToken && request.headers.authorization !== `Bearer ${deps.metricsToken}`)
+    if (deps.metricsToken && !safeEqual(bearerToken(request.headers.authorization), deps.metricsToken))
       return reply.code(401).send({ error: 'metrics require Authorization: Bearer <METRICS_TOKEN>' });
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ApiKeySchema, type ApiKey } from '../db/entities/api-key.entity.js';
 import { MerchantSchema } from '../db/entities/merchant.entity.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import type { Database } from '../db/orm.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { API_KEY_ID_PATTERN, newId, randomBase62 } from '../domain/ids.js';
@@ -118,7 +119,7 @@ function toObject(key: ApiKey, now = Date.now()): ApiKeyObject {
 
 interface CachedPrincipal {
   principal: Principal;
-  hash: Buffer;
+  hash: string;
   until: number;
 }
 
@@ -150,15 +151,14 @@ export class ApiKeyService {
   async verifySecretKey(secret: string): Promise<Principal | null> {
     if (typeof secret !== 'string' || !SECRET_KEY.test(secret)) return null;
     const hashHex = hashSecret(secret);
-    const hash = Buffer.from(hashHex, 'hex');
     const now = Date.now();
     const cached = this.cache.get(hashHex);
-    if (cached && cached.until > now && timingSafeEqual(cached.hash, hash))
+    if (cached && cached.until > now && safeEqual(cached.hash, hashHex))
       return this.watch.isCut(cached.principal, now) ? null : cached.principal;
     const key = await this.db.em
       .fork()
       .findOne(ApiKeySchema, { secretHash: hashHex, kind: 'secret', revokedAt: null });
-    if (!key || !timingSafeEqual(Buffer.from(key.secretHash, 'hex'), hash)) {
+    if (!key || !safeEqual(key.secretHash, hashHex)) {
       this.cache.delete(hashHex);
       return null;
     }
@@ -171,7 +171,7 @@ export class ApiKeyService {
     };
     if (this.watch.isCut(principal, now)) return null;
     if (this.cache.size >= ApiKeyService.CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(hashHex, { principal, hash, until: now + ApiKeyService.CACHE_MS });
+    this.cache.set(hashHex, { principal, hash: hashHex, until: now + ApiKeyService.CACHE_MS });
     return principal;
   }
 

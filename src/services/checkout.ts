@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Authenticator } from './authenticator.js';
+import type { CheckoutGuard } from './checkout-guard.js';
 import type { Database } from '../db/orm.js';
 import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import type { Payment } from '../db/entities/payment.entity.js';
@@ -67,23 +68,12 @@ const STATE_OF: Record<PaymentStatus, CheckoutState> = {
   EXPIRED: 'expired',
 };
 
-/** Limits against card testing. */
-export interface CheckoutLimits {
+export interface CheckoutOptions {
   /** How long an authorization may wait for its capture before it is released (EXPIRED). */
   authorizationTtlMs: number;
-  /** Card submissions one client address may make per window, across sessions. */
-  perClient: number;
-  windowMs: number;
-  /** Invalid card forms one session may submit before it refuses further tries. */
-  invalidPerSession: number;
 }
 
-export const DEFAULT_CHECKOUT_LIMITS: CheckoutLimits = {
-  perClient: 20,
-  windowMs: 10 * 60_000,
-  invalidPerSession: 10,
-  authorizationTtlMs: 7 * 24 * 3600 * 1000,
-};
+export const DEFAULT_CHECKOUT_OPTIONS: CheckoutOptions = { authorizationTtlMs: 7 * 24 * 3600 * 1000 };
 
 /**
  * The customer's side of a payment: open the hosted session, submit a card, pass 3-D Secure,
@@ -91,21 +81,21 @@ export const DEFAULT_CHECKOUT_LIMITS: CheckoutLimits = {
  * by idempotency key, so a repeat after a crash never charges twice.
  */
 export class CheckoutService {
-  private readonly clientHits = new Map<string, number[]>();
-  private readonly invalidTries = new Map<string, number>();
-
   constructor(
     private readonly db: Database,
     private readonly payments: PaymentService,
     private readonly processor: Processor,
     private readonly auth: Authenticator,
-    private readonly limits: CheckoutLimits = DEFAULT_CHECKOUT_LIMITS,
+    private readonly guard: CheckoutGuard,
+    private readonly limits: CheckoutOptions = DEFAULT_CHECKOUT_OPTIONS,
   ) {}
 
   /**
    * Resolves a browser's checkout reference, or throws NotFound (never saying which part was
-   * wrong). The secret is the URL token of `/hpp/payment/<token>/<session>` or the payment id of
-   * `/hpp/<pay_id>`: both URLs open the same checkout.
+   * wrong). The secret is the one the payment was given out with: the URL token of
+   * `/hpp/payment/<token>/<session>` for a payment that has one (the api dialect's), otherwise the
+   * payment id of `/hpp/<pay_id>` (v1's `hosted_payment_url`). A payment with a token never opens by
+   * its id: ids appear in lists, events and webhooks, so they are not secrets.
    */
   async resolve(ref: CheckoutRef): Promise<{ payment: Payment; clientKey: string; merchantName: string }> {
     const missing = () => new TillError(ErrorCode.NotFound, 'This payment link is not valid.', 'session');
@@ -114,11 +104,8 @@ export class CheckoutService {
     const payment = await this.payments.findForCheckout({ sessionId: ref.sessionId });
     if (!payment) throw missing();
     const given = Buffer.from(sessionTokenHash(ref.secret), 'hex');
-    const byToken = payment.sessionTokenHash
-      ? timingSafeEqual(Buffer.from(payment.sessionTokenHash, 'hex'), given)
-      : false;
-    const byId = timingSafeEqual(Buffer.from(sessionTokenHash(payment.id), 'hex'), given);
-    if (!byToken && !byId) throw missing();
+    const expected = payment.sessionTokenHash ?? sessionTokenHash(payment.id);
+    if (!timingSafeEqual(Buffer.from(expected, 'hex'), given)) throw missing();
     // Any live publishable key of the payment's merchant opens it: a page loaded before a key roll
     // keeps working through the roll's grace period, and a revoked key opens nothing.
     const holder = await this.auth.publishable(ref.clientKey);
@@ -256,29 +243,12 @@ export class CheckoutService {
     const code = str('response_code');
     return {
       flow: (SIMULATED_FLOWS as readonly string[]).includes(flow ?? '') ? (flow as SimulatedFlow) : undefined,
-      responseCode: code && code in RESPONSE_CODES ? (code as ResponseCode) : undefined,
+      // Own keys only: v1 metadata is free text, and `toString` must not name an outcome.
+      responseCode: code && Object.hasOwn(RESPONSE_CODES, code) ? (code as ResponseCode) : undefined,
       providerMessage: str('payment_provider_response_message'),
       providerCode: str('payment_provider_response_code'),
       approvalCode: str('approval_code'),
     };
-  }
-
-  private rateLimit(client: string, sessionId: string): void {
-    const now = Date.now();
-    const hits = (this.clientHits.get(client) ?? []).filter((t) => now - t < this.limits.windowMs);
-    if (hits.length >= this.limits.perClient)
-      throw new TillError(
-        ErrorCode.RateLimited,
-        'Too many payment attempts. Please wait a few minutes and try again.',
-      );
-    hits.push(now);
-    this.clientHits.set(client, hits);
-    if (this.clientHits.size > 50_000) this.clientHits.clear();
-    if ((this.invalidTries.get(sessionId) ?? 0) >= this.limits.invalidPerSession)
-      throw new TillError(
-        ErrorCode.RateLimited,
-        'Too many attempts for this payment. Please contact the merchant.',
-      );
   }
 
   /**
@@ -287,7 +257,7 @@ export class CheckoutService {
    */
   async submitCard(ref: CheckoutRef, card: CardInput, client: string): Promise<CheckoutView> {
     const { payment } = await this.resolve(ref);
-    this.rateLimit(client, payment.sessionId!);
+    await this.guard.admit(client, payment.sessionId!, payment.merchantId);
     const view = await this.view(ref);
     if (view.state !== 'open')
       throw new TillError(
@@ -297,7 +267,7 @@ export class CheckoutService {
       );
     const problems = cardProblems({ ...card, number: digitsOnly(card.number) });
     if (Object.keys(problems).length > 0) {
-      this.invalidTries.set(payment.sessionId!, (this.invalidTries.get(payment.sessionId!) ?? 0) + 1);
+      await this.guard.invalidForm(payment.sessionId!);
       throw new TillError(
         ErrorCode.InvalidRequest,
         Object.values(problems)[0]!,
@@ -377,6 +347,7 @@ export class CheckoutService {
             : null,
         });
       }
+      await this.guard.declined(payment.merchantId);
       return this.payments.advance(payment.id, ['PROCESSING'], 'FAILED', {
         declineCode: result.code,
         declineMessage: result.message,
@@ -427,6 +398,7 @@ export class CheckoutService {
     if (!challenge.result) return { done: false, payment };
     if (payment.status !== 'REQUIRES_ACTION') return { done: true, payment };
     if (challenge.result === 'failed') {
+      await this.guard.declined(payment.merchantId);
       // No charge at all when the cardholder fails authentication.
       const failed = await this.payments
         .advance(payment.id, ['REQUIRES_ACTION'], 'FAILED', {

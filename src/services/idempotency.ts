@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { isSealed, type Sealer } from '../crypto/sealing.js';
 import type { Database } from '../db/orm.js';
+import { sealedFor } from '../db/sealed-columns.js';
 import { ErrorCode, TillError } from '../domain/errors.js';
 import { LIMITS } from '../domain/payment.js';
 import type { Principal } from './principal.js';
@@ -9,6 +11,8 @@ import type { Principal } from './principal.js';
 export interface StoredResponse {
   status: number;
   body: string;
+  /** The body carries a secret shown once (a new webhook secret, a checkout URL token): stored sealed. */
+  secret?: boolean;
 }
 
 export interface IdempotentResult extends StoredResponse {
@@ -36,6 +40,7 @@ export function idempotencyKeyProblem(key: string): string | null {
 export class IdempotencyService {
   constructor(
     private readonly db: Database,
+    private readonly sealer: Sealer,
     /** Told after a committed operation, so the outbox relay publishes its events at once. */
     private readonly afterCommit: () => void = () => {},
   ) {}
@@ -96,8 +101,7 @@ export class IdempotencyService {
         );
         if (row && new Date(row.expires_at) > now) {
           if (row.fingerprint !== fingerprint) throw mismatch();
-          if (row.state === 'done')
-            return { status: row.response_status, body: row.response_body, replayed: true };
+          if (row.state === 'done') return this.replay(scope, row);
           if (new Date(row.locked_at).getTime() > now.getTime() - ABANDONED_MS) throw inProgress();
           // else: a claim left by a request that died; this one takes over.
         }
@@ -111,9 +115,17 @@ export class IdempotencyService {
              set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
                  response_body = excluded.response_body, locked_at = excluded.locked_at,
                  created_at = excluded.created_at, expires_at = excluded.expires_at`,
-          [...scope, fingerprint, result.status, result.body, now, now, new Date(now.getTime() + TTL_MS)],
+          [
+            ...scope,
+            fingerprint,
+            result.status,
+            this.stored(scope, result),
+            now,
+            now,
+            new Date(now.getTime() + TTL_MS),
+          ],
         );
-        return { ...result, replayed: false };
+        return { status: result.status, body: result.body, replayed: false };
       });
     } catch (error) {
       if (error instanceof NotStored) return { ...error.response, replayed: false };
@@ -165,7 +177,7 @@ export class IdempotencyService {
       if (!row) return this.runClaimed(principal, key, fingerprint, operation); // expired and pruned meanwhile
       if (row.fingerprint !== fingerprint) throw mismatch();
       if (row.state === 'running') throw inProgress();
-      return { status: row.response_status, body: row.response_body, replayed: true };
+      return this.replay(scope, row);
     }
     let response: StoredResponse;
     try {
@@ -174,7 +186,7 @@ export class IdempotencyService {
       await em.execute(
         `update idempotency_key set state = 'done', response_status = ?, response_body = ?
           where merchant_id = ? and livemode = ? and key = ?`,
-        [response.status, response.body, ...scope],
+        [response.status, this.stored(scope, response), ...scope],
       );
     } catch (error) {
       await this.release(scope);
@@ -182,7 +194,22 @@ export class IdempotencyService {
       throw error;
     }
     this.afterCommit();
-    return { ...response, replayed: false };
+    return { status: response.status, body: response.body, replayed: false };
+  }
+
+  /** The body as stored: sealed for its key when it carries a secret. */
+  private stored(scope: Scope, response: StoredResponse): string {
+    return response.secret
+      ? this.sealer.seal(response.body, sealedFor.idempotentResponse(...scope))
+      : response.body;
+  }
+
+  /** A stored response, replayed byte for byte. */
+  private replay(scope: Scope, row: StoredRow): IdempotentResult {
+    const body = isSealed(row.response_body)
+      ? this.sealer.open(row.response_body, sealedFor.idempotentResponse(...scope))
+      : row.response_body;
+    return { status: row.response_status, body, replayed: true };
   }
 
   private async release(scope: readonly [string, boolean, string]): Promise<void> {
@@ -209,6 +236,8 @@ class NotStored extends Error {
     super('not stored');
   }
 }
+
+type Scope = readonly [merchantId: string, livemode: boolean, key: string];
 
 interface StoredRow {
   fingerprint: string;

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { Database } from '../db/orm.js';
 import { ApiKeySchema } from '../db/entities/api-key.entity.js';
@@ -6,6 +5,7 @@ import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import { TerminalSchema } from '../db/entities/terminal.entity.js';
 import { invalid, notFound } from '../domain/errors.js';
 import { newId, randomBase62 } from '../domain/ids.js';
+import { safeEqual } from '../crypto/safe-equal.js';
 import { addKeyRow, hashSecret, mintSecret } from './api-keys.js';
 import type { AuditLog } from './audit.js';
 import type { CredentialWatch } from './credential-watch.js';
@@ -194,10 +194,8 @@ export class MerchantService {
   ): Promise<{ merchantId: string; credentialId: string } | null> {
     if (typeof identifier !== 'string' || typeof secret !== 'string' || identifier.length > 200) return null;
     const key = await this.db.em.fork().findOne(ApiKeySchema, { kind, identifier, revokedAt: null });
-    const given = Buffer.from(hashSecret(secret), 'hex');
     // Compare against a dummy when the identifier is unknown, so timing does not reveal which one exists.
-    const stored = Buffer.from(key?.secretHash ?? '0'.repeat(64), 'hex');
-    return timingSafeEqual(stored, given) && key
+    return safeEqual(key?.secretHash ?? '0'.repeat(64), hashSecret(secret)) && key
       ? { merchantId: key.merchantId, credentialId: key.id }
       : null;
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import type { Database } from '../db/orm.js';
@@ -32,27 +32,37 @@ export async function ensureSandbox(
   const sandbox: SandboxFile = { merchant_id, admin_token: adminToken ?? randomBase62(40), ...rest };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(sandbox, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // also when an older file was overwritten (mode applies only on creation)
   return { sandbox, created: true, file };
 }
 
-/** The first-start banner: where the credentials are, and a curl that works as printed. */
+/**
+ * The start banner: where the credentials are, and a curl that works as printed. Secrets appear
+ * only when `showSecrets` (the very first start outside production); otherwise the curl reads the
+ * key from the file, so no secret reaches stdout, a terminal's scrollback or a log collector.
+ */
 export function sandboxBanner(
   sandbox: SandboxFile,
   file: string,
   publicUrl: string,
-  created: boolean,
+  options: { created: boolean; showSecrets: boolean },
 ): string {
+  const key = options.showSecrets
+    ? `'Authorization: Bearer ${sandbox.test_secret_key}'`
+    : `"Authorization: Bearer $(node -p 'require(${JSON.stringify(file)}).test_secret_key')"`;
   return [
     '',
-    `Till sandbox ${created ? 'created' : 'loaded'} — credentials in ${file}`,
+    `Till sandbox ${options.created ? 'created' : 'loaded'} — credentials in ${file} (readable only by this user)`,
     `  merchant_id      ${sandbox.merchant_id}`,
-    `  test_secret_key  ${sandbox.test_secret_key}`,
+    options.showSecrets
+      ? `  test_secret_key  ${sandbox.test_secret_key}   (shown this once; later starts read it from the file)`
+      : '  test_secret_key  in the file',
     `  client_key       ${sandbox.client_key}`,
-    `  admin_token      ${sandbox.admin_token}`,
+    '  admin_token      in the file',
     '',
     'Create a hosted payment:',
     `  curl -s -X POST ${publicUrl}/v1/payments/hpp \\`,
-    `    -H 'Authorization: Bearer ${sandbox.test_secret_key}' \\`,
+    `    -H ${key} \\`,
     `    -H 'Content-Type: application/json' \\`,
     `    -H "Idempotency-Key: $(date +%s%N)" \\`,
     `    -d '{"amount": 2500, "currency": "EUR", "merchant_reference": "ord_5678", "return_url": "https://shop.example.com/checkout/complete"}'`,

@@ -8,8 +8,10 @@ import {
   type JWK,
   type JWTHeaderParameters,
 } from 'jose';
+import type { Sealer } from '../crypto/sealing.js';
 import type { Database } from '../db/orm.js';
 import { SigningKeySchema } from '../db/entities/signing-key.entity.js';
+import { sealedFor } from '../db/sealed-columns.js';
 import { randomBase62 } from '../domain/ids.js';
 import type { AuditLog } from './audit.js';
 import type { CredentialWatch } from './credential-watch.js';
@@ -43,7 +45,8 @@ export interface TillClaims {
 /**
  * Till's OIDC/OAuth 2.0 token authority: ES256-signed JWT access tokens whose keys (with `kid`)
  * live in the database, so every instance verifies what any instance issued, and rotation is a
- * new row. Verification pins the algorithm, issuer and audience; `alg: none` cannot pass.
+ * new row. Verification pins the algorithm, issuer and audience; `alg: none` cannot pass. The
+ * private keys are stored sealed: reading the database is not enough to sign a token.
  */
 export class TokenService {
   private keys: LoadedKey[] = [];
@@ -52,6 +55,7 @@ export class TokenService {
 
   constructor(
     private readonly db: Database,
+    private readonly sealer: Sealer,
     private readonly publicUrl: string,
     private readonly watch: CredentialWatch | null = null,
     private readonly audit: AuditLog | null = null,
@@ -86,7 +90,10 @@ export class TokenService {
         kid,
         alg: ALG,
         publicJwk: { ...publicJwk, kid, alg: ALG, use: 'sig' },
-        privateJwk: { ...privateJwk, kid, alg: ALG },
+        privateJwkSealed: this.sealer.seal(
+          JSON.stringify({ ...privateJwk, kid, alg: ALG }),
+          sealedFor.signingKey(kid),
+        ),
         createdAt: now,
         retiredAt: null,
       });
@@ -119,14 +126,22 @@ export class TokenService {
     if (!this.loading)
       this.loading = (async () => {
         try {
+          // A key written before sealing existed is left out until the next start has sealed it.
           const rows = await this.db.em
             .fork()
-            .find(SigningKeySchema, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+            .find(
+              SigningKeySchema,
+              { retiredAt: null, privateJwkSealed: { $ne: null } },
+              { orderBy: { createdAt: 'desc' } },
+            );
           this.keys = await Promise.all(
             rows.map(async (row) => ({
               kid: row.kid,
               publicJwk: row.publicJwk,
-              privateKey: (await importJWK(row.privateJwk, ALG)) as CryptoKey,
+              privateKey: (await importJWK(
+                JSON.parse(this.sealer.open(row.privateJwkSealed!, sealedFor.signingKey(row.kid))) as JWK,
+                ALG,
+              )) as CryptoKey,
               publicKey: (await importJWK(row.publicJwk, ALG)) as CryptoKey,
               createdAt: row.createdAt,
             })),

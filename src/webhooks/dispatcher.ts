@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomBase62 } from '../domain/ids.js';
 import type { TillEvent } from '../events/outbox.js';
-import { Drain } from '../events/drain.js';
 import { postWebhook } from './outbound.js';
+import type { WebhookSecrets } from './secrets.js';
 import { signatureHeader } from './signing.js';
 
 interface DueRow {
@@ -21,6 +22,53 @@ interface DueRow {
   data: TillEvent['data'] | string;
   created_at_unix: string | number;
 }
+
+/** Attempts not accepted in a row after which an endpoint's circuit breaker opens. */
+export const BREAKER_THRESHOLD = 5;
+/** Attempts in flight on one instance, whatever their merchants: bounds its sockets and memory. */
+const MAX_IN_FLIGHT_PER_INSTANCE = 100;
+/** Deliveries taken per claim. */
+const CLAIM_BATCH = 20;
+
+/**
+ * Picks the due deliveries to claim next, at most `limit`, within the in-flight caps. The counts are
+ * of leased deliveries in the database, so they include every instance's attempts (and those of an
+ * instance that died, until its leases run out). Per endpoint the oldest due go first; across
+ * merchants the order is round-robin — each merchant's first delivery before anyone's second, the
+ * least busy merchants first — so one merchant's backlog cannot starve another's. An endpoint whose
+ * breaker is open is skipped; past its reopening time, one delivery at a time probes it.
+ * Parameters: breaker threshold, per-endpoint cap, per-merchant cap, limit.
+ */
+const PICK_DUE = `
+  with busy as (
+    select d.endpoint_id, w.merchant_id
+      from webhook_delivery d join webhook_endpoint w on w.id = d.endpoint_id
+     where d.locked_until > now() and d.status = 'pending'
+  ),
+  endpoint_busy as (select endpoint_id, count(*) as n from busy group by endpoint_id),
+  merchant_busy as (select merchant_id, count(*) as n from busy group by merchant_id),
+  due as (
+    select d.id, d.seq, d.next_attempt_at, w.merchant_id,
+           row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.seq) as endpoint_rank,
+           case when w.consecutive_failures >= ? then 1 else ? end - coalesce(eb.n, 0) as endpoint_free
+      from webhook_delivery d
+      join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'enabled'
+      left join endpoint_busy eb on eb.endpoint_id = d.endpoint_id
+     where d.status = 'pending' and d.next_attempt_at <= now()
+       and (d.locked_until is null or d.locked_until <= now())
+       and (w.breaker_open_until is null or w.breaker_open_until <= now())
+  ),
+  fair as (
+    select id, seq, next_attempt_at, merchant_id,
+           row_number() over (partition by merchant_id order by endpoint_rank, next_attempt_at, seq) as merchant_rank
+      from due
+     where endpoint_rank <= endpoint_free
+  )
+  select fair.id
+    from fair left join merchant_busy mb on mb.merchant_id = fair.merchant_id
+   where fair.merchant_rank <= ? - coalesce(mb.n, 0)
+   order by fair.merchant_rank + coalesce(mb.n, 0), fair.next_attempt_at, fair.seq
+   limit ?`;
 
 /** Jitter of ±10 % keeps retries of many deliveries from arriving in lockstep. */
 const jitter = (seconds: number) => seconds * (0.9 + Math.random() * 0.2);
@@ -39,29 +87,87 @@ function retryAfterSeconds(value: string | string[] | undefined): number | null 
  * whose instance died mid-send is retried when its lease runs out (at least once; `webhook-id` lets
  * receivers discard the repeat). Every attempt is recorded. 2xx succeeds, 410 disables the endpoint,
  * anything else retries on the schedule (or after `Retry-After`) until it runs out.
+ *
+ * One merchant's slow or dead receivers must not delay anyone else's webhooks: attempts run
+ * independently (a slot frees as soon as its attempt ends, nothing waits for a batch), at most
+ * `maxInFlightPerEndpoint` per endpoint and `maxInFlightPerMerchant` per merchant, merchants are
+ * served round-robin (`PICK_DUE`), and an endpoint that keeps failing is set aside by its circuit
+ * breaker instead of spending a slot on each of its deliveries.
  */
 export class WebhookDispatcher {
   constructor(
     private readonly db: Database,
     private readonly config: Config['webhooks'],
     private readonly log: FastifyBaseLogger,
+    /** Opens the endpoint's sealed secrets for signing. */
+    private readonly secrets: WebhookSecrets,
   ) {}
 
-  private readonly drain = new Drain(
-    () => this.sendDue(),
-    (error) => this.log.error({ err: error }, 'webhook dispatch failed'),
-  );
+  private readonly inFlight = new Set<Promise<void>>();
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
+  private closing = false;
 
-  /** Sends everything due now; calls made meanwhile coalesce. */
+  /**
+   * Starts every due delivery the caps allow; resolves once they are started (not sent). Calls made
+   * meanwhile coalesce into one more round. Each finished attempt kicks again, so a freed slot is
+   * refilled at once.
+   */
   kick(): Promise<void> {
-    return this.drain.run();
+    if (this.closing) return Promise.resolve();
+    if (this.claiming) {
+      this.claimAgain = true;
+      return this.claiming;
+    }
+    this.claiming = (async () => {
+      try {
+        do {
+          this.claimAgain = false;
+          while (!this.closing) {
+            const wanted = Math.min(MAX_IN_FLIGHT_PER_INSTANCE - this.inFlight.size, CLAIM_BATCH);
+            if (wanted <= 0) break;
+            const rows = await this.claim(wanted);
+            for (const row of rows) this.start(row);
+            if (rows.length < wanted) break;
+          }
+        } while (this.claimAgain && !this.closing);
+      } catch (error) {
+        this.log.error({ err: error }, 'webhook dispatch failed');
+      } finally {
+        this.claiming = null;
+      }
+    })();
+    return this.claiming;
   }
 
-  /** Claims and sends one batch of due deliveries; returns how many it sent. */
-  async sendDue(batchSize = 20): Promise<number> {
-    // Longer than any send can take (the timeout), so a live instance never loses its lease mid-send.
-    const leaseMs = this.config.timeoutMs * 2 + 1000;
-    const due = await this.db.em.fork().transactional(async (em) => {
+  private start(row: DueRow): void {
+    const attempt: Promise<void> = this.deliver(row)
+      .catch((error: unknown) =>
+        this.log.error({ err: error, delivery: row.id }, 'recording a webhook attempt failed'),
+      )
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        void this.kick();
+      });
+    this.inFlight.add(attempt);
+  }
+
+  /** Leases up to `limit` due deliveries (see `PICK_DUE`). */
+  private claim(limit: number): Promise<DueRow[]> {
+    const { connectTimeoutMs, responseTimeoutMs, maxInFlightPerEndpoint, maxInFlightPerMerchant } =
+      this.config;
+    // Longer than any attempt can take, so a live instance never loses its lease mid-send.
+    const leaseMs = (connectTimeoutMs + responseTimeoutMs) * 2 + 1000;
+    return this.db.em.fork().transactional(async (em) => {
+      // One claim at a time across instances, so the leased counts PICK_DUE reads are complete.
+      await em.execute(`select pg_advisory_xact_lock(hashtext('webhook_delivery'), 0)`);
+      const picked = await em.execute<{ id: string }[]>(PICK_DUE, [
+        BREAKER_THRESHOLD,
+        maxInFlightPerEndpoint,
+        maxInFlightPerMerchant,
+        limit,
+      ]);
+      if (picked.length === 0) return [];
       const rows = await em.execute<DueRow[]>(
         `select d.id, d.attempts, d.endpoint_id, w.url, w.secret, w.previous_secret,
                 coalesce(w.previous_secret_expires_at > now(), false) as previous_secret_valid,
@@ -69,10 +175,10 @@ export class WebhookDispatcher {
            from webhook_delivery d
            join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'enabled'
            join event e on e.id = d.event_id
-          where d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until <= now())
-          order by d.next_attempt_at
-          limit ? for update of d skip locked`,
-        [batchSize],
+          where d.id in (${picked.map(() => '?').join(',')})
+            and d.status = 'pending' and (d.locked_until is null or d.locked_until <= now())
+          for update of d skip locked`,
+        picked.map((p) => p.id),
       );
       if (rows.length)
         await em.execute(
@@ -81,8 +187,6 @@ export class WebhookDispatcher {
         );
       return rows;
     });
-    await Promise.all(due.map((row) => this.deliver(row)));
-    return due.length;
   }
 
   private async deliver(row: DueRow): Promise<void> {
@@ -96,10 +200,6 @@ export class WebhookDispatcher {
     };
     const body = JSON.stringify(event);
     const timestamp = Math.floor(Date.now() / 1000);
-    const secrets = [
-      row.secret,
-      ...(row.previous_secret && row.previous_secret_valid ? [row.previous_secret] : []),
-    ];
     const started = performance.now();
     let status: number | null = null;
     let excerpt: string | null = null;
@@ -111,10 +211,15 @@ export class WebhookDispatcher {
         {
           'webhook-id': row.event_id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(secrets, row.event_id, timestamp, body),
+          // Opened here, inside the attempt: a secret that will not open is a recorded, retried failure.
+          'webhook-signature': signatureHeader(this.secrets.signing(row), row.event_id, timestamp, body),
         },
         body,
-        { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivateNetworks },
+        {
+          connectTimeoutMs: this.config.connectTimeoutMs,
+          responseTimeoutMs: this.config.responseTimeoutMs,
+          allowPrivate: this.config.allowPrivateNetworks,
+        },
       );
       status = res.status;
       excerpt = res.excerpt;
@@ -147,6 +252,13 @@ export class WebhookDispatcher {
           `update webhook_endpoint set status = 'disabled', disabled_reason = ? where id = ?`,
           ['the endpoint answered 410 Gone', row.endpoint_id],
         );
+      else if (succeeded)
+        await em.execute(
+          `update webhook_endpoint set consecutive_failures = 0, breaker_open_until = null
+            where id = ? and (consecutive_failures <> 0 or breaker_open_until is not null)`,
+          [row.endpoint_id],
+        );
+      else await this.countFailure(em, row.endpoint_id, retryAfter);
     });
     if (!succeeded)
       this.log.warn(
@@ -155,8 +267,51 @@ export class WebhookDispatcher {
       );
   }
 
-  /** Waits for an in-flight dispatch (shutdown). */
+  /**
+   * The circuit breaker. Past `BREAKER_THRESHOLD` failures in a row the endpoint is set aside until
+   * its next retry — the retry schedule again, stepping on with each further failure, or the
+   * receiver's `Retry-After` — and its pending deliveries due before then wait until then instead
+   * of each spending a slot on a receiver that is down. Then one delivery probes it: accepted closes
+   * the breaker, anything else opens it again for the next step. A deferred delivery older than the
+   * whole schedule fails, as it would have after its own retries.
+   */
+  private async countFailure(
+    em: SqlEntityManager,
+    endpointId: string,
+    retryAfter: number | null,
+  ): Promise<void> {
+    const [endpoint] = await em.execute<{ consecutive_failures: number }[]>(
+      `update webhook_endpoint set consecutive_failures = consecutive_failures + 1 where id = ?
+        returning consecutive_failures`,
+      [endpointId],
+    );
+    const failures = endpoint?.consecutive_failures ?? 0;
+    if (failures < BREAKER_THRESHOLD) return;
+    const schedule = this.config.retrySchedule;
+    const step = schedule[Math.min(failures - BREAKER_THRESHOLD, schedule.length - 1)] ?? 0;
+    const reopen = new Date(
+      Date.now() + (retryAfter !== null ? Math.min(retryAfter, 86400) : jitter(step)) * 1000,
+    );
+    const wholeSchedule = schedule.reduce((sum, s) => sum + s, 0);
+    await em.execute(
+      `update webhook_endpoint set breaker_open_until = greatest(coalesce(breaker_open_until, now()), ?::timestamptz) where id = ?`,
+      [reopen, endpointId],
+    );
+    await em.execute(
+      `update webhook_delivery
+          set status = case when created_at < now() - (? || ' seconds')::interval then 'failed' else status end,
+              next_attempt_at = case when created_at < now() - (? || ' seconds')::interval then null else ?::timestamptz end,
+              updated_at = now()
+        where endpoint_id = ? and status = 'pending' and next_attempt_at < ?::timestamptz
+          and (locked_until is null or locked_until <= now())`,
+      [String(wholeSchedule), String(wholeSchedule), reopen, endpointId, reopen],
+    );
+  }
+
+  /** Stops claiming and waits for the attempts in flight (shutdown); what is left stays due. */
   async flush(): Promise<void> {
-    await this.drain.idle();
+    this.closing = true;
+    await this.claiming;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }

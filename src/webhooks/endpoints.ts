@@ -5,7 +5,7 @@ import { urlProblem } from '../domain/payment-rules.js';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { AuditAction, AuditLog } from '../services/audit.js';
 import { actorOf, type Principal } from '../services/principal.js';
-import { newWebhookSecret } from './signing.js';
+import type { WebhookSecrets } from './secrets.js';
 
 /** Every event type Till emits (SPEC §7 and issue 5). `*` subscribes to all. */
 export const EVENT_TYPES = [
@@ -95,6 +95,9 @@ export class WebhookEndpointService {
     private readonly db: Database,
     private readonly onRedeliver: () => void,
     private readonly audit: AuditLog,
+    private readonly secrets: WebhookSecrets,
+    /** Endpoints one merchant may have per mode (each can hold delivery slots; see the dispatcher). */
+    private readonly maxEndpoints: number,
   ) {}
 
   /** Runs one change of an endpoint and its audit entry in one transaction. */
@@ -153,24 +156,48 @@ export class WebhookEndpointService {
     const url = this.checkUrl(input.url);
     const events = this.checkEvents(input.enabled_events);
     const description = this.checkDescription(input.description);
-    const secret = newWebhookSecret();
     const id = `we_${randomBase62(24)}`;
-    await this.change(principal, 'webhook_endpoint.created', id, { url, enabled_events: events }, (em) =>
-      em.execute(
-        `insert into webhook_endpoint (id, merchant_id, livemode, url, description, enabled_events, status, secret, created_at)
+    const { secret, sealed } = this.secrets.mint(id);
+    await this.change(
+      principal,
+      'webhook_endpoint.created',
+      id,
+      { url, enabled_events: events },
+      async (em) => {
+        await this.checkRoomForOneMore(em, principal);
+        await em.execute(
+          `insert into webhook_endpoint (id, merchant_id, livemode, url, description, enabled_events, status, secret, created_at)
          values (?, ?, ?, ?, ?, ?, 'enabled', ?, now())`,
-        [
-          id,
-          principal.merchantId,
-          principal.livemode,
-          url,
-          description,
-          `{${events.map((e) => `"${e}"`).join(',')}}`,
-          secret,
-        ],
-      ),
+          [
+            id,
+            principal.merchantId,
+            principal.livemode,
+            url,
+            description,
+            `{${events.map((e) => `"${e}"`).join(',')}}`,
+            sealed,
+          ],
+        );
+      },
     );
     return toObject(await this.row(principal, id), secret);
+  }
+
+  /**
+   * Refuses an endpoint beyond `maxEndpoints` for the merchant and mode. The merchant's row is locked
+   * first, so concurrent creates count one after another and cannot both take the last place.
+   */
+  private async checkRoomForOneMore(em: SqlEntityManager, principal: Principal): Promise<void> {
+    await em.execute('select id from merchant where id = ? for no key update', [principal.merchantId]);
+    const [row] = await em.execute<{ n: number | string }[]>(
+      'select count(*) as n from webhook_endpoint where merchant_id = ? and livemode = ?',
+      [principal.merchantId, principal.livemode],
+    );
+    if (Number(row?.n ?? 0) >= this.maxEndpoints)
+      throw invalid(
+        'url',
+        `You already have ${this.maxEndpoints} webhook endpoints in ${principal.livemode ? 'live' : 'test'} mode, the most allowed; delete one before adding another.`,
+      );
   }
 
   async list(principal: Principal): Promise<WebhookEndpointObject[]> {
@@ -204,10 +231,14 @@ export class WebhookEndpointService {
       throw invalid('disabled', 'disabled must be true or false');
     const status = input.disabled === undefined ? current.status : input.disabled ? 'disabled' : 'enabled';
     const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
+    // A new URL or a re-enabled endpoint starts with a closed circuit breaker.
+    const fresh = url !== current.url || status !== current.status;
     await this.change(principal, 'webhook_endpoint.updated', id, { url, status, changed }, (em) =>
       em.execute(
         `update webhook_endpoint set url = ?, enabled_events = ?, description = ?, status = ?,
-           disabled_reason = case when ? = 'enabled' then null when ? then 'disabled by the merchant' else disabled_reason end
+           disabled_reason = case when ? = 'enabled' then null when ? then 'disabled by the merchant' else disabled_reason end,
+           consecutive_failures = case when ? then 0 else consecutive_failures end,
+           breaker_open_until = case when ? then null else breaker_open_until end
          where id = ?`,
         [
           url,
@@ -216,6 +247,8 @@ export class WebhookEndpointService {
           status,
           status,
           input.disabled === true,
+          fresh,
+          fresh,
           id,
         ],
       ),
@@ -251,7 +284,7 @@ export class WebhookEndpointService {
         `grace_period_seconds must be an integer from 0 to ${MAX_GRACE_SECONDS}`,
       );
     await this.row(principal, id);
-    const secret = newWebhookSecret();
+    const { secret, sealed } = this.secrets.mint(id);
     await this.change(
       principal,
       'webhook_endpoint.secret_rotated',
@@ -261,7 +294,7 @@ export class WebhookEndpointService {
         em.execute(
           `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + (? || ' seconds')::interval, secret = ?
            where id = ?`,
-          [String(graceSeconds), secret, id],
+          [String(graceSeconds), sealed, id],
         ),
     );
     return toObject(await this.row(principal, id), secret);
@@ -329,6 +362,10 @@ export class WebhookEndpointService {
       [deliveryId, endpointId],
     );
     if (updated.length === 0) throw notFound('webhook delivery', deliveryId);
+    // Asked for by the merchant, it goes now even past an open circuit breaker, as the probe.
+    await this.db.em
+      .fork()
+      .execute('update webhook_endpoint set breaker_open_until = null where id = ?', [endpointId]);
     this.onRedeliver();
     return (await this.deliveries(principal, endpointId, 100)).find((d) => d.id === deliveryId)!;
   }

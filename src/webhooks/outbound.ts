@@ -1,43 +1,19 @@
 import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
+import { isAllowedAddress, urlHostDecision } from './address-policy.js';
 
-/** Addresses a webhook may not reach unless private networks are allowed (SSRF protection). */
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const)
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
+/**
+ * A target refused by the address policy (`address-policy.ts`). The message never names the address:
+ * what an internal hostname resolves to is itself information a merchant must not learn.
+ */
 export class BlockedAddressError extends Error {
-  constructor(address: string) {
-    super(`refused: ${address} is a private, loopback or link-local address`);
+  constructor() {
+    super(
+      'address not allowed: private, loopback or link-local, another special-purpose range, or this server itself',
+    );
+    this.name = 'BlockedAddressError';
   }
 }
 
@@ -48,33 +24,73 @@ export interface OutboundResponse {
   excerpt: string;
 }
 
+export interface OutboundOptions {
+  /** DNS lookup plus TCP (and TLS) connect. */
+  connectTimeoutMs: number;
+  /** From the connection to the end of the answer. */
+  responseTimeoutMs: number;
+  /** Skip the address policy (local development and tests). */
+  allowPrivate: boolean;
+}
+
+/**
+ * What a failed request reports. Socket errors carry the peer's address in their message
+ * (`connect ECONNREFUSED 10.0.0.5:443`), so they are reduced to the system call and code.
+ */
+function reportable(error: Error): Error {
+  if (error instanceof BlockedAddressError) return error;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (typeof code === 'string') return new Error(syscall ? `${syscall} ${code}` : code);
+  return error;
+}
+
 /**
  * POSTs a webhook. Every address the name resolves to is checked at connect time (so DNS cannot
- * swap in an internal one after a check), redirects are not followed, and the whole exchange is
- * bounded by `timeoutMs`.
+ * swap in an internal one after a check), an IP literal is checked before connecting, redirects are
+ * not followed, and connecting and answering each have their own deadline.
  */
 export function postWebhook(
   url: string,
   headers: Record<string, string>,
   body: string,
-  options: { timeoutMs: number; allowPrivate: boolean },
+  options: OutboundOptions,
 ): Promise<OutboundResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    if (!options.allowPrivate && isIP(host) && isPrivateAddress(host))
-      return reject(new BlockedAddressError(host));
+    if (!options.allowPrivate && urlHostDecision(target) === 'refused')
+      return reject(new BlockedAddressError());
     const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
       dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
         if (error) return callback(error, '', 0);
         const list = addresses as unknown as { address: string; family: number }[];
-        const bad = options.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
-        if (bad) return callback(new BlockedAddressError(bad.address), '', 0);
+        if (!options.allowPrivate && list.some((a) => !isAllowedAddress(a.address)))
+          return callback(new BlockedAddressError(), '', 0);
         if ((lookupOptions as { all?: boolean }).all)
           return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
         callback(null, list[0]!.address, list[0]!.family);
       });
     };
+
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(reportable(error));
+    };
+    const succeed = (response: OutboundResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(response);
+    };
+    const deadline = (ms: number, what: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms ${what}`)), ms);
+    };
+
     const client = target.protocol === 'https:' ? https : http;
     const req = client.request(
       target,
@@ -87,7 +103,6 @@ export function postWebhook(
           'content-length': Buffer.byteLength(body),
         },
         lookup: guardedLookup,
-        timeout: options.timeoutMs,
       },
       (res) => {
         let excerpt = '';
@@ -95,20 +110,23 @@ export function postWebhook(
         res.on('data', (chunk: string) => {
           if (excerpt.length < 1024) excerpt += chunk.slice(0, 1024 - excerpt.length);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, excerpt }));
-        res.on('error', reject);
+        res.on('end', () => succeed({ status: res.statusCode ?? 0, headers: res.headers, excerpt }));
+        res.on('aborted', () => fail(new Error('the response was cut off')));
+        res.on('error', fail);
       },
     );
-    const deadline = setTimeout(
-      () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
-    req.on('error', (error) => {
-      clearTimeout(deadline);
-      reject(error);
+    deadline(options.connectTimeoutMs, 'connecting');
+    // The answer's deadline starts once connected (after the TLS handshake for https); a kept-alive
+    // socket is connected already.
+    req.on('socket', (socket: Socket) => {
+      const connected = () => deadline(options.responseTimeoutMs, 'waiting for the response');
+      if (!socket.connecting) connected();
+      else socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
     });
-    req.on('close', () => clearTimeout(deadline));
+    req.on('error', fail);
+    req.on('close', () => {
+      if (!settled) fail(new Error('the connection closed before the response ended'));
+    });
     req.end(body);
   });
 }

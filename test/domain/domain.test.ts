@@ -66,7 +66,11 @@ describe('create rules', () => {
     expect(problems.map((p) => p.field)).toEqual(['amount', 'currency', 'description']);
   });
   it('counts metadata size in bytes, not characters', () => {
-    expect(checkCreateHostedPayment({ ...ok, metadata: { k: '€'.repeat(2800) } })[0]?.field).toBe('metadata');
-    expect(checkCreateHostedPayment({ ...ok, metadata: { k: 'e'.repeat(2800) } })).toEqual([]);
+    // Values are at most 500 characters each: 16 values of 400 characters are 6.4 k characters,
+    // under 8 KiB as ASCII and three times over it as '€' (3 bytes each in UTF-8).
+    const metadataOf = (c: string) =>
+      Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, c.repeat(400)]));
+    expect(checkCreateHostedPayment({ ...ok, metadata: metadataOf('€') })[0]?.field).toBe('metadata');
+    expect(checkCreateHostedPayment({ ...ok, metadata: metadataOf('e') })).toEqual([]);
   });
 });

@@ -5,8 +5,9 @@ import {
   PaymentsDocument,
   type CreateHostedPaymentInput,
 } from '../__generated__/graphql.js';
+import { print } from 'graphql';
 import { backends } from '../support/backends.js';
-import { gql } from '../support/graphql.js';
+import { gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
@@ -251,6 +252,152 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
         body: JSON.stringify({ query: `{ payments { nodes { id } } } # ${'x'.repeat(300 * 1024)}` }),
       });
       expect(res.status).toBe(413);
+    });
+  });
+
+  describe('metadata limits', () => {
+    it.each([
+      ['51 keys', Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']))],
+      ['a key of 41 characters', { ['k'.repeat(41)]: 'v' }],
+      ['a value of 501 characters', { note: 'x'.repeat(501) }],
+      ['a nested value of 501 characters as JSON', { note: { text: 'x'.repeat(490), more: [1, 2, 3] } }],
+    ])('metadata with %s → a userError on input.metadata, and nothing created', async (_name, metadata) => {
+      const res = await create({ ...INPUT, metadata });
+      expect(res.status).toBe(200);
+      expect(res.data!.createHostedPayment.payment).toBeNull();
+      expect(res.data!.createHostedPayment.userErrors[0]).toMatchObject({
+        field: ['input', 'metadata'],
+        code: 'invalid_request',
+      });
+      const list = await gql(app.url, PaymentsDocument, { first: 10 }, { key: merchant.test_secret_key });
+      expect(list.data!.payments.nodes).toEqual([]);
+    });
+    it('accepts metadata at the limits: 50 keys of 40 characters, values of 500', async () => {
+      const metadata = Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [`${i}`.padStart(40, 'k'), i === 0 ? 'x'.repeat(500) : 'v']),
+      );
+      const res = await create({ ...INPUT, metadata });
+      expect(res.data!.createHostedPayment.userErrors).toEqual([]);
+      expect(res.data!.createHostedPayment.payment!.metadata).toEqual(metadata);
+    });
+  });
+
+  describe('input rules: nesting, storable text, nulls', () => {
+    const deep = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const CREATE = print(CreateHostedPaymentDocument);
+    const nothingCreated = async () => {
+      const list = await gql(app.url, PaymentsDocument, { first: 10 }, { key: merchant.test_secret_key });
+      expect(list.data!.payments.nodes).toEqual([]);
+    };
+    const post = async (body: unknown) => {
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${merchant.test_secret_key}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+
+    it('a body with 3,000-deep variables → 400 BAD_REQUEST before anything runs', async () => {
+      const res = await post({
+        query: CREATE,
+        variables: { input: { ...INPUT, metadata: { a: deep(3000) } } },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(res.json.errors[0].message).toMatch(/deeper than 32 levels/);
+      await nothingCreated();
+    });
+
+    it('variables in a GET query string → 400 BAD_USER_INPUT naming the variable', async () => {
+      const query = encodeURIComponent(
+        'query($f: PaymentFilter) { payments(first: 1, filter: $f) { nodes { id } } }',
+      );
+      const variables = encodeURIComponent(JSON.stringify({ f: { status: deep(2000) } }));
+      const res = await fetch(`${app.url}/graphql?query=${query}&variables=${variables}`, {
+        headers: { authorization: `Bearer ${merchant.test_secret_key}` },
+      });
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as any;
+      expect(json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', variable: 'f' });
+      expect(json.errors[0].message).toMatch(/"\$f" nests arrays and objects deeper than 32 levels/);
+    });
+
+    it('a literal nested 40 deep in the document → 400 BAD_USER_INPUT, nothing created', async () => {
+      const literal = `${'['.repeat(40)}${']'.repeat(40)}`;
+      const res = await post({
+        query: `mutation { createHostedPayment(input: {amount: 100, currency: "EUR", returnUrl: "https://a.example/r", metadata: {a: ${literal}}}) { payment { id } } }`,
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.json.errors[0].message).toMatch(/deeper than 32 levels/);
+      await nothingCreated();
+    });
+
+    it('a NUL or an unpaired surrogate in a body, a variable or a literal → 400, nothing created', async () => {
+      const inBody = await post({
+        query: CREATE,
+        variables: { input: { ...INPUT, description: 'a\u0000b' } },
+      });
+      expect(inBody.status).toBe(400);
+      expect(inBody.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(inBody.json.errors[0].message).toContain("'variables.input.description'");
+      const inMetadataKey = await post({
+        query: CREATE,
+        variables: { input: { ...INPUT, metadata: { '\ud800': 'v' } } },
+      });
+      expect(inMetadataKey.status).toBe(400);
+      const query = encodeURIComponent(
+        'query($f: PaymentFilter) { payments(first: 1, filter: $f) { nodes { id } } }',
+      );
+      const variables = encodeURIComponent(JSON.stringify({ f: { status: 'PENDING\u0000' } }));
+      const inVariable = await fetch(`${app.url}/graphql?query=${query}&variables=${variables}`, {
+        headers: { authorization: `Bearer ${merchant.test_secret_key}` },
+      });
+      expect(inVariable.status).toBe(400);
+      expect(((await inVariable.json()) as any).errors[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        variable: 'f',
+      });
+      const inLiteral = await post({
+        query: `mutation { createHostedPayment(input: {amount: 100, currency: "EUR", returnUrl: "https://a.example/r", description: "a\\u0000b"}) { payment { id } } }`,
+      });
+      expect(inLiteral.status).toBe(400);
+      expect(inLiteral.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      await nothingCreated();
+    });
+
+    it('an explicit null for a non-null argument with a default → 400 BAD_USER_INPUT, not an internal error', async () => {
+      const res = await post({
+        query: 'query($first: Int) { payments(first: $first) { nodes { id } } }',
+        variables: { first: null },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', variable: 'first' });
+      const omitted = await post({
+        query: 'query($first: Int) { payments(first: $first) { nodes { id } } }',
+        variables: {},
+      });
+      expect(omitted.status).toBe(200);
+      expect(omitted.json.data.payments.nodes).toEqual([]);
+    });
+
+    it('3,000-deep variables over graphql-ws → an error for that operation, nothing created', async () => {
+      const client = wsClient(app.url, merchant.test_secret_key);
+      try {
+        const errors = await new Promise<unknown>((resolve) => {
+          client.subscribe(
+            { query: CREATE, variables: { input: { ...INPUT, metadata: { a: deep(3000) } } } },
+            { next: (value) => resolve(value.errors), error: resolve, complete: () => resolve(null) },
+          );
+        });
+        expect(errors).toEqual([
+          expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+        ]);
+      } finally {
+        await client.dispose();
+      }
+      await nothingCreated();
     });
   });
 });

@@ -102,6 +102,76 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
     expect(tampered.status).toBe(404);
   });
 
+  describe('an api-dialect payment opens only through its token URL', () => {
+    async function apiPayment() {
+      const res = await request(app.url, 'POST', '/api/hosted-payment-page', {
+        key: await accessToken(app.url, merchant),
+        body: {
+          reference: 'ORDER-1',
+          terminal_id: 'DEV02',
+          currency: 'EUR',
+          amount: 4999,
+          transaction_type: 'PURCHASE',
+          success_url: 'https://shop.example.com/s',
+          cancel_url: 'https://shop.example.com/c',
+          error_url: 'https://shop.example.com/e',
+        },
+      });
+      expect(res.status).toBe(200);
+      return { redirectUrl: res.json.redirect_url as string, ...(await openCheckout(res.json.redirect_url)) };
+    }
+    const byIdHeaders = (s: Awaited<ReturnType<typeof apiPayment>>) => ({
+      'x-client-key': s.init.client_key,
+      'x-session-secret': s.hpp.payment_id,
+    });
+
+    it('its token URL opens the page; /hpp/<pay_id> answers 404', async () => {
+      const s = await apiPayment();
+      expect(s.hpp.session_secret).not.toBe(s.hpp.payment_id);
+      const byId = await fetch(`${app.url}/hpp/${s.hpp.payment_id}`);
+      expect(byId.status).toBe(404);
+      expect(await byId.text()).not.toContain(s.init.session_id);
+      const view = await request(app.url, 'GET', `/hpp/api/sessions/${s.init.session_id}`, {
+        headers: { 'x-client-key': s.init.client_key, 'x-session-secret': s.hpp.session_secret },
+      });
+      expect(view.status).toBe(200);
+    });
+
+    it('the checkout API refuses its payment id as the secret: view, pay and cancel are 404 and nothing changes', async () => {
+      const s = await apiPayment();
+      const cardsBefore = await count('sandbox_card');
+      const view = await request(app.url, 'GET', `/hpp/api/sessions/${s.init.session_id}`, {
+        headers: byIdHeaders(s),
+      });
+      expect(view.status).toBe(404);
+      expect(view.json).toMatchObject({ error: 'resource_missing' });
+      const paid = await pay({ init: s.init, hpp: { session_secret: s.hpp.payment_id } }, {});
+      expect(paid.status).toBe(404);
+      const canceled = await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/cancel`, {
+        headers: byIdHeaders(s),
+      });
+      expect(canceled.status).toBe(404);
+      expect(await v1(s.hpp.payment_id)).toMatchObject({ status: 'PENDING', version: 1 });
+      expect(await count('sandbox_card')).toBe(cardsBefore);
+      // The token still works: the refusals above changed nothing.
+      const cancel = await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/cancel`, {
+        headers: { 'x-client-key': s.init.client_key, 'x-session-secret': s.hpp.session_secret },
+      });
+      expect(cancel.status).toBe(200);
+      expect((await v1(s.hpp.payment_id)).status).toBe('CANCELED');
+    });
+
+    it('a v1 payment keeps opening at its hosted_payment_url, /hpp/<pay_id>, and cancels there', async () => {
+      const s = await open();
+      expect(s.hpp.session_secret).toBe(s.id);
+      const cancel = await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/cancel`, {
+        headers: { 'x-client-key': s.init.client_key, 'x-session-secret': s.id },
+      });
+      expect(cancel.status).toBe(200);
+      expect((await v1(s.id)).status).toBe('CANCELED');
+    });
+  });
+
   it.each([
     ['a number failing Luhn', { number: '4242424242424241' }, 'number'],
     ['an expired card', { exp_month: 1, exp_year: 2020 }, 'expiry'],

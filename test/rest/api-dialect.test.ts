@@ -198,12 +198,64 @@ describe.each(backends)('seed 000 "api" dialect (%s)', (backend) => {
     ['a missing error_url', { error_url: undefined }, 'error_url'],
     ['an unknown simulated_flow', { metadata: { simulated_flow: 'TELEPORT' } }, 'metadata.simulated_flow'],
     ['a zero amount', { amount: 0 }, 'amount'],
+    ['a metadata value of 501 characters', { metadata: { note: 'x'.repeat(501) } }, 'metadata'],
+    [
+      '51 metadata keys',
+      { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata',
+    ],
+    ['a metadata key of 41 characters', { metadata: { ['k'.repeat(41)]: 'v' } }, 'metadata'],
   ])('refuses %s', async (_name, change, property) => {
     const res = await hpp({ ...HPP_BODY, ...change });
     expect(res.status).toBe(400);
     expect(res.json.errors.map((e: { property: string }) => e.property)).toContain(property);
     if (property === 'metadata.simulated_flow')
       expect(res.json.errors[0].message).toContain('VERSIONING_FINGERPRINT_Y_CHALLENGE');
+  });
+
+  it.each([
+    [
+      '/api/hosted-payment-page',
+      `{"reference":"R","metadata":{"simulated_flow":${'['.repeat(3000)}${']'.repeat(3000)}}}`,
+    ],
+    ['/api/sessions', `${'{"a":'.repeat(33)}1${'}'.repeat(33)}`],
+  ])(
+    'refuses JSON nested deeper than 32 levels on %s with 400 INVALID, creating nothing',
+    async (path, rawBody) => {
+      const res = await request(app.url, 'POST', path, {
+        key: token,
+        rawBody,
+        headers: { 'x-api-key': merchant.api_key },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({
+        status: 'INVALID',
+        errors: [{ property: 'body', message: expect.stringMatching(/deeper than 32 levels/) }],
+      });
+      expect(await paymentsVisibleToV1()).toEqual([]);
+    },
+  );
+
+  it('refuses text PostgreSQL cannot store with 400 INVALID naming the property, creating nothing', async () => {
+    const res = await request(app.url, 'POST', '/api/hosted-payment-page', {
+      key: token,
+      rawBody: JSON.stringify({ ...HPP_BODY, customer_city: 'Sample\u0000town' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      status: 'INVALID',
+      errors: [{ property: 'customer_city', message: expect.stringContaining('NUL') }],
+    });
+    expect(await paymentsVisibleToV1()).toEqual([]);
+  });
+
+  it('keeps the simulation fields within the metadata limits', async () => {
+    const res = await hpp({
+      ...HPP_BODY,
+      metadata: { simulated_flow: 'CHALLENGE', payment_provider_response_message: 'x'.repeat(501) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.errors.map((e: { property: string }) => e.property)).toEqual(['metadata']);
   });
 
   describe('authentication', () => {

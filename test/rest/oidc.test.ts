@@ -6,6 +6,7 @@ import { backends } from '../support/backends.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
+import { sealedFor } from '../../src/db/sealed-columns.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
 const HPP_BODY = {
@@ -167,13 +168,14 @@ describe.each(backends)('OIDC / OAuth 2.0 (%s)', (backend) => {
     let signingJwk: JWK & { kid: string };
     beforeEach(async () => {
       good = await accessToken(app.url, merchant);
+      // The private key is stored sealed: forging needs the database and the encryption key.
       const [row] = await app.till.db.em
         .fork()
-        .execute<{ private_jwk: (JWK & { kid: string }) | string }[]>(
-          'select private_jwk from signing_key where retired_at is null order by created_at desc limit 1',
+        .execute<{ kid: string; private_jwk_sealed: string }[]>(
+          'select kid, private_jwk_sealed from signing_key where retired_at is null order by created_at desc limit 1',
         );
-      signingJwk = (
-        typeof row!.private_jwk === 'string' ? JSON.parse(row!.private_jwk) : row!.private_jwk
+      signingJwk = JSON.parse(
+        app.till.sealer.open(row!.private_jwk_sealed, sealedFor.signingKey(row!.kid)),
       ) as JWK & { kid: string };
     });
     const sign = async (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>

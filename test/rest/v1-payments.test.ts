@@ -141,6 +141,16 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
         'metadata',
       ],
       ['metadata over 8 KiB', { ...SEED_004_SAMPLE, metadata: { big: 'x'.repeat(8200) } }, 'metadata'],
+      [
+        'a metadata value of 501 characters',
+        { ...SEED_004_SAMPLE, metadata: { note: 'x'.repeat(501) } },
+        'metadata',
+      ],
+      [
+        'a nested metadata value of 501 characters as JSON',
+        { ...SEED_004_SAMPLE, metadata: { note: { text: 'x'.repeat(490), more: [1, 2, 3] } } },
+        'metadata',
+      ],
       ['unknown field', { ...SEED_004_SAMPLE, amount_cents: 5 }, 'amount_cents'],
       ['billing_details not an object', { ...SEED_004_SAMPLE, billing_details: 'x' }, 'billing_details'],
       [
@@ -174,6 +184,54 @@ describe.each(backends)('REST v1 payments (%s)', (backend) => {
       const res = await call('POST', '/v1/payments/hpp', { rawBody: '{"amount": 25' });
       expect(res.status).toBe(400);
       expect(res.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
+    });
+
+    it.each([
+      [
+        'metadata',
+        `{"amount":100,"currency":"EUR","return_url":"https://a.example","metadata":{"a":${'['.repeat(3000)}${']'.repeat(3000)}}}`,
+      ],
+      ['the whole body', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+      ['a field, one level past the limit', `{"metadata":{"a":${'['.repeat(31)}${']'.repeat(31)}}}`],
+    ])(
+      'JSON nested deeper than 32 levels in %s → 400 json_too_deep, nothing created',
+      async (_name, rawBody) => {
+        const res = await call('POST', '/v1/payments/hpp', { rawBody });
+        expect(res.status).toBe(400);
+        expect(res.json.error).toMatchObject({
+          type: 'invalid_request_error',
+          code: 'json_too_deep',
+          param: 'body',
+        });
+        expect(res.json.error.message).toMatch(/deeper than 32 levels/);
+        expect((await call('GET', '/v1/payments')).json.data).toHaveLength(0);
+      },
+    );
+
+    it.each([
+      ['a NUL in description', '{"description":"a\\u0000b"}', 'description'],
+      ['an unpaired surrogate in a metadata value', '{"metadata":{"note":"\\ud800"}}', 'metadata.note'],
+      ['an unpaired surrogate in a metadata key', '{"metadata":{"\\udc00":"v"}}', 'metadata'],
+    ])(
+      'text PostgreSQL cannot store (%s) → 400 invalid_text naming it, nothing created',
+      async (_name, extra, param) => {
+        const rawBody = JSON.stringify(SEED_004_SAMPLE).replace(/}$/, `,${extra.slice(1)}`);
+        const res = await call('POST', '/v1/payments/hpp', { rawBody });
+        expect(res.status).toBe(400);
+        expect(res.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_text', param });
+        expect((await call('GET', '/v1/payments')).json.data).toHaveLength(0);
+      },
+    );
+
+    it('accepts metadata at the limits: 50 keys of 40 characters, values of 500, nested to the depth limit', async () => {
+      const metadata: Record<string, unknown> = Object.fromEntries(
+        Array.from({ length: 49 }, (_, i) => [`${i}`.padStart(40, 'k'), i === 0 ? 'x'.repeat(500) : 'v']),
+      );
+      // The body is level 1 and metadata level 2: the value may nest 30 more.
+      metadata.deep = JSON.parse(`${'['.repeat(30)}${']'.repeat(30)}`);
+      const res = await call('POST', '/v1/payments/hpp', { body: { ...SEED_004_SAMPLE, metadata } });
+      expect(res.status).toBe(200);
+      expect(res.json.metadata).toEqual(metadata);
     });
 
     it('prototype-poisoning JSON → 400', async () => {

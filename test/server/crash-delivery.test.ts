@@ -3,7 +3,7 @@ import path from 'node:path';
 import { request, SEED_004_SAMPLE } from '../support/http.js';
 import { Receiver } from '../support/receiver.js';
 import { createTestDatabase, serverServicesAvailable, serverUrls } from '../support/services.js';
-import { freePort, startTill } from '../support/till.js';
+import { freePort, startTill, TEST_ENCRYPTION_KEY } from '../support/till.js';
 
 const describeServer = serverServicesAvailable ? describe : describe.skip;
 const root = path.resolve(import.meta.dirname, '../..');
@@ -19,6 +19,8 @@ describeServer('killing Till in the middle of a webhook delivery', () => {
       ADMIN_TOKEN: 'crash-test-admin-token-123',
       LOG_LEVEL: 'warn',
       WORKER_INTERVAL_MS: '100',
+      // Both instances open the endpoint's sealed secret.
+      TILL_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     };
     const port = await freePort();
     const a = spawn(path.join(root, 'node_modules/.bin/node'), ['dist/main.js'], {

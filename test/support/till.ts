@@ -11,6 +11,9 @@ import { createTestDatabase, serverUrls } from './services.js';
 
 export type Backend = 'embedded' | 'server';
 
+/** The server backend's TILL_ENCRYPTION_KEY (32 bytes, base64), the same for every test instance. */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export interface RunningTill {
   till: Till;
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -50,7 +53,18 @@ export async function startTill(options: StartOptions): Promise<RunningTill & { 
     NODE_ENV: 'test',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
     WORKER_INTERVAL_MS: '50',
-    ...(options.backend === 'server' ? { DATABASE_URL: databaseUrl!, REDIS_URL: serverUrls.redis! } : {}),
+    // Tests fire requests faster than a merchant would: the per-key rate and the merchant's decline
+    // velocity are lifted unless a test sets them (the rate-limit tests do). Counters shared through
+    // Redis are namespaced per test database, so suites never see each other's counts.
+    API_RATE_LIMIT_TEST: '1000000',
+    API_RATE_LIMIT_LIVE: '1000000',
+    CHECKOUT_DECLINES_PER_MERCHANT: '1000000',
+    RATE_LIMIT_KEY_PREFIX: `till:rl:${databaseUrl ? new URL(databaseUrl).pathname.slice(1) : path.basename(dataDir)}`,
+    // Instances sharing a database share its encryption key (each has its own DATA_DIR, so the
+    // key file of embedded mode would differ).
+    ...(options.backend === 'server'
+      ? { DATABASE_URL: databaseUrl!, REDIS_URL: serverUrls.redis!, TILL_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
+      : {}),
     ...options.env,
   };
   const logs: string[] = [];

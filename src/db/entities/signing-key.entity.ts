@@ -9,7 +9,12 @@ export const SigningKeySchema = defineEntity({
     kid: p.string().primary(),
     alg: p.string(),
     publicJwk: p.json<JWK>(),
-    privateJwk: p.json<JWK>(),
+    /**
+     * The private JWK, sealed (src/crypto/sealing.ts) for this kid. Null only on a row written
+     * before sealing existed, until the next start seals it (its plaintext sits in `private_jwk`,
+     * which the entity no longer maps).
+     */
+    privateJwkSealed: p.string().nullable(),
     createdAt: p.datetime(),
     retiredAt: p.datetime().nullable(),
   },

@@ -3,6 +3,8 @@ import { Migration20261122000002ApiDialect } from './Migration20261122000002ApiD
 import { Migration20261122000003Checkout } from './Migration20261122000003Checkout.js';
 import { Migration20261122000004AfterThePage } from './Migration20261122000004AfterThePage.js';
 import { Migration20261122000005Credentials } from './Migration20261122000005Credentials.js';
+import { Migration20261122000006WebhookIsolation } from './Migration20261122000006WebhookIsolation.js';
+import { Migration20261122000007SealedSecrets } from './Migration20261122000007SealedSecrets.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -11,4 +13,6 @@ export const migrations = [
   Migration20261122000003Checkout,
   Migration20261122000004AfterThePage,
   Migration20261122000005Credentials,
+  Migration20261122000006WebhookIsolation,
+  Migration20261122000007SealedSecrets,
 ];

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { safeEqual } from '../../crypto/safe-equal.js';
 import { ErrorCode, invalid, notFound, TillError } from '../../domain/errors.js';
 import { parseListQuery, type QueryString } from '../../http/list-params.js';
 import type { ApiKeyService } from '../../services/api-keys.js';
@@ -31,7 +31,6 @@ function objectBody(request: FastifyRequest, allowed: readonly string[]): Body {
 
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
-  const expected = deps.adminToken ? createHash('sha256').update(deps.adminToken).digest() : null;
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
   app.setNotFoundHandler((request, reply) =>
     sendV1Error(
@@ -40,12 +39,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
     ),
   );
   app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization);
-    const given = token ? createHash('sha256').update(token).digest() : null;
-    if (!expected || !given || !timingSafeEqual(expected, given))
+    if (!safeEqual(bearerToken(request.headers.authorization), deps.adminToken))
       throw new TillError(
         ErrorCode.Unauthenticated,
-        expected ? 'Invalid admin token.' : 'The admin API is disabled: set ADMIN_TOKEN to enable it.',
+        deps.adminToken ? 'Invalid admin token.' : 'The admin API is disabled: set ADMIN_TOKEN to enable it.',
       );
   });
   const operator = (request: FastifyRequest): Actor => ({ ...OPERATOR, requestId: request.id });

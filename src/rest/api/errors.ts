@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import { ErrorCode, TillError } from '../../domain/errors.js';
+import { ErrorCode, RateLimitError, TillError } from '../../domain/errors.js';
+import { JSON_BAD_TEXT, JSON_TOO_DEEP } from '../../http/json-body.js';
+import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 
 /** Seed 000's error body: `{"status":"INVALID","errors":[{"property","message"}]}`. */
 export interface ApiError {
@@ -20,6 +22,9 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Internal]: 500,
 };
 
+/** Fastify's refusals of the URL itself (a broken percent-encoding, a path segment over the router's length). */
+const URL_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 /** The one mapping from any error to the api dialect's wire format; `property` names come from `rename`. */
 export function toApiError(
   error: unknown,
@@ -37,15 +42,21 @@ export function toApiError(
     }
     return { status: STATUS[error.code], body: { status: 'INVALID', errors } };
   }
-  const e = error as { statusCode?: number; message?: string; code?: string };
+  const e = error as { statusCode?: number; message?: string; code?: string; path?: string };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    const url = e.code !== undefined && URL_ERRORS.has(e.code);
+    // The body's own rules (nesting, storable text) word their message and name the path at fault.
+    const bodyRule = e.code === JSON_TOO_DEEP || e.code === JSON_BAD_TEXT;
     const message =
       e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? 'The request body is too large.'
         : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? 'Send the body as application/json.'
-          : `The request body is not valid JSON: ${e.message ?? ''}`.trim();
-    return { status: e.statusCode, body: { status: 'INVALID', errors: [{ property: 'body', message }] } };
+          : url || bodyRule
+            ? (e.message ?? 'The request is not valid.')
+            : `The request body is not valid JSON: ${e.message ?? ''}`.trim();
+    const property = url ? 'url' : bodyRule && e.path ? e.path : 'body';
+    return { status: e.statusCode, body: { status: 'INVALID', errors: [{ property, message }] } };
   }
   return {
     status: 500,
@@ -63,5 +74,6 @@ export function sendApiError(
 ): FastifyReply {
   const { status, body } = toApiError(error, rename);
   if (status >= 500) reply.log.error({ err: error }, 'unhandled error');
+  if (error instanceof RateLimitError) reply.headers(rateLimitHeaders(error.state, true));
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

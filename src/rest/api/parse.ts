@@ -47,11 +47,13 @@ const TOP: Record<string, string> = {
 /** Domain field path → the wire property of one endpoint. */
 export function propertyNamer(shape: 'flat' | 'nested'): (field: string) => string {
   const customer = shape === 'flat' ? FLAT_CUSTOMER : NESTED_CUSTOMER;
+  // Own properties only: a field a client named `toString` or `constructor` is reported as itself.
+  const own = (names: Record<string, string>, key: string) =>
+    Object.hasOwn(names, key) ? names[key] : undefined;
   return (field) => {
-    if (field.startsWith('customer.'))
-      return customer[field.slice('customer.'.length) as keyof Customer] ?? field;
+    if (field.startsWith('customer.')) return own(customer, field.slice('customer.'.length)) ?? field;
     if (field.startsWith('metadata.')) return field;
-    return TOP[field] ?? field;
+    return own(TOP, field) ?? field;
   };
 }
 
@@ -117,7 +119,7 @@ export function parseApiPayment(
     else {
       const c = body.customer;
       for (const key of Object.keys(c))
-        if (!(key in NESTED_CUSTOMER))
+        if (!Object.hasOwn(NESTED_CUSTOMER, key))
           problems.push({ field: `customer.${key}`, message: `${key} is not a known customer field` });
       customer = Object.fromEntries(
         Object.keys(NESTED_CUSTOMER).map((k) => [k, str(`customer.${k}`, `customer.${k}`, c[k])]),

@@ -2,6 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalidFields, TillError } from '../../domain/errors.js';
 import type { Authenticator } from '../../services/authenticator.js';
+import type { ApiRateLimit } from '../../services/api-rate-limit.js';
+import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 import {
   IdempotencyService,
   idempotencyKeyProblem,
@@ -18,6 +20,7 @@ import { parseApiPayment, propertyNamer } from './parse.js';
 
 export interface ApiDeps {
   auth: Authenticator;
+  rateLimit: ApiRateLimit;
   merchants: MerchantService;
   payments: PaymentService;
   idempotency: IdempotencyService;
@@ -50,7 +53,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     ),
   );
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (!request.headers.authorization)
       throw unauthenticated(
         'Authorization',
@@ -63,6 +66,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         'The access token is invalid, expired or revoked; obtain a new one.',
       );
     request.principal = principal;
+    reply.headers(rateLimitHeaders(await deps.rateLimit.enforce(principal), false));
   });
 
   /** `x-api-key` must be present and belong to the token's merchant. */
@@ -125,9 +129,11 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       reply,
       async (tx) => {
         const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat', tx);
+        // The redirect URL's token opens the checkout: a stored replay of this answer is sealed.
         return {
           status: 200,
           body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
+          secret: true,
         };
       },
       { transactional: true },
@@ -150,6 +156,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
             client_key: clientKey,
             redirect_url: redirectUrl,
           }),
+          secret: true,
         };
       },
       { transactional: true },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badTextMessage, unstorableText } from '../../http/json-body.js';
 import type { LoginThrottle } from '../../services/login-throttle.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { TokenService } from '../../services/tokens.js';
@@ -29,7 +30,8 @@ class OAuthError extends Error {
   }
 }
 
-function sendOAuthError(reply: FastifyReply, error: unknown): FastifyReply {
+/** The one mapping from any error to the OAuth 2.0 error body `{error, error_description}`. */
+export function sendOAuthError(reply: FastifyReply, error: unknown): FastifyReply {
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
   if (error instanceof OAuthError) {
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
@@ -112,13 +114,16 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     { parseAs: 'string', bodyLimit: 16 * 1024 },
     (_r, body, done) => {
       const params = new URLSearchParams(body as string);
-      const out: Record<string, string> = {};
+      // No prototype: a parameter named `toString` or `__proto__` is just a parameter.
+      const out: Record<string, string> = Object.create(null);
       for (const [k, v] of params) {
-        if (k in out)
+        if (Object.hasOwn(out, k))
           return done(
             new OAuthError('invalid_request', `Parameter ${k} was sent more than once.`),
             undefined,
           );
+        if (unstorableText(k) || unstorableText(v))
+          return done(new OAuthError('invalid_request', badTextMessage(`Parameter ${k}`)), undefined);
         out[k] = v;
       }
       done(null, out);
@@ -140,7 +145,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     secret: string,
     onFail: () => OAuthError,
   ): Promise<{ merchantId: string; credentialId: string }> {
-    const wait = deps.throttle.retryAfter(identity, request.ip);
+    const wait = await deps.throttle.retryAfter(identity, request.ip);
     if (wait > 0)
       throw new OAuthError(
         'invalid_request',
@@ -152,10 +157,10 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
       );
     const verified = await deps.merchants.verifyPair(kind, identity, secret);
     if (!verified) {
-      deps.throttle.fail(identity, request.ip);
+      await deps.throttle.fail(identity, request.ip);
       throw onFail();
     }
-    deps.throttle.succeed(identity, request.ip);
+    await deps.throttle.succeed(identity, request.ip);
     return verified;
   }
 

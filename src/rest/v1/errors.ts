@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply } from 'fastify';
-import { ErrorCode, TillError } from '../../domain/errors.js';
+import { ErrorCode, RateLimitError, TillError } from '../../domain/errors.js';
+import { JSON_BAD_TEXT, JSON_TOO_DEEP } from '../../http/json-body.js';
+import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 
 /** Seed 004 / SPEC §5: `{"error":{"type","code","message","param"}}`. */
 export interface V1Error {
@@ -22,13 +24,17 @@ const STATUS: Record<ErrorCode, { status: number; type: string }> = {
 /** `billingDetails.address.postal_code` → `billing_details.address.postal_code`. */
 export const toSnakePath = (path: string) => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Fastify's own request errors (bad JSON, too large, wrong content type) by their codes. */
+/** Fastify's own request errors (bad JSON, too large, wrong content type, broken URL) by their codes. */
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  [JSON_TOO_DEEP]: 'json_too_deep',
+  [JSON_BAD_TEXT]: 'invalid_text',
+  FST_ERR_BAD_URL: 'invalid_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'invalid_url',
 };
 
 /** The one mapping from any error to the v1 wire format and status. */
@@ -60,7 +66,13 @@ export function toV1Error(error: unknown): { status: number; body: V1Error } {
       code === 'invalid_json'
         ? `The request body is not valid JSON: ${fe.message ?? ''}`.trim()
         : (fe.message ?? 'Bad request');
-    return { status, body: { error: { type: 'invalid_request_error', code, message } } };
+    // The body's rules name the value at fault: the whole body, or a field by its path.
+    const path = (error as { path?: unknown }).path;
+    const param =
+      code === 'json_too_deep' || code === 'invalid_text'
+        ? { param: typeof path === 'string' && path ? path : 'body' }
+        : {};
+    return { status, body: { error: { type: 'invalid_request_error', code, message, ...param } } };
   }
   return {
     status: 500,
@@ -77,5 +89,6 @@ export function toV1Error(error: unknown): { status: number; body: V1Error } {
 export function sendV1Error(reply: FastifyReply, error: unknown): FastifyReply {
   const { status, body } = toV1Error(error);
   if (status >= 500) reply.log.error({ err: error }, 'unhandled error');
+  if (error instanceof RateLimitError) reply.headers(rateLimitHeaders(error.state, true));
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -12,6 +12,8 @@ import { toPaymentObject } from '../../services/payment-object.js';
 import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
 import type { Authenticator } from '../../services/authenticator.js';
+import type { ApiRateLimit } from '../../services/api-rate-limit.js';
+import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 import { parseListQuery } from '../../http/list-params.js';
 import { sendV1Error } from './errors.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
@@ -25,6 +27,7 @@ import { webhookRoutes } from './webhooks.routes.js';
 
 export interface V1Deps {
   auth: Authenticator;
+  rateLimit: ApiRateLimit;
   payments: PaymentService;
   idempotency: IdempotencyService;
   authorizations: AuthorizationService;
@@ -68,7 +71,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     ),
   );
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     if (!header)
       throw new TillError(
@@ -82,6 +85,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
         'Invalid API key provided (revoked, expired or unknown). Use a secret key (api_test_sk_… or api_live_sk_…) as the Bearer token.',
       );
     request.principal = principal;
+    reply.headers(rateLimitHeaders(await deps.rateLimit.enforce(principal), false));
   });
 
   const payment = (p: Parameters<typeof toPaymentObject>[0]) => toPaymentObject(p, deps.publicUrl);

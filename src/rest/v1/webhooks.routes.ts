@@ -17,12 +17,14 @@ function only(body: Record<string, unknown>, allowed: string[]): void {
 /** `/v1/webhook_endpoints`: create (the `whsec_` secret shown once), list, read, update, delete, rotate, deliveries. */
 export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {
   const ok = (value: unknown) => ({ status: 200, body: JSON.stringify(value) });
+  /** An answer that shows a new `whsec_` secret: its stored replay is sealed. */
+  const withSecret = (value: unknown) => ({ ...ok(value), secret: true });
 
   app.post('/webhook_endpoints', (request, reply) =>
     idempotent(request, reply, async () => {
       const body = objectBody(request.body);
       only(body, ['url', 'enabled_events', 'description']);
-      return ok(await deps.webhooks.create(principalOf(request), body));
+      return withSecret(await deps.webhooks.create(principalOf(request), body));
     }),
   );
 
@@ -53,7 +55,7 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
     idempotent(request, reply, async () => {
       const body = objectBody(request.body);
       only(body, ['grace_period_seconds']);
-      return ok(
+      return withSecret(
         await deps.webhooks.rotateSecret(
           principalOf(request),
           request.params.id,

@@ -1,0 +1,124 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  BREAK,
+  GraphQLError,
+  TypeInfo,
+  getOperationAST,
+  isNonNullType,
+  visit,
+  visitWithTypeInfo,
+  type ASTNode,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import {
+  MAX_JSON_DEPTH,
+  badTextMessage,
+  jsonTooDeepMessage,
+  jsonValueProblem,
+  unstorableText,
+} from '../http/json-body.js';
+
+const badInput = (message: string, extensions: Record<string, unknown> = {}, node?: ASTNode) =>
+  new GraphQLError(message, {
+    ...(node ? { nodes: [node] } : {}),
+    extensions: { code: 'BAD_USER_INPUT', ...extensions },
+  });
+
+/**
+ * The rules GraphQL input follows whichever transport carried it (a POST body, a GET query string,
+ * a graphql-ws message), checked after validation and before execution coerces, stores or
+ * fingerprints anything — the rules REST applies to JSON bodies, plus one of GraphQL's own:
+ *
+ * - no value nests arrays and objects deeper than {@link MAX_JSON_DEPTH}: a variable's value, or an
+ *   object or list literal in the document;
+ * - no string holds text PostgreSQL cannot store (NUL, an unpaired surrogate): in variables, keys
+ *   included, or in a string literal;
+ * - no variable is an explicit null where the operation uses it as a non-null value. Validation lets
+ *   a nullable variable into a non-null argument that has a default; graphql-js then fails the field
+ *   at execution, which would answer as an internal error.
+ *
+ * A refusal is `BAD_USER_INPUT` naming the variable or pointing at the literal (400 over HTTP, an
+ * `error` message over graphql-ws); null when the input may be used.
+ */
+export function inputProblem(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): GraphQLError | null {
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    const found = jsonValueProblem(value);
+    if (found?.problem === 'too_deep')
+      return badInput(jsonTooDeepMessage(`Variable "$${name}"`), { variable: name });
+    if (found)
+      return badInput(badTextMessage(`Variable "$${name}"${found.path ? ` at ${found.path}` : ''}`), {
+        variable: name,
+      });
+  }
+
+  // Assigned inside the visitors, so TypeScript cannot narrow it.
+  let refusal = null as GraphQLError | null;
+  let depth = 0;
+  const nest = {
+    enter(node: ASTNode) {
+      if (++depth <= MAX_JSON_DEPTH) return undefined;
+      refusal = badInput(jsonTooDeepMessage('An argument value'), {}, node);
+      return BREAK;
+    },
+    leave() {
+      depth--;
+    },
+  };
+  visit(document, {
+    ObjectValue: nest,
+    ListValue: nest,
+    StringValue(node) {
+      if (!unstorableText(node.value)) return undefined;
+      refusal = badInput(badTextMessage('A string value'), {}, node);
+      return BREAK;
+    },
+  });
+  if (refusal) return refusal;
+
+  const operation = getOperationAST(document, operationName);
+  if (!operation || !variables) return null;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      // Only the operation that runs (and the fragments it spreads) uses these variables.
+      OperationDefinition: (node) => (node === operation ? undefined : false),
+      VariableDefinition: () => false,
+      Variable(node) {
+        const name = node.name.value;
+        const expected = typeInfo.getInputType();
+        if (!expected || !isNonNullType(expected) || !Object.hasOwn(variables, name)) return undefined;
+        if (variables[name] !== null) return undefined;
+        refusal = badInput(
+          `Variable "$${name}" is null where a non-null ${String(expected)} is required.`,
+          { variable: name },
+          node,
+        );
+        return BREAK;
+      },
+    }),
+  );
+  return refusal;
+}
+
+/** {@link inputProblem} for Apollo: a refusal answers 400 before anything executes. */
+export function inputRulesPlugin(): ApolloServerPlugin {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ schema, document, request }) => {
+        const refused = inputProblem(schema, document, request.variables, request.operationName);
+        if (refused)
+          throw new GraphQLError(refused.message, {
+            nodes: refused.nodes,
+            extensions: { ...refused.extensions, http: { status: 400 } },
+          });
+      },
+    }),
+  };
+}

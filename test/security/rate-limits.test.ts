@@ -1,0 +1,274 @@
+import { CreateHostedPaymentDocument, PaymentStatusChangedDocument } from '../__generated__/graphql.js';
+import { accessToken } from '../support/api-dialect.js';
+import { backends } from '../support/backends.js';
+import { openCheckout } from '../support/checkout.js';
+import { Collector, gql, wsClient } from '../support/graphql.js';
+import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { serverServicesAvailable } from '../support/services.js';
+import { newMerchant, startTill, type RunningTill } from '../support/till.js';
+import type { MerchantCredentials } from '../../src/services/merchants.js';
+import { LoginThrottle } from '../../src/services/login-throttle.js';
+import { RateLimitStore } from '../../src/services/rate-limits.js';
+
+const HPP_BODY = {
+  reference: 'ORDER-1',
+  terminal_id: 'TERM001',
+  currency: 'EUR',
+  amount: 100,
+  transaction_type: 'PURCHASE',
+  success_url: 'https://merchant.example.com/success-url',
+  cancel_url: 'https://merchant.example.com/cancel-url',
+  error_url: 'https://merchant.example.com/error-url',
+};
+
+const login = (app: RunningTill, username: string, password: string, from?: string) =>
+  request(app.url, 'POST', '/api/oauth2/login/token', {
+    body: { username, password },
+    headers: from ? { 'x-forwarded-for': from } : {},
+  });
+
+/**
+ * Pays a new v1 payment with a declining test card from `from` (a client address, through a trusted
+ * proxy). Paced at 4 a second, under the per-key rates these suites set.
+ */
+async function declinedAttempt(app: RunningTill, merchant: MerchantCredentials, from = '203.0.113.9') {
+  await new Promise((r) => setTimeout(r, 250));
+  const res = await request(app.url, 'POST', '/v1/payments/hpp', {
+    key: merchant.test_secret_key,
+    body: SEED_004_SAMPLE,
+  });
+  const { init, hpp } = await openCheckout(res.json.hosted_payment_url);
+  return request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
+    headers: {
+      'x-client-key': init.client_key,
+      'x-session-secret': hpp.session_secret,
+      'x-forwarded-for': from,
+    },
+    body: { number: '4000000000000002', exp_month: 12, exp_year: 2034, cvc: '123', name: 'Card Tester' },
+  });
+}
+
+describe.each(backends)('rate limits and lockouts (%s)', (backend) => {
+  let app: RunningTill;
+  let merchant: MerchantCredentials;
+
+  beforeAll(async () => {
+    app = await startTill({
+      backend,
+      env: {
+        API_RATE_LIMIT_TEST: '5',
+        API_RATE_LIMIT_LIVE: '8',
+        LOGIN_MAX_FAILURES_PER_ADDRESS: '12',
+        CHECKOUT_DECLINES_PER_MERCHANT: '3',
+        TRUST_PROXY: 'loopback',
+      },
+    });
+  });
+  afterAll(() => app.close());
+  beforeEach(async () => {
+    merchant = await newMerchant(app, 'Busy');
+  });
+
+  it('each key may make its mode’s requests per second: REST answers 429 with Retry-After and the IETF RateLimit fields', async () => {
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 7; i++) {
+      last = await request(app.url, 'GET', '/v1/payments', { key: merchant.test_secret_key });
+      statuses.push(last.status);
+      if (i === 0) {
+        expect(last.headers.get('ratelimit-policy')).toBe('"key";q=5;w=1');
+        expect(last.headers.get('ratelimit')).toMatch(/^"key";r=4;t=\d+$/);
+      }
+    }
+    // Within one second: five pass, the rest are refused (a window boundary can let at most one more).
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(5);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
+    expect(statuses.at(-1)).toBe(429);
+    expect(last!.json.error).toMatchObject({ type: 'invalid_request_error', code: 'rate_limited' });
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(last!.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+    // Other keys are counted apart: the live key of the same merchant, and another merchant.
+    expect((await request(app.url, 'GET', '/v1/payments', { key: merchant.live_secret_key })).status).toBe(
+      200,
+    );
+    const other = await newMerchant(app, 'Calm');
+    expect((await request(app.url, 'GET', '/v1/payments', { key: other.test_secret_key })).status).toBe(200);
+    // After the window the key works again.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await request(app.url, 'GET', '/v1/payments', { key: merchant.test_secret_key })).status).toBe(
+      200,
+    );
+  });
+
+  it('GraphQL over HTTP and graphql-ws count against the same rate: RATE_LIMITED', async () => {
+    // A socket opened before the burst (connecting is not an operation).
+    const created = await request(app.url, 'POST', '/v1/payments/hpp', {
+      key: merchant.test_secret_key,
+      body: SEED_004_SAMPLE,
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    const client = wsClient(app.url, merchant.test_secret_key);
+    const first = new Collector(client, PaymentStatusChangedDocument, { paymentId: created.json.id });
+    await first.until((c) => c.items.length === 1);
+    const replies = [];
+    for (let i = 0; i < 6; i++)
+      replies.push(
+        await gql(
+          app.url,
+          CreateHostedPaymentDocument,
+          { input: { amount: 100, currency: 'EUR', returnUrl: 'https://shop.example.com/r' } },
+          { key: merchant.test_secret_key },
+        ),
+      );
+    const refused = replies.find((r) => r.status === 429);
+    expect(refused?.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const overSocket = new Collector(client, PaymentStatusChangedDocument, { paymentId: created.json.id });
+    await overSocket.until((c) => c.errors.length > 0);
+    expect((overSocket.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe(
+      'RATE_LIMITED',
+    );
+    client.dispose();
+  });
+
+  it('the api dialect answers 429 in its own format', async () => {
+    const token = await accessToken(app.url, merchant);
+    let res;
+    for (let i = 0; i < 7; i++)
+      res = await request(app.url, 'POST', '/api/hosted-payment-page', { key: token, body: HPP_BODY });
+    expect(res!.status).toBe(429);
+    expect(res!.json).toMatchObject({
+      status: 'INVALID',
+      errors: [{ message: expect.stringContaining('Too many') }],
+    });
+    expect(Number(res!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('locks an identity out from one address after 5 failures — that address only', async () => {
+    const { username, password } = merchant.oauth;
+    for (let i = 0; i < 5; i++)
+      expect((await login(app, username, 'wrong', '198.51.100.1')).status).toBe(401);
+    const locked = await login(app, username, password, '198.51.100.1');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
+    // The owner, elsewhere, is not locked out.
+    expect((await login(app, username, password, '198.51.100.2')).status).toBe(200);
+  });
+
+  it('an address spraying many identities is locked out across all of them', async () => {
+    for (let i = 0; i < 12; i++) await login(app, `usr_nobody${i}`, 'guess', '198.51.100.50');
+    const res = await login(app, merchant.oauth.username, merchant.oauth.password, '198.51.100.50');
+    expect(res.status).toBe(429);
+    expect((await login(app, merchant.oauth.username, merchant.oauth.password, '198.51.100.51')).status).toBe(
+      200,
+    );
+  });
+
+  it('failures against one identity from many addresses slow it down, never lock its owner out', async () => {
+    const { username, password } = merchant.oauth;
+    for (let i = 0; i < 11; i++)
+      expect((await login(app, username, 'wrong', `192.0.2.${i + 1}`)).status).toBe(401);
+    // The 11th failure asks for a 2-second pause between attempts on this identity.
+    const paused = await login(app, username, password, '192.0.2.200');
+    expect(paused.status).toBe(429);
+    const wait = Number(paused.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+    expect((await login(app, username, password, '192.0.2.200')).status).toBe(200);
+  });
+
+  it('without a trusted proxy, X-Forwarded-For is ignored: the connection’s address is the client’s', async () => {
+    const direct = await startTill({ backend, env: { LOGIN_MAX_FAILURES_PER_ADDRESS: '3' } });
+    try {
+      const m = await newMerchant(direct);
+      for (let i = 0; i < 3; i++) await login(direct, `usr_x${i}`, 'guess', `203.0.113.${i}`);
+      expect((await login(direct, m.oauth.username, m.oauth.password, '203.0.113.99')).status).toBe(429);
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it('a merchant’s decline velocity pauses its card submissions (card testing spread over many addresses)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await declinedAttempt(app, merchant, `203.0.113.${i + 10}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const paused = await declinedAttempt(app, merchant, '203.0.113.77');
+    expect(paused.status).toBe(429);
+    expect(Number(paused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another merchant's checkout is untouched.
+    const other = await newMerchant(app, 'Other shop');
+    expect((await declinedAttempt(app, other, '203.0.113.78')).status).toBe(200);
+  });
+
+  it('a flood of 50,000 distinct identities does not lift an existing lockout', async () => {
+    // In memory, a store bounded at 10,000 keys per counter: the flood overflows it five times.
+    const store = await RateLimitStore.open(
+      backend === 'server' ? app.till.config.redisUrl : null,
+      `${app.till.config.rateLimits.keyPrefix}:flood`,
+      10_000,
+    );
+    try {
+      const throttle = new LoginThrottle(store);
+      for (let i = 0; i < 5; i++) await throttle.fail('usr_victim', '198.51.100.9');
+      expect(await throttle.retryAfter('usr_victim', '198.51.100.9')).toBeGreaterThan(0);
+      for (let batch = 0; batch < 50; batch++)
+        await Promise.all(
+          Array.from({ length: 1000 }, (_, i) =>
+            throttle.fail(`usr_flood_${batch}_${i}`, `10.${batch}.${i >> 8}.${i & 255}`),
+          ),
+        );
+      expect(await throttle.retryAfter('usr_victim', '198.51.100.9')).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+const describeServer = serverServicesAvailable ? describe : describe.skip;
+
+describeServer('rate limits shared across instances (PostgreSQL + Redis)', () => {
+  const env = { API_RATE_LIMIT_TEST: '4', CHECKOUT_DECLINES_PER_MERCHANT: '2', TRUST_PROXY: 'loopback' };
+  let a: RunningTill & { databaseUrl?: string };
+  let b: RunningTill;
+
+  beforeAll(async () => {
+    a = await startTill({ backend: 'server', env });
+    b = await startTill({ backend: 'server', env, databaseUrl: a.databaseUrl });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('the second instance refuses what the first counted: login lockout, API rate, decline velocity', async () => {
+    const merchant = await newMerchant(a);
+    for (let i = 0; i < 5; i++) await login(a, merchant.oauth.username, 'wrong', '198.51.100.3');
+    expect((await login(b, merchant.oauth.username, merchant.oauth.password, '198.51.100.3')).status).toBe(
+      429,
+    );
+
+    const statuses = [];
+    for (const node of [a, a, a, a, b])
+      statuses.push(
+        (await request(node.url, 'GET', '/v1/payments', { key: merchant.test_secret_key })).status,
+      );
+    expect(statuses.slice(-1)).toEqual([429]);
+
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await declinedAttempt(a, merchant, '203.0.113.30')).status).toBe(200);
+    expect((await declinedAttempt(a, merchant, '203.0.113.31')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await declinedAttempt(b, merchant, '203.0.113.32')).status).toBe(429);
+  });
+
+  it('a lockout survives a restart', async () => {
+    const merchant = await newMerchant(a);
+    for (let i = 0; i < 5; i++) await login(a, merchant.oauth.username, 'wrong', '198.51.100.4');
+    await b.close();
+    b = await startTill({ backend: 'server', env, databaseUrl: a.databaseUrl });
+    expect((await login(b, merchant.oauth.username, merchant.oauth.password, '198.51.100.4')).status).toBe(
+      429,
+    );
+  });
+});
