@@ -5,6 +5,7 @@ import type { Sealer } from './crypto/sealing.js';
 import { sealPlaintext } from './db/sealed-columns.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { newId } from './domain/ids.js';
+import { openEventFeed } from './events/event-feed.js';
 import { openPaymentFeed } from './events/payment-feed.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
 import { OutboxRelay } from './events/relay.js';
@@ -27,6 +28,7 @@ import { LoginThrottle } from './services/login-throttle.js';
 import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './services/tokens.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
+import { toPaymentObject } from './services/payment-object.js';
 import { PaymentService } from './services/payments.js';
 import { Workers } from './workers.js';
 import { AuthorizationService } from './services/authorizations.js';
@@ -294,7 +296,14 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       auth,
       production: config.nodeEnv === 'production',
       openPaymentFeed: (principal, paymentId) =>
-        openPaymentFeed({ pubsub, payments, publicUrl: config.publicUrl, principal, paymentId }),
+        openPaymentFeed({
+          pubsub,
+          scope: principal,
+          paymentId,
+          current: async (id) => toPaymentObject(await payments.getPayment(principal, id), config.publicUrl),
+        }),
+      openEventFeed: (principal, after) =>
+        openEventFeed({ pubsub, scope: principal, after, replay: (id) => events.after(principal, id) }),
       onConnectionsChanged: (open) => feedMetric.set(open),
       operationLimits: config.graphql,
       socketLimits: config.graphql.ws,

@@ -57,6 +57,12 @@ export interface Config {
     /** Delay before each retry, in seconds (SPEC §7: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
     retrySchedule: number[];
   };
+  /**
+   * OpenTelemetry tracing: on when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
+   * The SDK reads every other `OTEL_*` variable itself (src/tracing/sdk.ts).
+   */
+  tracing: boolean;
   /** Limits on GraphQL operations (HTTP, persisted queries, graphql-ws) and on subscription sockets. */
   graphql: {
     maxTokens: number;
@@ -196,6 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSocketsPerMerchant: int('GRAPHQL_WS_MAX_SOCKETS_PER_MERCHANT', 1000, 1, 1_000_000),
     },
   };
+  const otlpEndpoints = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].map((name) =>
+    url(name, ['http:', 'https:']),
+  );
+  const tracing =
+    otlpEndpoints.some((endpoint) => endpoint !== null) &&
+    env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true' &&
+    env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() !== 'none';
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -217,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits,
     authorizationTtlSeconds,
     webhooks: { ...webhooks, retrySchedule },
+    tracing,
     graphql,
   };
 }

@@ -1,8 +1,6 @@
-import { buildTill } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { ensureSandbox, sandboxBanner } from './services/sandbox.js';
 
-/** Process entry: config → app → listen; SIGTERM/SIGINT drain and exit 0. */
+/** Process entry: config → tracing → app → listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -14,6 +12,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+
+  // Tracing must hook module loading before any module it instruments is imported, so the rest of
+  // Till is imported only after it (and never loads the SDK when tracing is off).
+  const tracing = config.tracing ? await (await import('./tracing/sdk.js')).startTracing(config) : null;
+  const { buildTill } = await import('./app.js');
+  const { ensureSandbox, sandboxBanner } = await import('./services/sandbox.js');
 
   // Embedded mode makes the admin token on first start; it must exist before the routes are built.
   let banner: string | null = null;
@@ -59,6 +63,8 @@ async function main(): Promise<void> {
     }, 25_000).unref();
     try {
       await till.close();
+      // The last spans (the drain's own included) are exported before the process ends.
+      await tracing?.shutdown();
       clearTimeout(force);
       process.exit(0);
     } catch (error) {

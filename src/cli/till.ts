@@ -12,7 +12,9 @@ import { CredentialWatch } from '../services/credential-watch.js';
 import { rotateEncryption } from '../services/encryption.js';
 import { MerchantService } from '../services/merchants.js';
 import type { Actor } from '../services/principal.js';
+import { readSandbox } from '../services/sandbox.js';
 import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from '../services/tokens.js';
+import { listen, ListenError } from './listen.js';
 
 const USAGE = `Usage:
   till migrate                                   apply database migrations (DATABASE_URL, or the embedded DATA_DIR)
@@ -31,6 +33,10 @@ const USAGE = `Usage:
                                                  (embedded: added to DATA_DIR/encryption.key; server: the
                                                  TILL_ENCRYPTION_KEY you set, the old one in TILL_ENCRYPTION_PREVIOUS_KEYS)
   till audit list [--merchant ID] [--limit N]    the newest audit log entries
+  till listen --forward-to URL [--url URL] [--key KEY]
+                                                 forward your events to a local URL as signed webhooks, live;
+                                                 --url defaults to PUBLIC_URL, the key to TILL_API_KEY or the
+                                                 embedded sandbox's test key (DATA_DIR/sandbox.json)
 `;
 
 const CLI: Actor = { type: 'cli', id: null, requestId: null };
@@ -72,6 +78,45 @@ async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
   }
 }
 
+/** An absolute http(s) URL given as `flag`, or a usage error naming the flag. */
+function httpUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(flag, `${flag} must be an absolute http(s) URL, e.g. http://localhost:3000/hooks`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid(flag, `${flag} must be an http or https URL`);
+  return url.href;
+}
+
+/**
+ * `till listen` until Ctrl-C. Flags first; then the environment's PUBLIC_URL, TILL_API_KEY and the
+ * sandbox file an embedded Till wrote (the configuration is read only when a default is needed).
+ */
+async function listenCommand(flags: { url?: string; key?: string; 'forward-to'?: string }): Promise<number> {
+  const forwardTo = httpUrl('--forward-to', flags['forward-to'] ?? '');
+  let config: ReturnType<typeof loadConfig> | undefined;
+  const configured = () => (config ??= loadConfig());
+  const url = flags.url === undefined ? configured().publicUrl : httpUrl('--url', flags.url);
+  const key = flags.key || process.env.TILL_API_KEY || readSandbox(configured().dataDir)?.test_secret_key;
+  if (!key)
+    throw invalid(
+      'key',
+      `no key: pass --key api_test_sk_… or set TILL_API_KEY (${configured().dataDir}/sandbox.json does not exist)`,
+    );
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  try {
+    return await listen({ url, key, forwardTo, signal: stop.signal });
+  } finally {
+    // Ctrl-C ends the session at once: a connection attempt to an unreachable Till, or a forward
+    // still waiting for its answer, gets a second to finish, not minutes.
+    setTimeout(() => process.exit(), 1000).unref();
+  }
+}
+
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The operator's command line. Uses the same configuration as the server. */
@@ -88,6 +133,8 @@ async function run(argv: string[]): Promise<number> {
       mode: { type: 'string' },
       'expires-in': { type: 'string' },
       limit: { type: 'string' },
+      url: { type: 'string' },
+      'forward-to': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -186,6 +233,10 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
   }
+  if (command === 'listen' && sub === undefined) {
+    if (!flags['forward-to']) return usage();
+    return listenCommand(flags);
+  }
   return usage();
 }
 
@@ -195,6 +246,9 @@ try {
   if (error instanceof ConfigError || error instanceof TillError || error instanceof SealingError) {
     console.error(error.message);
     process.exitCode = 2;
+  } else if (error instanceof ListenError) {
+    console.error(error.message);
+    process.exitCode = error.exitCode;
   } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exitCode = 2;

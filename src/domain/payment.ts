@@ -1,4 +1,6 @@
-/** Shapes of a payment's nested objects, as seed 004 documents them. */
+import type { PaymentStatus } from './payment-status.js';
+
+/** Shapes of a payment and its nested objects, as seed 004 documents them. */
 
 export interface Address {
   line1?: string | null;
@@ -98,6 +100,54 @@ export interface RefundObject {
   reason: string | null;
   failure_reason: string | null;
   created_at: number;
+}
+
+/** Seed 004's Payment object: the wire shape of `/v1`, event payloads and webhooks. */
+export interface PaymentObject {
+  id: string;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  integration_type: 'DIRECT' | 'HOSTED_PAYMENT_PAGE';
+  amount_refunded: number;
+  amount_refundable: number;
+  created_at: number;
+  livemode: boolean;
+  merchant_reference: string | null;
+  description: string | null;
+  card: CardDetails | null;
+  billing_details: BillingDetails | null;
+  metadata: Record<string, unknown>;
+  decline_code: string | null;
+  decline_message: string | null;
+  hosted_payment_url: string | null;
+  refunds: RefundObject[];
+  status_transitions: {
+    requires_action_at: number | null;
+    processing_at: number | null;
+    authorized_at: number | null;
+    succeeded_at: number | null;
+    failed_at: number | null;
+    canceled_at: number | null;
+    expired_at: number | null;
+  };
+  next_action: NextAction | null;
+  /** Till's additions, after the seed's fields. */
+  transaction_type: TransactionType;
+  return_url: string | null;
+  /** Seed 000's fields, for payments created through /api (null otherwise). */
+  terminal_id: string | null;
+  session_id: string | null;
+  success_url: string | null;
+  cancel_url: string | null;
+  error_url: string | null;
+  customer: Customer | null;
+  /** Saved-card token (`tok_…`) when the customer asked to save the card and the terminal supports it. */
+  card_token: string | null;
+  /** What was captured: the amount for PURCHASE, the captured part for a captured AUTHORIZE. */
+  amount_captured: number | null;
+  expires_at: number;
+  version: number;
 }
 
 export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;

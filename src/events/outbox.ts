@@ -2,8 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { EventSchema } from '../db/entities/event.entity.js';
 import type { Payment } from '../db/entities/payment.entity.js';
 import { newId } from '../domain/ids.js';
-import type { RefundObject } from '../domain/payment.js';
-import { toPaymentObject, type PaymentObject } from '../services/payment-object.js';
+import type { PaymentObject, RefundObject } from '../domain/payment.js';
+import { activeTraceparent } from '../tracing/spans.js';
 
 /**
  * Seed-style event (`{id, type, created_at, livemode, data: {object}}`): the body of webhooks and of
@@ -25,18 +25,74 @@ export interface PaymentEventMessage extends TillEvent {
 }
 
 /**
+ * A published message, parsed. Every subscriber of a topic receives the same message string, one
+ * after the other: parsing it once (and sharing the object, which nobody mutates) keeps fan-out to
+ * thousands of subscribers cheap.
+ */
+export function parseEventMessage(raw: string): PaymentEventMessage {
+  if (raw !== parsed.raw) parsed = { raw, message: JSON.parse(raw) as PaymentEventMessage };
+  return parsed.message!;
+}
+let parsed: { raw: string | null; message: PaymentEventMessage | null } = { raw: null, message: null };
+
+/** An event's parts, whoever holds them: a stored row, a published message, a GraphQL `Event`. */
+export interface EventParts {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  createdAt: number;
+  livemode: boolean;
+  object: PaymentObject | RefundObject;
+}
+
+/**
+ * The event object. Webhooks, the events API, subscriptions and `till listen` all send what this
+ * returns, so a receiver sees the same bytes for the same event whichever way it arrived.
+ */
+export function eventObject(parts: EventParts): TillEvent {
+  return {
+    id: parts.id,
+    object: 'event',
+    type: parts.type,
+    created_at: parts.createdAt,
+    livemode: parts.livemode,
+    data: { object: parts.object },
+  };
+}
+
+/** The columns of the `event` table an event is read back from (`data` is text on some drivers). */
+export interface EventRow {
+  id: string;
+  type: string;
+  livemode: boolean;
+  data: TillEvent['data'] | string;
+  created_at_unix: string | number;
+}
+
+/** The event a stored row holds. */
+export function eventFromRow(row: EventRow): TillEvent {
+  const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as TillEvent['data'];
+  return eventObject({
+    id: row.id,
+    type: row.type,
+    createdAt: Number(row.created_at_unix),
+    livemode: row.livemode,
+    object: data.object,
+  });
+}
+
+/**
  * Queues an event in the caller's transaction (the transactional outbox): the event exists exactly
- * when the change it describes was committed. `object` defaults to the payment itself; refund
- * events carry the refund, with the payment's snapshot alongside for subscribers.
+ * when the change it describes was committed. `snapshot` is the payment as the change left it; the
+ * event carries it, or, for a refund event, `object` with the snapshot alongside for subscribers.
  */
 export async function recordPaymentEvent(
   em: SqlEntityManager,
   payment: Payment,
   type: string,
-  publicUrl: string,
+  snapshot: PaymentObject,
   object?: RefundObject,
 ): Promise<void> {
-  const snapshot = toPaymentObject(payment, publicUrl);
   await em.insert(EventSchema, {
     id: newId.event(),
     merchantId: payment.merchantId,
@@ -47,5 +103,7 @@ export async function recordPaymentEvent(
     paymentSnapshot: object ? snapshot : null,
     createdAt: new Date(),
     publishedAt: null,
+    // Whoever publishes or delivers the event later links its span to the request that committed it.
+    traceparent: activeTraceparent(),
   });
 }

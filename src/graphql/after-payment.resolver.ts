@@ -1,4 +1,17 @@
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { TillEvent } from '../events/outbox.js';
 import type { AuthorizationService } from '../services/authorizations.js';
 import type { EventService } from '../services/events.js';
@@ -51,6 +64,16 @@ export class Event {
     description: "The event's `data.object` (a Payment or a Refund), in the REST shape.",
   })
   object!: Record<string, unknown>;
+
+  static from(e: TillEvent): Event {
+    return Object.assign(new Event(), {
+      id: e.id,
+      type: e.type,
+      createdAt: e.created_at,
+      livemode: e.livemode,
+      object: e.data.object,
+    });
+  }
 }
 
 @ObjectType()
@@ -116,6 +139,8 @@ export class WebhookEndpointInput {
   @Field(() => String, { nullable: true }) description?: string | null;
   @Field(() => Boolean, { nullable: true }) disabled?: boolean | null;
 }
+
+const subscriptionViews = new WeakMap<TillEvent, Event>();
 
 const encode = (id: string) => Buffer.from(`event:${id}`).toString('base64url');
 const decode = (cursor: string) => {
@@ -189,16 +214,29 @@ export class AfterPaymentResolver {
     const page = await this.deps.events
       .list(principal, { limit: first, startingAfter, type })
       .catch(toGraphQLError);
-    const nodes = page.data.map((e: TillEvent) =>
-      Object.assign(new Event(), {
-        id: e.id,
-        type: e.type,
-        createdAt: e.created_at,
-        livemode: e.livemode,
-        object: e.data.object,
-      }),
-    );
+    const nodes = page.data.map((e) => Event.from(e));
     return connection(nodes, encode, page.hasMore, startingAfter !== null);
+  }
+
+  @Subscription(() => Event, {
+    name: 'events',
+    description:
+      'Your events as they happen, payments and refunds: the same ids and objects as webhooks. With `after` (an event id), the events since that one come first, oldest first, so a client that reconnects misses nothing.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const principal = principalOf(ctx);
+      const after = (args as { after?: string | null }).after ?? null;
+      return ctx.openEventFeed(principal, after).catch(toGraphQLError);
+    },
+  })
+  eventStream(
+    @Root() event: TillEvent,
+    @Arg('after', () => ID, { nullable: true }) _after: string | null,
+  ): Event {
+    // Subscribers of one event share one TillEvent; convert it once for all of them.
+    let view = subscriptionViews.get(event);
+    if (!view) subscriptionViews.set(event, (view = Event.from(event)));
+    return view;
   }
 
   @Query(() => [WebhookEndpoint])

@@ -1,4 +1,5 @@
-import type { PaymentObject } from '../services/payment-object.js';
+import type { PaymentObject } from '../domain/payment.js';
+import type { TillEvent } from '../events/outbox.js';
 import type { Principal } from '../services/principal.js';
 
 /** Per-operation GraphQL context (HTTP request or WebSocket subscription). */
@@ -12,4 +13,6 @@ export interface GraphQLContext {
     principal: Principal,
     paymentId: string | null,
   ): Promise<AsyncIterableIterator<PaymentObject>>;
+  /** Opens a live feed of the principal's events, those stored after `after` first. */
+  openEventFeed(principal: Principal, after: string | null): Promise<AsyncIterableIterator<TillEvent>>;
 }

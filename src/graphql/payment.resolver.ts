@@ -1,9 +1,9 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
-import { LIMITS } from '../domain/payment.js';
+import { LIMITS, type PaymentObject } from '../domain/payment.js';
 import { IdempotencyService, idempotencyKeyProblem } from '../services/idempotency.js';
-import { toPaymentObject, type PaymentObject } from '../services/payment-object.js';
+import { toPaymentObject } from '../services/payment-object.js';
 import type { PaymentService } from '../services/payments.js';
 import type { AuthorizationService } from '../services/authorizations.js';
 import type { Principal } from '../services/principal.js';

@@ -1,6 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { RefundObject } from '../domain/payment.js';
-import type { PaymentObject } from '../services/payment-object.js';
+import type { PaymentObject, RefundObject } from '../domain/payment.js';
 import { JSONObject, SafeInt } from './scalars.js';
 
 export enum PaymentStatus {

@@ -24,13 +24,13 @@ export async function buildTillSchema(
     container: { get: (cls) => instances.get(cls) },
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists. Till's subscriptions bring their
-    // own `subscribe` (the outbox-fed payment feed), so this one must never be reached.
+    // own `subscribe` (the outbox-fed feeds), so this one must never be reached.
     pubSub: {
       publish: () => {
         throw new Error('type-graphql pubSub is not used: publish through the outbox');
       },
       subscribe: () => {
-        throw new Error('type-graphql pubSub is not used: subscriptions open the payment feed');
+        throw new Error('type-graphql pubSub is not used: subscriptions open the outbox-fed feeds');
       },
     },
     emitSchemaFile: false,

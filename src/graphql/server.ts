@@ -30,6 +30,7 @@ export interface GraphQLServerDeps {
   auth: Authenticator;
   rateLimit: ApiRateLimit;
   openPaymentFeed: GraphQLContext['openPaymentFeed'];
+  openEventFeed: GraphQLContext['openEventFeed'];
   production: boolean;
   onConnectionsChanged?: (open: number) => void;
   /** Operation limits of both transports (defaults: DEFAULT_OPERATION_POLICY). */
@@ -134,6 +135,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
         principal,
         idempotencyKey: typeof key === 'string' ? key : null,
         openPaymentFeed: deps.openPaymentFeed,
+        openEventFeed: deps.openEventFeed,
       };
     },
   });
@@ -192,6 +194,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
         principal: ctx.extra.principal ?? null,
         idempotencyKey: null,
         openPaymentFeed: deps.openPaymentFeed,
+        openEventFeed: deps.openEventFeed,
       }),
     },
     wss,

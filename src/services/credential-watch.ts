@@ -1,6 +1,7 @@
 import type { Database } from '../db/orm.js';
 import type { PubSub } from '../events/pubsub.js';
-import { CREDENTIALS_TOPIC, type Principal } from './principal.js';
+import { CREDENTIALS_TOPIC } from '../events/topics.js';
+import type { Principal } from './principal.js';
 
 /** A credential that was revoked or rolled, as every instance hears of it. */
 export interface CredentialChange {

@@ -1,25 +1,9 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
 import { notFound } from '../domain/errors.js';
 import { EVENT_ID_PATTERN } from '../domain/ids.js';
-import type { TillEvent } from '../events/outbox.js';
+import { eventFromRow, type EventRow, type TillEvent } from '../events/outbox.js';
 import type { Principal } from './principal.js';
-
-interface EventRow {
-  id: string;
-  type: string;
-  livemode: boolean;
-  data: TillEvent['data'] | string;
-  created_at_unix: string | number;
-}
-
-const toEvent = (row: EventRow): TillEvent => ({
-  id: row.id,
-  object: 'event',
-  type: row.type,
-  created_at: Number(row.created_at_unix),
-  livemode: row.livemode,
-  data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
-});
 
 const COLUMNS = 'id, type, livemode, data, extract(epoch from created_at)::bigint as created_at_unix';
 
@@ -37,7 +21,7 @@ export class EventService {
           )
       : [];
     if (!row) throw notFound('event', id);
-    return toEvent(row);
+    return eventFromRow(row);
   }
 
   /** Newest first; `startingAfter` an event id of this principal; `type` an exact type or `prefix.*`. */
@@ -49,15 +33,8 @@ export class EventService {
     const where = ['merchant_id = ?', 'livemode = ?'];
     const params: unknown[] = [principal.merchantId, principal.livemode];
     if (options.startingAfter) {
-      const [cursor] = EVENT_ID_PATTERN.test(options.startingAfter)
-        ? await em.execute<{ seq: string }[]>(
-            'select seq from event where id = ? and merchant_id = ? and livemode = ?',
-            [options.startingAfter, principal.merchantId, principal.livemode],
-          )
-        : [];
-      if (!cursor) throw notFound('event', options.startingAfter, 'starting_after');
       where.push('seq < ?');
-      params.push(cursor.seq);
+      params.push(await seqOf(em, principal, options.startingAfter, 'starting_after'));
     }
     if (options.type) {
       if (options.type.endsWith('.*')) {
@@ -72,6 +49,32 @@ export class EventService {
       `select ${COLUMNS} from event where ${where.join(' and ')} order by seq desc limit ?`,
       [...params, options.limit + 1],
     );
-    return { data: rows.slice(0, options.limit).map(toEvent), hasMore: rows.length > options.limit };
+    return { data: rows.slice(0, options.limit).map(eventFromRow), hasMore: rows.length > options.limit };
   }
+
+  /**
+   * The principal's events after `eventId`, oldest first, at most `limit`: what a subscriber that
+   * resumes missed.
+   */
+  async after(principal: Principal, eventId: string, limit = 100): Promise<TillEvent[]> {
+    const em = this.db.em.fork();
+    const seq = await seqOf(em, principal, eventId, 'after');
+    const rows = await em.execute<EventRow[]>(
+      `select ${COLUMNS} from event where merchant_id = ? and livemode = ? and seq > ? order by seq limit ?`,
+      [principal.merchantId, principal.livemode, seq, limit],
+    );
+    return rows.map(eventFromRow);
+  }
+}
+
+/** Where one of the principal's events is in the outbox, for paging from it. */
+async function seqOf(em: SqlEntityManager, principal: Principal, id: string, param: string): Promise<string> {
+  const [row] = EVENT_ID_PATTERN.test(id)
+    ? await em.execute<{ seq: string }[]>(
+        'select seq from event where id = ? and merchant_id = ? and livemode = ?',
+        [id, principal.merchantId, principal.livemode],
+      )
+    : [];
+  if (!row) throw notFound('event', id, param);
+  return row.seq;
 }

@@ -18,7 +18,7 @@ import {
 } from '../domain/payment-status.js';
 import { LIMITS, type CreateHostedPaymentInput } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
-import { hostedPaymentUrl } from './payment-object.js';
+import { hostedPaymentUrl, toPaymentObject } from './payment-object.js';
 import type { Principal } from './principal.js';
 
 export interface ListPaymentsOptions {
@@ -171,7 +171,12 @@ export class PaymentService {
     // Native inserts: creation is the hot path, and a new row needs no change tracking.
     await this.inTransaction(tx, async (em) => {
       await insertPaymentRow(em, payment);
-      await recordPaymentEvent(em, payment, 'payment.created', this.config.publicUrl);
+      await recordPaymentEvent(
+        em,
+        payment,
+        'payment.created',
+        toPaymentObject(payment, this.config.publicUrl),
+      );
     });
     const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
@@ -362,7 +367,7 @@ export class PaymentService {
     const stamp = TRANSITION_STAMP[to];
     if (stamp) (payment as Record<string, unknown>)[STAMP_PROPERTY[stamp] as string] = at;
     payment.version += 1;
-    await recordPaymentEvent(em, payment, eventTypeFor(to), this.config.publicUrl);
+    await recordPaymentEvent(em, payment, eventTypeFor(to), toPaymentObject(payment, this.config.publicUrl));
   }
 }
 

@@ -38,11 +38,3 @@ export function actorOf(principal: Principal): Actor {
     requestId: principal.requestId ?? null,
   };
 }
-
-/** The pub/sub topic carrying one merchant's payment changes in one mode. */
-export function paymentTopic(merchantId: string, livemode: boolean): string {
-  return `till:payments:${merchantId}:${livemode ? 'live' : 'test'}`;
-}
-
-/** The pub/sub topic on which every instance hears that a credential was revoked or rolled. */
-export const CREDENTIALS_TOPIC = 'till:credentials';

@@ -9,6 +9,7 @@ import { REFUND_REASONS, type RefundObject } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
 import type { Processor } from '../processors/processor.js';
 import type { AuditLog } from './audit.js';
+import { toPaymentObject } from './payment-object.js';
 import { actorOf, type Principal } from './principal.js';
 
 export interface CreateRefundInput {
@@ -67,7 +68,13 @@ export class RefundService {
       );
       payment.refunds = [...(payment.refunds ?? []), created];
       payment.version += 1;
-      await recordPaymentEvent(em, payment, 'refund.created', this.config.publicUrl, created);
+      await recordPaymentEvent(
+        em,
+        payment,
+        'refund.created',
+        toPaymentObject(payment, this.config.publicUrl),
+        created,
+      );
       await this.audit.record(
         {
           merchantId: payment.merchantId,
@@ -142,7 +149,13 @@ export class RefundService {
         next.failure_reason,
         next.id,
       ]);
-      await recordPaymentEvent(em, current, `refund.${next.status}`, this.config.publicUrl, next);
+      await recordPaymentEvent(
+        em,
+        current,
+        `refund.${next.status}`,
+        toPaymentObject(current, this.config.publicUrl),
+        next,
+      );
       return next;
     });
     this.eventsCommitted();

@@ -10,6 +10,12 @@ export interface SandboxFile extends MerchantCredentials {
   admin_token: string;
 }
 
+/** The sandbox credentials an embedded Till wrote to DATA_DIR/sandbox.json, or null before its first start. */
+export function readSandbox(dataDir: string): SandboxFile | null {
+  const file = path.join(dataDir, 'sandbox.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SandboxFile) : null;
+}
+
 /**
  * Embedded mode's first start: creates the sandbox merchant and writes its credentials (and an
  * admin token, unless ADMIN_TOKEN is set) to DATA_DIR/sandbox.json. Later starts read the file;
@@ -22,10 +28,10 @@ export async function ensureSandbox(
   adminToken: string | null,
 ): Promise<{ sandbox: SandboxFile; created: boolean; file: string }> {
   const file = path.join(dataDir, 'sandbox.json');
-  if (existsSync(file)) {
-    const sandbox = JSON.parse(readFileSync(file, 'utf8')) as SandboxFile;
-    const known = await db.em.fork().count(MerchantSchema, { id: sandbox.merchant_id });
-    if (known > 0) return { sandbox, created: false, file };
+  const existing = readSandbox(dataDir);
+  if (existing) {
+    const known = await db.em.fork().count(MerchantSchema, { id: existing.merchant_id });
+    if (known > 0) return { sandbox: existing, created: false, file };
   }
   const credentials = await merchants.createMerchant('Sandbox merchant', SYSTEM);
   const { merchant_id, ...rest } = credentials;

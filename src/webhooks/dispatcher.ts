@@ -1,12 +1,14 @@
+import { context, ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomBase62 } from '../domain/ids.js';
-import type { TillEvent } from '../events/outbox.js';
+import { eventFromRow, type EventRow } from '../events/outbox.js';
+import { linkTo, recordFailure, TillAttributes, tracer } from '../tracing/spans.js';
 import { postWebhook } from './outbound.js';
 import type { WebhookSecrets } from './secrets.js';
-import { signatureHeader } from './signing.js';
+import { webhookHeaders } from './signing.js';
 
 interface DueRow {
   id: string;
@@ -19,8 +21,9 @@ interface DueRow {
   event_id: string;
   type: string;
   livemode: boolean;
-  data: TillEvent['data'] | string;
+  data: EventRow['data'];
   created_at_unix: string | number;
+  traceparent: string | null;
 }
 
 /** Attempts not accepted in a row after which an endpoint's circuit breaker opens. */
@@ -119,7 +122,9 @@ export class WebhookDispatcher {
       this.claimAgain = true;
       return this.claiming;
     }
-    this.claiming = (async () => {
+    // Claims run outside the trace of whoever kicked (a request that created a delivery); each
+    // attempt is then a span of its own.
+    this.claiming = context.with(ROOT_CONTEXT, async () => {
       try {
         do {
           this.claimAgain = false;
@@ -136,12 +141,12 @@ export class WebhookDispatcher {
       } finally {
         this.claiming = null;
       }
-    })();
+    });
     return this.claiming;
   }
 
   private start(row: DueRow): void {
-    const attempt: Promise<void> = this.deliver(row)
+    const attempt: Promise<void> = this.tracedDeliver(row)
       .catch((error: unknown) =>
         this.log.error({ err: error, delivery: row.id }, 'recording a webhook attempt failed'),
       )
@@ -171,7 +176,8 @@ export class WebhookDispatcher {
       const rows = await em.execute<DueRow[]>(
         `select d.id, d.attempts, d.endpoint_id, w.url, w.secret, w.previous_secret,
                 coalesce(w.previous_secret_expires_at > now(), false) as previous_secret_valid,
-                e.id as event_id, e.type, e.livemode, e.data, extract(epoch from e.created_at)::bigint as created_at_unix
+                e.id as event_id, e.type, e.livemode, e.data, extract(epoch from e.created_at)::bigint as created_at_unix,
+                e.traceparent
            from webhook_delivery d
            join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'enabled'
            join event e on e.id = d.event_id
@@ -189,16 +195,39 @@ export class WebhookDispatcher {
     });
   }
 
-  private async deliver(row: DueRow): Promise<void> {
-    const event: TillEvent = {
-      id: row.event_id,
-      object: 'event',
-      type: row.type,
-      created_at: Number(row.created_at_unix),
-      livemode: row.livemode,
-      data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
-    };
-    const body = JSON.stringify(event);
+  /**
+   * One attempt as a span of its own — its HTTP request and the statements recording it are its
+   * children — linked to the request that committed the event.
+   */
+  private tracedDeliver(row: DueRow): Promise<void> {
+    return tracer.startActiveSpan(
+      'webhook attempt',
+      {
+        root: true,
+        links: linkTo(row.traceparent),
+        attributes: {
+          [TillAttributes.webhookDeliveryId]: row.id,
+          [TillAttributes.webhookEndpointId]: row.endpoint_id,
+          [TillAttributes.webhookAttempt]: row.attempts + 1,
+          [TillAttributes.eventId]: row.event_id,
+          [TillAttributes.eventType]: row.type,
+        },
+      },
+      async (span) => {
+        try {
+          await this.deliver(row, span);
+        } catch (error) {
+          recordFailure(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async deliver(row: DueRow, span: Span): Promise<void> {
+    const body = JSON.stringify(eventFromRow({ ...row, id: row.event_id }));
     const timestamp = Math.floor(Date.now() / 1000);
     const started = performance.now();
     let status: number | null = null;
@@ -208,12 +237,8 @@ export class WebhookDispatcher {
     try {
       const res = await postWebhook(
         row.url,
-        {
-          'webhook-id': row.event_id,
-          'webhook-timestamp': String(timestamp),
-          // Opened here, inside the attempt: a secret that will not open is a recorded, retried failure.
-          'webhook-signature': signatureHeader(this.secrets.signing(row), row.event_id, timestamp, body),
-        },
+        // Opened here, inside the attempt: a secret that will not open is a recorded, retried failure.
+        webhookHeaders(this.secrets.signing(row), row.event_id, timestamp, body),
         body,
         {
           connectTimeoutMs: this.config.connectTimeoutMs,
@@ -236,6 +261,11 @@ export class WebhookDispatcher {
     const delay = retryAfter !== null ? Math.min(retryAfter, 86400) : jitter(schedule[attempts - 1] ?? 0);
     const next = succeeded || gone || exhausted ? null : new Date(Date.now() + delay * 1000);
     const final = succeeded ? 'succeeded' : gone || exhausted ? 'failed' : 'pending';
+    span.setAttributes({
+      'http.response.status_code': status ?? undefined,
+      [TillAttributes.webhookOutcome]: final,
+    });
+    if (!succeeded) span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? `answered ${status}` });
     await this.db.em.fork().transactional(async (em) => {
       await em.execute(
         `insert into webhook_attempt (id, delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error)

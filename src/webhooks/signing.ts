@@ -15,3 +15,20 @@ export function sign(secret: string, id: string, timestamp: number, body: string
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
   return secrets.map((s) => sign(s, id, timestamp, body)).join(' ');
 }
+
+/**
+ * A Standard Webhooks request's headers: `webhook-id` (the event id, the same on every retry, so
+ * receivers drop repeats by it), `webhook-timestamp` (unix seconds) and `webhook-signature`.
+ */
+export function webhookHeaders(
+  secrets: string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Record<string, string> {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signatureHeader(secrets, id, timestamp, body),
+  };
+}

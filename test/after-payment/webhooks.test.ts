@@ -9,10 +9,17 @@ import {
 import { backends } from '../support/backends.js';
 import { paidPayment } from '../support/checkout.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { Receiver } from '../support/receiver.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
+
+interface Delivery {
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  next_attempt_at: number | null;
+  attempts: { status_code: number | null; latency_ms: number; error: string | null }[];
+}
 
 const FAST = {
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -35,6 +42,29 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     return res.json as { id: string; secret: string };
   };
   const payload = (i: number) => JSON.parse(receiver.received[i]!.body);
+  /** The endpoint's newest delivery, once `done` holds for it (attempts are recorded after they end). */
+  const delivery = async (endpointId: string, done: (d: Delivery) => boolean) => {
+    let newest: Delivery | undefined;
+    await eventually(async () => {
+      [newest] = (await get(`/v1/webhook_endpoints/${endpointId}/deliveries`)).data;
+      return newest !== undefined && done(newest);
+    }, 15_000);
+    return newest!;
+  };
+  /**
+   * Resolves once the relay has handled every event of the merchant: each delivery it creates is
+   * created with the event's publication, so from then on the deliveries list is complete.
+   */
+  const relayed = () =>
+    eventually(async () => {
+      const [row] = await app.till.db.em
+        .fork()
+        .execute<{ n: string }[]>(
+          'select count(*) as n from event where merchant_id = ? and published_at is null',
+          [merchant.merchant_id],
+        );
+      return Number(row!.n) === 0;
+    });
 
   beforeAll(async () => {
     app = await startTill({ backend, env: FAST });
@@ -75,11 +105,10 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     const ep = await endpoint();
     await post('/v1/payments/hpp', SEED_004_SAMPLE);
     await receiver.until((r) => r.length >= 3);
-    await new Promise((r) => setTimeout(r, 200));
-    const [delivery] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
-    expect(delivery.status).toBe('succeeded');
-    expect(delivery.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 502, 200]);
-    expect(delivery.attempts.every((a: { latency_ms: number }) => a.latency_ms >= 0)).toBe(true);
+    const settled = await delivery(ep.id, (d) => d.status !== 'pending');
+    expect(settled.status).toBe('succeeded');
+    expect(settled.attempts.map((a) => a.status_code)).toEqual([500, 502, 200]);
+    expect(settled.attempts.every((a) => a.latency_ms >= 0)).toBe(true);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
@@ -89,16 +118,15 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     receiver = new Receiver();
     const ep = await post('/v1/webhook_endpoints', { url: `http://127.0.0.1:${port}/webhooks` });
     await post('/v1/payments/hpp', SEED_004_SAMPLE);
-    await new Promise((r) => setTimeout(r, 500));
+    await delivery(ep.json.id, (d) => d.attempts.length >= 1);
     await receiver.start(port);
     receiver.script = [{ status: 200, delayMs: 1500 }];
     await receiver.until((r) => r.length >= 2, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
-    const [delivery] = (await get(`/v1/webhook_endpoints/${ep.json.id}/deliveries`)).data;
-    expect(delivery.status).toBe('succeeded');
-    const errors = delivery.attempts.map((a: { error: string | null }) => a.error).filter(Boolean);
-    expect(errors.some((e: string) => /ECONNREFUSED/.test(e))).toBe(true);
-    expect(errors.some((e: string) => /timed out/.test(e))).toBe(true);
+    const settled = await delivery(ep.json.id, (d) => d.status !== 'pending');
+    expect(settled.status).toBe('succeeded');
+    const errors = settled.attempts.map((a) => a.error).filter(Boolean);
+    expect(errors.some((e) => /ECONNREFUSED/.test(e!))).toBe(true);
+    expect(errors.some((e) => /timed out/.test(e!))).toBe(true);
   });
 
   it('honours Retry-After', async () => {
@@ -114,13 +142,14 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     const ep = await endpoint();
     await post('/v1/payments/hpp', SEED_004_SAMPLE);
     await receiver.until((r) => r.length >= 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await delivery(ep.id, (d) => d.status !== 'pending');
     expect(await get(`/v1/webhook_endpoints/${ep.id}`)).toMatchObject({
       status: 'disabled',
       disabled_reason: expect.stringContaining('410'),
     });
     await post('/v1/payments/hpp', SEED_004_SAMPLE);
-    await new Promise((r) => setTimeout(r, 500));
+    await relayed();
+    expect((await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -129,26 +158,25 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     const ep = await endpoint();
     await post('/v1/payments/hpp', SEED_004_SAMPLE);
     await receiver.until((r) => r.length >= 5);
-    await new Promise((r) => setTimeout(r, 400));
-    const [failed] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    const failed = await delivery(ep.id, (d) => d.status !== 'pending');
     expect(failed).toMatchObject({ status: 'failed', next_attempt_at: null });
     expect(failed.attempts).toHaveLength(5);
     receiver.fallback = { status: 204 };
     const again = await post(`/v1/webhook_endpoints/${ep.id}/deliveries/${failed.id}/redeliver`);
     expect(again.status).toBe(200);
     await receiver.until((r) => r.length >= 6);
-    await new Promise((r) => setTimeout(r, 200));
-    const [redelivered] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    const redelivered = await delivery(ep.id, (d) => d.status !== 'pending');
     expect(redelivered.status).toBe('succeeded');
     expect(redelivered.attempts).toHaveLength(6);
   });
 
   it('filters by event type and sends refund events with the refund as the object', async () => {
-    await endpoint({ enabled_events: ['refund.succeeded'] });
+    const ep = await endpoint({ enabled_events: ['refund.succeeded'] });
     const id = await paidPayment(app, merchant, { amount: 1000 });
     const refund = await post(`/v1/payments/${id}/refunds`, { amount: 250 });
     await receiver.until((r) => r.length >= 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await relayed();
+    expect((await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
     expect(payload(0)).toMatchObject({
       type: 'refund.succeeded',
@@ -170,13 +198,49 @@ describe.each(backends)('webhooks (%s)', (backend) => {
       expect(() => new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>)).not.toThrow();
   });
 
+  /** The receiver's first request carries one signature, by `current`; `retired` no longer verifies. */
+  const expectSignedOnlyBy = async (current: string, retired: string) => {
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 1);
+    const hit = receiver.received[0]!;
+    const headers = hit.headers as Record<string, string>;
+    expect(headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(current).verify(hit.body, headers)).not.toThrow();
+    expect(() => new Webhook(retired).verify(hit.body, headers)).toThrow();
+  };
+
+  it('stops signing with the old secret once the grace period has passed', async () => {
+    const ep = await endpoint();
+    const rotated = await post(`/v1/webhook_endpoints/${ep.id}/rotate_secret`, { grace_period_seconds: 1 });
+    expect(rotated.json.previous_secret_expires_at).toEqual(expect.any(Number));
+    // The grace ends by the database's clock, the one that decides which secrets sign.
+    await eventually(async () => {
+      const [row] = await app.till.db.em
+        .fork()
+        .execute<{ over: boolean }[]>(
+          'select previous_secret_expires_at <= now() as over from webhook_endpoint where id = ?',
+          [ep.id],
+        );
+      return row!.over;
+    }, 5000);
+    await expectSignedOnlyBy(rotated.json.secret, ep.secret);
+  });
+
+  it('a rotation with no grace period signs with the new secret alone at once', async () => {
+    const ep = await endpoint();
+    const rotated = await post(`/v1/webhook_endpoints/${ep.id}/rotate_secret`, { grace_period_seconds: 0 });
+    expect(rotated.status).toBe(200);
+    await expectSignedOnlyBy(rotated.json.secret, ep.secret);
+  });
+
   it('authorize, capture part, refund part twice: every step in v1, GraphQL, the subscription, the receiver and the events API', async () => {
     await endpoint();
     const client = wsClient(app.url, merchant.test_secret_key);
+    const listening = app.liveSubscriptions();
     const live = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, {
       paymentId: null,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => app.liveSubscriptions() > listening);
     const id = await paidPayment(app, merchant, { transactionType: 'AUTHORIZE', amount: 5000 });
     await post(`/v1/payments/${id}/capture`, { amount: 3000 });
     await post(`/v1/payments/${id}/refunds`, { amount: 1000 });

@@ -4,7 +4,7 @@ import {
 } from '../__generated__/graphql.js';
 import { backends } from '../support/backends.js';
 import { Collector, wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
@@ -57,11 +57,12 @@ describe.each(backends)('paymentStatusChanged over graphql-ws (%s)', (backend) =
 
   it("without a payment id streams all of the caller's payments, and nobody else's", async () => {
     const other = await newMerchant(app, 'Other');
+    const listening = app.liveSubscriptions();
     const mine = subscribe(merchant.test_secret_key, null);
     const theirs = subscribe(other.test_secret_key, null);
     const live = subscribe(merchant.live_secret_key, null);
-    // graphql-ws connects lazily; give the subscriptions a moment to be registered.
-    await new Promise((r) => setTimeout(r, 300));
+    // graphql-ws connects lazily: wait until all three are listening.
+    await eventually(() => app.liveSubscriptions() === listening + 3);
     const a = await createPayment();
     await cancel(a);
     const b = await createPayment(other.test_secret_key);
@@ -72,9 +73,15 @@ describe.each(backends)('paymentStatusChanged over graphql-ws (%s)', (backend) =
     ]);
     await theirs.until((c) => c.items.length === 1);
     expect(theirs.items.map((i) => i.paymentStatusChanged.id)).toEqual([b]);
-    await new Promise((r) => setTimeout(r, 300));
+    // One more payment of each merchant, made last: changes reach the feeds in the order they were
+    // made, so once these have arrived nothing earlier is still on its way.
+    const lastOfMine = await createPayment();
+    const lastOfTheirs = await createPayment(other.test_secret_key);
+    await mine.until((c) => c.items.length === 3);
+    await theirs.until((c) => c.items.length === 2);
+    expect(mine.items[2]!.paymentStatusChanged.id).toBe(lastOfMine);
+    expect(theirs.items[1]!.paymentStatusChanged.id).toBe(lastOfTheirs);
     expect(live.items).toEqual([]);
-    expect(mine.items).toHaveLength(2);
   });
 
   it('pushes EXPIRED when the session time runs out', async () => {

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 import { backends } from '../support/backends.js';
 import { wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { RawGraphQLSocket } from '../support/raw-ws.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 
@@ -399,11 +399,9 @@ describe.each(backends)('graphql-ws socket caps (%s)', (backend) => {
     // A closed socket gives its place back (the refused one never took one).
     first[0]!.socket.close(1000);
     await first[0]!.closed;
-    let again = await open(merchant.test_secret_key);
-    for (let tries = 0; !again.acked && tries < 20; tries++) {
-      await new Promise((r) => setTimeout(r, 50));
-      again = await open(merchant.test_secret_key);
-    }
+    // The place is free once the server has handled the close.
+    let again!: RawGraphQLSocket;
+    await eventually(async () => (again = await open(merchant.test_secret_key)).acked);
     expect(again.acked).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { backends } from '../support/backends.js';
 import { request, SEED_004_SAMPLE } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
+import type { StoredResponse } from '../../src/services/idempotency.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
 describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
@@ -15,6 +17,11 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
   const count = async () =>
     (await request(app.url, 'GET', '/v1/payments?limit=100', { key: merchant.test_secret_key })).json.data
       .length;
+  const events = async () =>
+    (await request(app.url, 'GET', '/v1/events?limit=100', { key: merchant.test_secret_key })).json.data as {
+      type: string;
+      data: { object: { id: string } };
+    }[];
 
   beforeAll(async () => {
     app = await startTill({ backend });
@@ -76,30 +83,92 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     expect(await count()).toBe(1);
   });
 
+  /**
+   * A request for `key` made straight through the service (as another instance would), whose
+   * operation starts, then waits for `release()`. Resolves once the operation is running.
+   */
+  async function heldRequest(
+    key: string,
+    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
+    options: { transactional?: boolean } = {},
+  ) {
+    const { IdempotencyService } = await import('../../src/services/idempotency.js');
+    const fingerprint = IdempotencyService.fingerprint(
+      'POST',
+      '/v1/payments/hpp',
+      JSON.stringify(SEED_004_SAMPLE),
+    );
+    const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const finished = app.till.services.idempotency.run(
+      principal,
+      key,
+      fingerprint,
+      async (tx) => {
+        const response = await operation(tx);
+        started();
+        await released;
+        return response;
+      },
+      options,
+    );
+    await running;
+    return { release, finished };
+  }
+
+  it('answers 409 to a duplicate that arrives while the first request is running', async () => {
+    const first = await heldRequest('slow-key', async () => ({ status: 200, body: '{"ok":true}' }));
+    const concurrent = await post('/v1/payments/hpp', 'slow-key');
+    expect(concurrent.status).toBe(409);
+    first.release();
+    await first.finished;
+    const after = await post('/v1/payments/hpp', 'slow-key');
+    expect(after.status).toBe(200);
+    expect(after.text).toBe('{"ok":true}');
+    expect(await count()).toBe(0);
+  });
+
+  // A create keeps its key's claim, its payment and its stored answer in one transaction, so a
+  // duplicate cannot see the claim before that commits: an advisory lock on the key answers it.
+  // Only the server backend runs transactions side by side; the embedded database runs each alone
+  // on its one connection (the duplicate's starts after the first committed, and replays it).
   if (backend === 'server')
-    it('answers 409 to a duplicate that arrives while the first request is running', async () => {
-      let release!: () => void;
-      const blocked = new Promise<void>((resolve) => (release = resolve));
+    it("answers 409 to a duplicate create while the first one's transaction is still open", async () => {
       const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
-      const { IdempotencyService } = await import('../../src/services/idempotency.js');
-      const fingerprint = IdempotencyService.fingerprint(
-        'POST',
-        '/v1/payments/hpp',
-        JSON.stringify(SEED_004_SAMPLE),
+      const first = await heldRequest(
+        'create-key',
+        async (tx) => {
+          const { payment } = await app.till.services.payments.createHostedPayment(
+            principal,
+            {
+              rules: 'v1',
+              amount: SEED_004_SAMPLE.amount,
+              currency: SEED_004_SAMPLE.currency,
+              returnUrl: SEED_004_SAMPLE.return_url,
+            },
+            tx,
+          );
+          return { status: 200, body: JSON.stringify({ id: payment.id }) };
+        },
+        { transactional: true },
       );
-      const running = app.till.services.idempotency.run(principal, 'slow-key', fingerprint, async () => {
-        await blocked;
-        return { status: 200, body: '{"ok":true}' };
-      });
-      await new Promise((r) => setTimeout(r, 100));
-      const concurrent = await post('/v1/payments/hpp', 'slow-key');
+      const concurrent = await post('/v1/payments/hpp', 'create-key');
       expect(concurrent.status).toBe(409);
-      release();
-      await running;
-      const after = await post('/v1/payments/hpp', 'slow-key');
-      expect(after.status).toBe(200);
-      expect(after.text).toBe('{"ok":true}');
+      expect(concurrent.json.error).toMatchObject({
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+      });
       expect(await count()).toBe(0);
+      first.release();
+      const stored = await first.finished;
+      const after = await post('/v1/payments/hpp', 'create-key');
+      expect(after.headers.get('idempotent-replayed')).toBe('true');
+      expect(after.text).toBe(stored.body);
+      expect(await count()).toBe(1);
+      expect(await events()).toHaveLength(1);
     });
 
   it('does not store a failed request: the key is released and a corrected retry succeeds', async () => {
@@ -118,6 +187,9 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     const ids = new Set(replies.filter((r) => r.status === 200).map((r) => r.json.id));
     expect(ids.size).toBe(1);
     expect(await count()).toBe(1);
+    expect((await events()).map((e) => [e.type, e.data.object.id])).toEqual([
+      ['payment.created', [...ids][0]],
+    ]);
     const settled = await post('/v1/payments/hpp', 'burst');
     expect(settled.status).toBe(200);
     expect(ids.has(settled.json.id)).toBe(true);

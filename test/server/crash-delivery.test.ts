@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { Receiver } from '../support/receiver.js';
 import { createTestDatabase, serverServicesAvailable, serverUrls } from '../support/services.js';
 import { freePort, startTill, TEST_ENCRYPTION_KEY } from '../support/till.js';
@@ -37,14 +37,14 @@ describeServer('killing Till in the middle of a webhook delivery', () => {
     const aUrl = `http://127.0.0.1:${port}`;
     let b: Awaited<ReturnType<typeof startTill>> | null = null;
     try {
-      for (let i = 0; i < 200; i++) {
-        const ready = await fetch(`${aUrl}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ready) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually(
+        () =>
+          fetch(`${aUrl}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        20_000,
+      );
       const merchant = (
         await request(aUrl, 'POST', '/admin/v1/merchants', { key: env.ADMIN_TOKEN, body: { name: 'Crash' } })
       ).json;
@@ -73,13 +73,17 @@ describeServer('killing Till in the middle of a webhook delivery', () => {
       const endpoint = (
         await request(b.url, 'GET', '/v1/webhook_endpoints', { key: merchant.test_secret_key })
       ).json.data[0];
-      await new Promise((r) => setTimeout(r, 300));
-      const [delivery] = (
-        await request(b.url, 'GET', `/v1/webhook_endpoints/${endpoint.id}/deliveries`, {
-          key: merchant.test_secret_key,
-        })
-      ).json.data;
-      expect(delivery.status).toBe('succeeded');
+      // The attempt is recorded once it has ended.
+      let delivery: { status: string } | undefined;
+      await eventually(async () => {
+        [delivery] = (
+          await request(b!.url, 'GET', `/v1/webhook_endpoints/${endpoint.id}/deliveries`, {
+            key: merchant.test_secret_key,
+          })
+        ).json.data;
+        return delivery?.status !== 'pending';
+      });
+      expect(delivery!.status).toBe('succeeded');
     } finally {
       a.kill('SIGKILL');
       await b?.close();

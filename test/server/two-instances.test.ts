@@ -4,7 +4,7 @@ import {
   type PaymentStatusChangedSubscription,
 } from '../__generated__/graphql.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
-import { request, SEED_004_SAMPLE } from '../support/http.js';
+import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { serverServicesAvailable } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 
@@ -29,11 +29,12 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
     const merchant = await newMerchant(a);
     const client = wsClient(b.url, merchant.test_secret_key);
     disposers.push(() => client.dispose());
+    const listening = b.liveSubscriptions();
     const all = new Collector<PaymentStatusChangedSubscription>(client, PaymentStatusChangedDocument, {
       paymentId: null,
     });
     disposers.push(all.dispose);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => b.liveSubscriptions() > listening);
 
     const created = await request(a.url, 'POST', '/v1/payments/hpp', {
       key: merchant.test_secret_key,
@@ -69,20 +70,30 @@ describeServer('two instances sharing PostgreSQL and Redis', () => {
       returnUrl: 'https://shop.example.com/r',
     };
     const seen: string[] = [];
-    const unsubscribe = await a.till.pubsub.subscribe(`till:payments:${merchant.merchant_id}:test`, (raw) =>
-      seen.push(JSON.parse(raw).id),
-    );
+    const topic = `till:payments:${merchant.merchant_id}:test`;
+    const unsubscribe = await a.till.pubsub.subscribe(topic, (raw) => seen.push(JSON.parse(raw).id));
     const payments = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         (i % 2 ? a : b).till.services.payments.createHostedPayment(principal, input),
       ),
     );
     await Promise.all([a.till.relay.kick(), b.till.relay.kick(), a.till.relay.kick(), b.till.relay.kick()]);
-    const deadline = Date.now() + 5000;
-    while (seen.length < payments.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    // Every event is marked published in the transaction that publishes it: once none is left,
+    // both relays have published all they ever will. Redis hands a subscriber messages in the order
+    // it received them, so a marker published after that arrives after every one of theirs.
+    await eventually(async () => {
+      const [row] = await a.till.db.em
+        .fork()
+        .execute<{ n: string }[]>(
+          'select count(*) as n from event where merchant_id = ? and published_at is null',
+          [merchant.merchant_id],
+        );
+      return Number(row!.n) === 0;
+    });
+    await a.till.pubsub.publish(topic, JSON.stringify({ id: 'marker' }));
+    await eventually(() => seen.includes('marker'));
     await unsubscribe();
+    expect(seen.pop()).toBe('marker');
     expect(seen).toHaveLength(payments.length);
     expect(new Set(seen).size).toBe(payments.length);
   });

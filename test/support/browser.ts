@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ciSetting, inCI } from './ci.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true')
-  throw new Error(`CI=true but Chromium is missing at ${CHROMIUM}`);
+if (!available && inCI) throw new Error(`${ciSetting} but Chromium is missing at ${CHROMIUM}`);
 if (!available)
   console.warn(`[till tests] browser suites skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 

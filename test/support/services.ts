@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { randomBase62 } from '../../src/domain/ids.js';
+import { ciSetting, inCI } from './ci.js';
 
 /**
  * The real PostgreSQL and Redis the server-mode tests run against. Set TEST_DATABASE_URL and
  * TEST_REDIS_URL (`.ci/services.sh` starts both). Locally a missing service skips those suites
- * with a message; in CI (`CI=true`) it is a failure.
+ * with a message; in CI (`CI` set to anything but `false` or `0`) it is a failure.
  */
 export const serverUrls = {
   database: process.env.TEST_DATABASE_URL ?? null,
@@ -42,8 +43,7 @@ async function reachable(): Promise<string | null> {
 }
 
 const problem = await reachable();
-if (problem && process.env.CI === 'true')
-  throw new Error(`CI=true but the server-mode services are missing: ${problem}`);
+if (problem && inCI) throw new Error(`${ciSetting} but the server-mode services are missing: ${problem}`);
 if (problem) console.warn(`[till tests] server-mode suites skipped: ${problem}`);
 
 /** True when PostgreSQL and Redis are there; false (and warned) only outside CI. */

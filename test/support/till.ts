@@ -20,6 +20,12 @@ export interface RunningTill {
   url: string;
   /** Every log line the instance wrote, parsed. */
   logs: string[];
+  /**
+   * How many pub/sub subscriptions are live on this instance now. Each running graphql-ws
+   * subscription holds one from the moment it can receive changes, so a test can wait for a
+   * subscriber to be listening instead of guessing how long that takes.
+   */
+  liveSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -75,11 +81,13 @@ export async function startTill(options: StartOptions): Promise<RunningTill & { 
     },
   });
   const till = await buildTill(loadConfig(env), { logStream, workers: options.workers });
+  const liveSubscriptions = countSubscriptions(till);
   const address = await till.listen();
   return {
     till,
     url: address,
     logs,
+    liveSubscriptions,
     databaseUrl,
     async close() {
       await till.close();
@@ -87,6 +95,27 @@ export async function startTill(options: StartOptions): Promise<RunningTill & { 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Counts the subscriptions of an instance's pub/sub: one more once `subscribe` resolves (the
+ * PubSub contract: the subscription is live then), one fewer when it is ended.
+ */
+function countSubscriptions(till: Till): () => number {
+  const pubsub = till.pubsub;
+  const subscribe = pubsub.subscribe.bind(pubsub);
+  let live = 0;
+  pubsub.subscribe = async (topic, listener) => {
+    const unsubscribe = await subscribe(topic, listener);
+    live += 1;
+    let ended = false;
+    return async () => {
+      if (!ended) live -= 1;
+      ended = true;
+      await unsubscribe();
+    };
+  };
+  return () => live;
 }
 
 /** A new merchant with fresh credentials: tests never share merchants, so they never share data. */

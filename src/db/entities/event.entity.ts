@@ -16,6 +16,8 @@ export const EventSchema = defineEntity({
     paymentSnapshot: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime(),
     publishedAt: p.datetime().nullable(),
+    /** The W3C `traceparent` of the span that committed the event (null when tracing is off). */
+    traceparent: p.string().nullable(),
   },
 });
 export type Event = InferEntity<typeof EventSchema>;

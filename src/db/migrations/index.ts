@@ -5,6 +5,7 @@ import { Migration20261122000004AfterThePage } from './Migration20261122000004Af
 import { Migration20261122000005Credentials } from './Migration20261122000005Credentials.js';
 import { Migration20261122000006WebhookIsolation } from './Migration20261122000006WebhookIsolation.js';
 import { Migration20261122000007SealedSecrets } from './Migration20261122000007SealedSecrets.js';
+import { Migration20261122000008EventTraceparent } from './Migration20261122000008EventTraceparent.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Migration20261122000005Credentials,
   Migration20261122000006WebhookIsolation,
   Migration20261122000007SealedSecrets,
+  Migration20261122000008EventTraceparent,
 ];

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
 import { EVENT_TYPES } from '../../webhooks/endpoints.js';
 import { parseListQuery } from '../../http/list-params.js';
-import type { V1Context } from './routes.js';
+import type { V1Context } from './context.js';
 
 /** `GET /v1/events` (cursor, type filter) and `GET /v1/events/{id}`. */
 export function eventRoutes(app: FastifyInstance, { deps, principalOf }: V1Context): void {

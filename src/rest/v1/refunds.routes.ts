@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../domain/errors.js';
-import type { V1Context } from './routes.js';
+import type { V1Context } from './context.js';
 
 /** `POST /v1/payments/{id}/refunds` and `GET /v1/payments/{id}/refunds`. */
 export function refundRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {

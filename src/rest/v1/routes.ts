@@ -9,45 +9,15 @@ import {
   type StoredResponse,
 } from '../../services/idempotency.js';
 import { toPaymentObject } from '../../services/payment-object.js';
-import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
-import type { Authenticator } from '../../services/authenticator.js';
-import type { ApiRateLimit } from '../../services/api-rate-limit.js';
 import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 import { parseListQuery } from '../../http/list-params.js';
 import { sendV1Error } from './errors.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
-import type { AuthorizationService } from '../../services/authorizations.js';
-import type { EventService } from '../../services/events.js';
-import type { RefundService } from '../../services/refunds.js';
-import type { WebhookEndpointService } from '../../webhooks/endpoints.js';
+import type { V1Context, V1Deps } from './context.js';
 import { eventRoutes } from './events.routes.js';
 import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
-
-export interface V1Deps {
-  auth: Authenticator;
-  rateLimit: ApiRateLimit;
-  payments: PaymentService;
-  idempotency: IdempotencyService;
-  authorizations: AuthorizationService;
-  refunds: RefundService;
-  webhooks: WebhookEndpointService;
-  events: EventService;
-  publicUrl: string;
-}
-
-/** What the v1 route modules share: the idempotent-POST wrapper and the caller. */
-export interface V1Context {
-  deps: V1Deps;
-  idempotent(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
-    options?: { transactional?: boolean },
-  ): Promise<FastifyReply>;
-  principalOf(request: FastifyRequest): Principal;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../domain/errors.js';
-import type { V1Context } from './routes.js';
+import type { V1Context } from './context.js';
 
 const objectBody = (body: unknown): Record<string, unknown> => {
   if (body === undefined || body === null) return {};
