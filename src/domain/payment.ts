@@ -1,6 +1,6 @@
 import type { PaymentStatus } from './payment-status.js';
 
-/** Shapes of a payment and its nested objects, as seed 004 documents them. */
+/** Shapes of a payment and its nested objects, as the v1 REST dialect documents them. */
 
 export interface Address {
   line1?: string | null;
@@ -102,7 +102,7 @@ export interface RefundObject {
   created_at: number;
 }
 
-/** Seed 004's Payment object: the wire shape of `/v1`, event payloads and webhooks. */
+/** The v1 dialect's Payment object: the wire shape of `/v1`, event payloads and webhooks. */
 export interface PaymentObject {
   id: string;
   amount: number;
@@ -135,7 +135,7 @@ export interface PaymentObject {
   /** Till's additions, after the seed's fields. */
   transaction_type: TransactionType;
   return_url: string | null;
-  /** Seed 000's fields, for payments created through /api (null otherwise). */
+  /** The api dialect's fields, for payments created through /api (null otherwise). */
   terminal_id: string | null;
   session_id: string | null;
   success_url: string | null;

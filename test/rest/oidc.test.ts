@@ -1,24 +1,13 @@
 import { SignJWT, decodeJwt, importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { CreateHostedPaymentDocument, PaymentStatusChangedDocument } from '../__generated__/graphql.js';
-import { accessToken } from '../support/api-dialect.js';
+import { accessToken, HPP_BODY } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import { sealedFor } from '../../src/db/sealed-columns.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
-
-const HPP_BODY = {
-  reference: 'ORDER-1',
-  terminal_id: 'TERM001',
-  currency: 'EUR',
-  amount: 100,
-  transaction_type: 'PURCHASE',
-  success_url: 'https://merchant.example.com/success-url',
-  cancel_url: 'https://merchant.example.com/cancel-url',
-  error_url: 'https://merchant.example.com/error-url',
-};
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 

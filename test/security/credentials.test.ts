@@ -9,7 +9,7 @@ import {
   RevokeApiKeyDocument,
   RollApiKeyDocument,
 } from '../__generated__/graphql.js';
-import { accessToken } from '../support/api-dialect.js';
+import { accessToken, HPP_BODY } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { openCheckout, paidPayment } from '../support/checkout.js';
 import { closeCode, Collector, gql, wsClient } from '../support/graphql.js';
@@ -18,16 +18,6 @@ import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
 const ADMIN = 'test-admin-token-0123456789';
-const HPP_BODY = {
-  reference: 'ORDER-1',
-  terminal_id: 'TERM001',
-  currency: 'EUR',
-  amount: 100,
-  transaction_type: 'PURCHASE',
-  success_url: 'https://merchant.example.com/success-url',
-  cancel_url: 'https://merchant.example.com/cancel-url',
-  error_url: 'https://merchant.example.com/error-url',
-};
 const GRAPHQL_INPUT = {
   amount: 2500,
   currency: 'EUR',

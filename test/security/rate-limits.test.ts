@@ -1,5 +1,5 @@
 import { CreateHostedPaymentDocument, PaymentStatusChangedDocument } from '../__generated__/graphql.js';
-import { accessToken } from '../support/api-dialect.js';
+import { accessToken, HPP_BODY } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { openCheckout } from '../support/checkout.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
@@ -9,17 +9,6 @@ import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 import { LoginThrottle } from '../../src/services/login-throttle.js';
 import { RateLimitStore } from '../../src/services/rate-limits.js';
-
-const HPP_BODY = {
-  reference: 'ORDER-1',
-  terminal_id: 'TERM001',
-  currency: 'EUR',
-  amount: 100,
-  transaction_type: 'PURCHASE',
-  success_url: 'https://merchant.example.com/success-url',
-  cancel_url: 'https://merchant.example.com/cancel-url',
-  error_url: 'https://merchant.example.com/error-url',
-};
 
 const login = (app: RunningTill, username: string, password: string, from?: string) =>
   request(app.url, 'POST', '/api/oauth2/login/token', {

@@ -36,3 +36,15 @@ export async function accessToken(base: string, merchant: MerchantCredentials): 
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
+
+/** The api dialect's sample hosted-payment-page request, as its documentation shows it. */
+export const HPP_BODY = {
+  reference: 'ORDER-1',
+  terminal_id: 'TERM001',
+  currency: 'EUR',
+  amount: 100,
+  transaction_type: 'PURCHASE',
+  success_url: 'https://merchant.example.com/success-url',
+  cancel_url: 'https://merchant.example.com/cancel-url',
+  error_url: 'https://merchant.example.com/error-url',
+};
