@@ -224,18 +224,7 @@ export class ApiKeyService {
       if (type === 'publishable')
         await em.nativeUpdate(MerchantSchema, { id: merchantId }, { clientKey: secret });
       await em.flush();
-      await this.audit.record(
-        {
-          merchantId,
-          livemode,
-          actor,
-          action: 'api_key.created',
-          objectType: 'api_key',
-          objectId: row.id,
-          details: { type },
-        },
-        em,
-      );
+      await this.recordChange(em, row, actor, 'api_key.created', { type });
       return row;
     });
     return { key: toObject(key), secret };
@@ -274,26 +263,13 @@ export class ApiKeyService {
       if (old.kind === 'publishable')
         await em.nativeUpdate(MerchantSchema, { id: merchantId }, { clientKey: secret });
       await em.flush();
-      await this.audit.record(
-        {
-          merchantId,
-          livemode: old.livemode,
-          actor,
-          action: 'api_key.rolled',
-          objectType: 'api_key',
-          objectId: old.id,
-          details: { replaced_by: row.id, expires_in_seconds: grace },
-        },
-        em,
-      );
+      await this.recordChange(em, old, actor, 'api_key.rolled', {
+        replaced_by: row.id,
+        expires_in_seconds: grace,
+      });
       return { previous: old, next: row };
     });
-    await this.watch.announce({
-      merchantId,
-      credentialId: previous.id,
-      revokedAt: previous.revokedAt?.getTime() ?? null,
-      expiresAt: previous.expiresAt?.getTime() ?? null,
-    });
+    await this.announce(previous);
     return { key: toObject(next), secret, previous: toObject(previous) };
   }
 
@@ -317,27 +293,43 @@ export class ApiKeyService {
           merchant.clientKey = null;
       }
       await em.flush();
-      await this.audit.record(
-        {
-          merchantId,
-          livemode: row.livemode,
-          actor,
-          action: 'api_key.revoked',
-          objectType: 'api_key',
-          objectId: row.id,
-          details: { type: row.kind },
-        },
-        em,
-      );
+      await this.recordChange(em, row, actor, 'api_key.revoked', { type: row.kind });
       return row;
     });
-    await this.watch.announce({
-      merchantId,
-      credentialId: key.id,
-      revokedAt: key.revokedAt!.getTime(),
-      expiresAt: null,
-    });
+    await this.announce(key);
     return toObject(key);
+  }
+
+  /** The audit entry of a change to a key, in the change's transaction. */
+  private recordChange(
+    em: SqlEntityManager,
+    key: ApiKey,
+    actor: Actor,
+    action: 'api_key.created' | 'api_key.rolled' | 'api_key.revoked',
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record(
+      {
+        merchantId: key.merchantId,
+        livemode: key.livemode,
+        actor,
+        action,
+        objectType: 'api_key',
+        objectId: key.id,
+        details,
+      },
+      em,
+    );
+  }
+
+  /** Tells every instance a committed roll or revocation (caches drop it, sockets re-check). */
+  private announce(key: ApiKey): Promise<void> {
+    return this.watch.announce({
+      merchantId: key.merchantId,
+      credentialId: key.id,
+      revokedAt: key.revokedAt?.getTime() ?? null,
+      expiresAt: key.expiresAt?.getTime() ?? null,
+    });
   }
 
   private checkType(type: unknown): ManagedKeyType {
