@@ -310,7 +310,16 @@ export class WebhookEndpointService {
         next_attempt_at: Date | null;
         created_at: Date;
       }[]
-    >('select id, event_id, status, next_attempt_at, created_at from webhook_delivery where endpoint_id = ? order by seq desc limit ?', [endpointId, limit]);
+    >(
+      // A pending delivery waits for its endpoint's circuit breaker too, whichever comes later: a
+      // delivery created while the breaker was opening keeps its own earlier time in its row.
+      `select d.id, d.event_id, d.status, d.created_at,
+              case when d.status = 'pending' then greatest(d.next_attempt_at, e.breaker_open_until)
+                   else d.next_attempt_at end as next_attempt_at
+         from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+        where d.endpoint_id = ? order by d.seq desc limit ?`,
+      [endpointId, limit],
+    );
     const attempts = rows.length
       ? await this.db.em.fork().execute<
           {
