@@ -37,18 +37,24 @@ export class InProcessPubSub implements PubSub {
   }
 }
 
+/** A topic's listeners and the SUBSCRIBE they all wait for. */
+interface Topic {
+  listeners: Set<Listener>;
+  ready: Promise<void>;
+}
+
 /** Redis pub/sub: one connection publishes, one holds the SUBSCRIBEs, shared by every listener. */
 export class RedisPubSub implements PubSub {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly topics = new Map<string, Topic>();
 
   constructor(url: string) {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true } as const;
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, { ...options, enableAutoPipelining: false });
     this.subscriber.on('message', (topic: string, message: string) => {
-      for (const listener of this.listeners.get(topic) ?? []) listener(message);
+      for (const listener of this.topics.get(topic)?.listeners ?? []) listener(message);
     });
     // Connection problems surface through ping() (/readyz) and failed publishes; ioredis reconnects.
     this.publisher.on('error', () => {});
@@ -65,18 +71,32 @@ export class RedisPubSub implements PubSub {
     await this.publisher.publish(topic, message);
   }
 
+  /**
+   * Every listener of a topic waits for the one SUBSCRIBE that Redis confirms: a second listener
+   * that arrives while it is under way is not told it is live before it is. If Redis refuses, every
+   * waiting listener fails and the topic is forgotten, so the next subscribe tries again.
+   */
   async subscribe(topic: string, listener: Listener): Promise<() => Promise<void>> {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-      await this.subscriber.subscribe(topic);
+    let entry = this.topics.get(topic);
+    if (!entry) {
+      const created: Topic = { listeners: new Set(), ready: this.subscriber.subscribe(topic).then(() => {}) };
+      created.ready.catch(() => {
+        if (this.topics.get(topic) === created) this.topics.delete(topic);
+      });
+      this.topics.set(topic, (entry = created));
     }
-    set.add(listener);
+    entry.listeners.add(listener);
+    try {
+      await entry.ready;
+    } catch (error) {
+      entry.listeners.delete(listener);
+      throw error;
+    }
+    const subscribed = entry;
     return async () => {
-      const current = this.listeners.get(topic);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.listeners.delete(topic);
+      if (!subscribed.listeners.delete(listener) || subscribed.listeners.size > 0) return;
+      if (this.topics.get(topic) !== subscribed) return;
+      this.topics.delete(topic);
       await this.subscriber.unsubscribe(topic).catch(() => {});
     };
   }
@@ -90,7 +110,7 @@ export class RedisPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.topics.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
 }
