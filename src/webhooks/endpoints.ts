@@ -8,7 +8,7 @@ import type { AuditAction, AuditLog } from '../services/audit.js';
 import { actorOf, type Principal } from '../services/principal.js';
 import type { WebhookSecrets } from './secrets.js';
 
-/** Every event type Till emits (SPEC §7 and issue 5). `*` subscribes to all. */
+/** Every event type Till emits. `*` subscribes to all. */
 export const EVENT_TYPES = [
   'payment.created',
   'payment.requires_action',
