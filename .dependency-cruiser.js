@@ -21,6 +21,14 @@ export default {
       to: { path: '^src/services/' },
     },
     {
+      name: 'events-do-not-know-webhooks',
+      comment:
+        'The relay only publishes: what a published event calls for elsewhere (webhook deliveries) is a sink handed to it in app.ts.',
+      severity: 'error',
+      from: { path: '^src/events/' },
+      to: { path: '^src/webhooks/' },
+    },
+    {
       name: 'domain-imports-nothing',
       comment:
         'domain/ holds the pure rules everything else builds on, so it depends on nothing else in src/.',

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openKeyring } from './crypto/keyring.js';
 import type { Sealer } from './crypto/sealing.js';
+import { WebhookRepository } from './db/repositories/webhooks.js';
 import { sealPlaintext } from './db/sealed-columns.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { newId } from './domain/ids.js';
@@ -34,6 +35,7 @@ import { Workers } from './workers.js';
 import { AuthorizationService } from './services/authorizations.js';
 import { EventService } from './services/events.js';
 import { RefundService } from './services/refunds.js';
+import { WebhookDeliveries } from './webhooks/deliveries.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookEndpointService } from './webhooks/endpoints.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
@@ -150,17 +152,18 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const metrics = new Metrics();
   const webhookSecrets = new WebhookSecrets(sealer);
   const dispatcher = new WebhookDispatcher(db, config.webhooks, http.log, webhookSecrets);
-  const relay = new OutboxRelay(
-    db,
-    pubsub,
-    (error) => http.log.error({ err: error }, 'outbox relay failed'),
-    () => void dispatcher.kick(),
-    (events) => {
+  const deliveries = new WebhookDeliveries(new WebhookRepository(db));
+  // Each published event gets its webhook deliveries in the publishing transaction.
+  const relay = new OutboxRelay(db, pubsub, [(tx, events) => deliveries.createFor(tx, events)], {
+    onError: (error) => http.log.error({ err: error }, 'outbox relay failed'),
+    onCommitted: (events, [created = 0]) => {
+      // New deliveries go out at once rather than at the dispatcher's next poll.
+      if (created > 0) void dispatcher.kick();
       metrics.eventsPublished.inc(events.length);
       for (const e of events)
         if (e.type === 'payment.created') metrics.paymentsCreated.labels(String(e.livemode)).inc();
     },
-  );
+  });
   let rateStore: RateLimitStore;
   try {
     rateStore = await RateLimitStore.open(config.redisUrl, config.rateLimits.keyPrefix);

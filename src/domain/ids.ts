@@ -21,6 +21,7 @@ export function randomBase62(length: number): string {
 export const newId = {
   payment: () => `pay_${randomBase62(24)}`,
   event: () => `evt_${randomBase62(24)}`,
+  webhookDelivery: () => `wd_${randomBase62(24)}`,
   merchant: () => `mer_${randomBase62(16)}`,
   apiKey: () => `key_${randomBase62(16)}`,
   auditEntry: () => `aud_${randomBase62(24)}`,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { ApiKeySchema, type ApiKey } from '../db/entities/api-key.entity.js';
-import { MerchantSchema } from '../db/entities/merchant.entity.js';
+import type { ApiKey } from '../db/entities/api-key.entity.js';
 import { safeEqual } from '../crypto/safe-equal.js';
 import type { Database } from '../db/orm.js';
+import { CredentialRepository, type NewApiKey } from '../db/repositories/credentials.js';
+import { MerchantRepository } from '../db/repositories/merchants.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { API_KEY_ID_PATTERN, newId, randomBase62 } from '../domain/ids.js';
 import type { AuditLog } from './audit.js';
@@ -48,18 +48,15 @@ export function mintSecret(kind: ApiKey['kind'], livemode: boolean): string {
   }
 }
 
-/** Adds a credential row to `em`'s unit of work (flushed with it). Only the hash is stored. */
-export function addKeyRow(
-  em: SqlEntityManager,
-  row: {
-    merchantId: string;
-    kind: ApiKey['kind'];
-    livemode: boolean;
-    secret: string;
-    identifier?: string | null;
-  },
-): ApiKey {
-  return em.create(ApiKeySchema, {
+/** The row that stores a credential: only the hash of its secret, and what listings show. */
+export function keyRow(row: {
+  merchantId: string;
+  kind: ApiKey['kind'];
+  livemode: boolean;
+  secret: string;
+  identifier?: string | null;
+}): NewApiKey {
+  return {
     id: newId.apiKey(),
     merchantId: row.merchantId,
     kind: row.kind,
@@ -68,12 +65,7 @@ export function addKeyRow(
     displayPrefix: displayPrefix(row.secret),
     last4: row.secret.slice(-4),
     secretHash: hashSecret(row.secret),
-    createdAt: new Date(),
-    expiresAt: null,
-    replacedBy: null,
-    revokedAt: null,
-    changedAt: null,
-  });
+  };
 }
 
 /** A key as listings show it: never the secret, only its prefix and last four characters. */
@@ -117,6 +109,17 @@ function toObject(key: ApiKey, now = Date.now()): ApiKeyObject {
   };
 }
 
+/** Who presents a key: its merchant, mode and credential. */
+function principalOf(key: ApiKey, kind: 'secret_key' | 'publishable_key'): Principal {
+  return {
+    merchantId: key.merchantId,
+    livemode: key.livemode,
+    credentialId: key.id,
+    kind,
+    expiresAt: key.expiresAt?.getTime() ?? null,
+  };
+}
+
 interface CachedPrincipal {
   principal: Principal;
   hash: string;
@@ -134,12 +137,16 @@ export class ApiKeyService {
   private readonly cache = new Map<string, CachedPrincipal>();
   private static readonly CACHE_MS = 30_000;
   private static readonly CACHE_MAX = 10_000;
+  private readonly credentials: CredentialRepository;
+  private readonly merchants: MerchantRepository;
 
   constructor(
     private readonly db: Database,
     private readonly watch: CredentialWatch,
     private readonly audit: AuditLog,
   ) {
+    this.credentials = new CredentialRepository(db);
+    this.merchants = new MerchantRepository(db);
     watch.onChange((change) => {
       if (!change.credentialId) return;
       for (const [hash, entry] of this.cache)
@@ -155,20 +162,12 @@ export class ApiKeyService {
     const cached = this.cache.get(hashHex);
     if (cached && cached.until > now && safeEqual(cached.hash, hashHex))
       return this.watch.isCut(cached.principal, now) ? null : cached.principal;
-    const key = await this.db.em
-      .fork()
-      .findOne(ApiKeySchema, { secretHash: hashHex, kind: 'secret', revokedAt: null });
+    const key = await this.credentials.findActive('secret', hashHex);
     if (!key || !safeEqual(key.secretHash, hashHex)) {
       this.cache.delete(hashHex);
       return null;
     }
-    const principal: Principal = {
-      merchantId: key.merchantId,
-      livemode: key.livemode,
-      credentialId: key.id,
-      kind: 'secret_key',
-      expiresAt: key.expiresAt?.getTime() ?? null,
-    };
+    const principal = principalOf(key, 'secret_key');
     if (this.watch.isCut(principal, now)) return null;
     if (this.cache.size >= ApiKeyService.CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hashHex, { principal, hash: hashHex, until: now + ApiKeyService.CACHE_MS });
@@ -178,31 +177,15 @@ export class ApiKeyService {
   /** The Principal of a live publishable key (the hosted page's client key), or null. */
   async verifyPublishableKey(clientKey: string): Promise<Principal | null> {
     if (typeof clientKey !== 'string' || !PUBLISHABLE_KEY.test(clientKey)) return null;
-    const key = await this.db.em
-      .fork()
-      .findOne(ApiKeySchema, { secretHash: hashSecret(clientKey), kind: 'publishable', revokedAt: null });
+    const key = await this.credentials.findActive('publishable', hashSecret(clientKey));
     if (!key) return null;
-    const principal: Principal = {
-      merchantId: key.merchantId,
-      livemode: key.livemode,
-      credentialId: key.id,
-      kind: 'publishable_key',
-      expiresAt: key.expiresAt?.getTime() ?? null,
-    };
+    const principal = principalOf(key, 'publishable_key');
     return this.watch.isCut(principal) ? null : principal;
   }
 
   /** The merchant's keys of one mode (or both), newest first. */
   async list(merchantId: string, livemode?: boolean): Promise<ApiKeyObject[]> {
-    const keys = await this.db.em.fork().find(
-      ApiKeySchema,
-      {
-        merchantId,
-        kind: { $in: [...MANAGED_KEY_TYPES] },
-        ...(livemode === undefined ? {} : { livemode }),
-      },
-      { orderBy: { createdAt: 'desc', id: 'asc' } },
-    );
+    const keys = await this.credentials.list(merchantId, MANAGED_KEY_TYPES, livemode);
     return keys.map((k) => toObject(k));
   }
 
@@ -218,12 +201,11 @@ export class ApiKeyService {
     this.checkPublishableMode(type, livemode);
     const secret = mintSecret(type, livemode);
     const key = await this.db.em.fork().transactional(async (em) => {
-      if (!(await em.findOne(MerchantSchema, { id: merchantId }))) throw notFound('merchant', merchantId);
-      const row = addKeyRow(em, { merchantId, kind: type, livemode, secret });
+      if (!(await this.merchants.find(merchantId, em))) throw notFound('merchant', merchantId);
+      const row = this.credentials.add(em, keyRow({ merchantId, kind: type, livemode, secret }));
       // The newest publishable key is the one hosted pages present.
-      if (type === 'publishable')
-        await em.nativeUpdate(MerchantSchema, { id: merchantId }, { clientKey: secret });
-      await em.flush();
+      if (type === 'publishable') await this.merchants.setClientKey(em, merchantId, secret);
+      await this.credentials.save(em);
       await this.recordChange(em, row, actor, 'api_key.created', { type });
       return row;
     });
@@ -254,15 +236,17 @@ export class ApiKeyService {
       if (old.expiresAt && old.expiresAt.getTime() <= Date.now()) throw this.gone(old, 'expired');
       if (old.replacedBy) throw this.gone(old, 'already rolled');
       secret = mintSecret(old.kind, old.livemode);
-      const row = addKeyRow(em, { merchantId, kind: old.kind, livemode: old.livemode, secret });
+      const row = this.credentials.add(
+        em,
+        keyRow({ merchantId, kind: old.kind, livemode: old.livemode, secret }),
+      );
       const now = new Date();
       old.replacedBy = row.id;
       old.changedAt = now;
       if (grace === 0) old.revokedAt = now;
       else old.expiresAt = new Date(now.getTime() + grace * 1000);
-      if (old.kind === 'publishable')
-        await em.nativeUpdate(MerchantSchema, { id: merchantId }, { clientKey: secret });
-      await em.flush();
+      if (old.kind === 'publishable') await this.merchants.setClientKey(em, merchantId, secret);
+      await this.credentials.save(em);
       await this.recordChange(em, old, actor, 'api_key.rolled', {
         replaced_by: row.id,
         expires_in_seconds: grace,
@@ -288,11 +272,11 @@ export class ApiKeyService {
       row.changedAt = now;
       if (row.kind === 'publishable') {
         // Hosted pages stop presenting it; a new publishable key becomes the presented one.
-        const merchant = await em.findOne(MerchantSchema, { id: merchantId });
+        const merchant = await this.merchants.find(merchantId, em);
         if (merchant && merchant.clientKey && hashSecret(merchant.clientKey) === row.secretHash)
           merchant.clientKey = null;
       }
-      await em.flush();
+      await this.credentials.save(em);
       await this.recordChange(em, row, actor, 'api_key.revoked', { type: row.kind });
       return row;
     });
@@ -351,16 +335,7 @@ export class ApiKeyService {
     scope?: { livemode: boolean },
   ): Promise<ApiKey> {
     const row = API_KEY_ID_PATTERN.test(keyId)
-      ? await em.findOne(
-          ApiKeySchema,
-          {
-            id: keyId,
-            merchantId,
-            kind: { $in: [...MANAGED_KEY_TYPES] },
-            ...(scope ? { livemode: scope.livemode } : {}),
-          },
-          { lockMode: LockMode.PESSIMISTIC_WRITE },
-        )
+      ? await this.credentials.lock(em, merchantId, keyId, MANAGED_KEY_TYPES, scope?.livemode)
       : null;
     if (!row) throw notFound('api key', keyId);
     return row;

@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
+import { AuditRepository, type AuditRow } from '../db/repositories/audit.js';
 import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Actor } from './principal.js';
@@ -48,27 +49,13 @@ export interface AuditEntryObject {
   created_at: number;
 }
 
-interface AuditRow {
-  id: string;
-  merchant_id: string | null;
-  livemode: boolean | null;
-  actor_type: Actor['type'];
-  actor_id: string | null;
-  action: AuditAction;
-  object_type: string;
-  object_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown> | string;
-  created_at_unix: string | number;
-}
-
 const toObject = (row: AuditRow): AuditEntryObject => ({
   id: row.id,
   object: 'audit_entry',
   merchant_id: row.merchant_id,
   livemode: row.livemode,
-  actor: { type: row.actor_type, id: row.actor_id },
-  action: row.action,
+  actor: { type: row.actor_type as Actor['type'], id: row.actor_id },
+  action: row.action as AuditAction,
   object_type: row.object_type,
   object_id: row.object_id,
   request_id: row.request_id,
@@ -76,36 +63,33 @@ const toObject = (row: AuditRow): AuditEntryObject => ({
   created_at: Number(row.created_at_unix),
 });
 
-const COLUMNS = `id, merchant_id, livemode, actor_type, actor_id, action, object_type, object_id, request_id,
-  details, extract(epoch from created_at)::bigint as created_at_unix`;
-
 /** Which entries a reader may see: one merchant (and mode), or everything (the operator). */
 export type AuditScope = { merchantId: string; livemode?: boolean } | 'all';
 
-/**
- * The audit log. Append-only by construction: this class is the only code that touches the
- * table, and it can only insert and read.
- */
+/** The audit log: append-only (its repository can only insert and read). */
 export class AuditLog {
-  constructor(private readonly db: Database) {}
+  private readonly entries: AuditRepository;
+
+  constructor(db: Database) {
+    this.entries = new AuditRepository(db);
+  }
 
   /** Appends one entry; inside `em`'s transaction when given, so it commits with the change. */
   async record(entry: AuditRecord, em?: SqlEntityManager): Promise<void> {
-    await (em ?? this.db.em.fork()).execute(
-      `insert into audit_log (id, merchant_id, livemode, actor_type, actor_id, action, object_type, object_id,
-         request_id, details, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`,
-      [
-        newId.auditEntry(),
-        entry.merchantId,
-        entry.livemode,
-        entry.actor.type,
-        entry.actor.id,
-        entry.action,
-        entry.objectType,
-        entry.objectId,
-        entry.actor.requestId,
-        JSON.stringify(entry.details ?? {}),
-      ],
+    await this.entries.append(
+      {
+        id: newId.auditEntry(),
+        merchantId: entry.merchantId,
+        livemode: entry.livemode,
+        actorType: entry.actor.type,
+        actorId: entry.actor.id,
+        action: entry.action,
+        objectType: entry.objectType,
+        objectId: entry.objectId,
+        requestId: entry.actor.requestId,
+        details: entry.details ?? {},
+      },
+      em,
     );
   }
 
@@ -117,31 +101,8 @@ export class AuditLog {
     scope: AuditScope,
     options: { limit: number; startingAfter?: string | null },
   ): Promise<{ data: AuditEntryObject[]; hasMore: boolean }> {
-    const em = this.db.em.fork();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (scope !== 'all') {
-      where.push('merchant_id = ?');
-      params.push(scope.merchantId);
-      if (scope.livemode !== undefined) {
-        where.push('(livemode is null or livemode = ?)');
-        params.push(scope.livemode);
-      }
-    }
-    if (options.startingAfter) {
-      const [cursor] = await em.execute<{ seq: string }[]>(
-        `select seq from audit_log where id = ?${where.length ? ` and ${where.join(' and ')}` : ''}`,
-        [options.startingAfter, ...params],
-      );
-      if (!cursor) throw notFound('audit entry', options.startingAfter, 'starting_after');
-      where.push('seq < ?');
-      params.push(cursor.seq);
-    }
-    const rows = await em.execute<AuditRow[]>(
-      `select ${COLUMNS} from audit_log ${where.length ? `where ${where.join(' and ')}` : ''}
-       order by seq desc limit ?`,
-      [...params, options.limit + 1],
-    );
+    const rows = await this.entries.list(scope, { ...options, limit: options.limit + 1 });
+    if (!rows) throw notFound('audit entry', options.startingAfter!, 'starting_after');
     return { data: rows.slice(0, options.limit).map(toObject), hasMore: rows.length > options.limit };
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/orm.js';
+import { CredentialRepository } from '../db/repositories/credentials.js';
 import type { PubSub } from '../events/pubsub.js';
 import { CREDENTIALS_TOPIC } from '../events/topics.js';
 import type { Principal } from './principal.js';
@@ -17,21 +18,6 @@ export interface CredentialChange {
 }
 
 type Listener = (change: CredentialChange) => void;
-
-interface KeyRow {
-  id: string;
-  merchant_id: string;
-  revoked_at: Date | string | null;
-  expires_at: Date | string | null;
-  changed_at: Date | string;
-}
-
-interface TokenRow {
-  jti: string;
-  merchant_id: string;
-  expires_at: Date | string;
-  revoked_at: Date | string;
-}
 
 const ms = (value: Date | string | null): number | null =>
   value === null ? null : new Date(value).getTime();
@@ -53,13 +39,16 @@ export class CredentialWatch {
   private unsubscribe: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  private readonly credentials: CredentialRepository;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly pubsub: PubSub,
     /** How long an access token lives at most: revocations older than that no longer matter to tokens. */
     private readonly tokenLifetimeMs: number,
-  ) {}
+  ) {
+    this.credentials = new CredentialRepository(db);
+  }
 
   /**
    * Loads what is revoked or expiring now, starts listening for changes, and polls the database
@@ -107,42 +96,34 @@ export class CredentialWatch {
 
   /** Reads changes committed since the last poll (the safety net under pub/sub). */
   async poll(): Promise<void> {
-    const em = this.db.em.fork();
     const window = `${Math.ceil(this.tokenLifetimeMs / 1000) + 60} seconds`;
-    const keys = await em.execute<KeyRow[]>(
-      this.since === null
-        ? `select id, merchant_id, revoked_at, expires_at, changed_at from api_key
-           where changed_at > now() - ?::interval and (revoked_at is not null or expires_at is not null)
-              or (revoked_at is null and expires_at > now())`
-        : `select id, merchant_id, revoked_at, expires_at, changed_at from api_key
-           where changed_at > ?::timestamptz - interval '5 seconds'`,
-      [this.since ?? window],
-    );
-    const tokens = await em.execute<TokenRow[]>(
-      this.since === null
-        ? 'select jti, merchant_id, expires_at, revoked_at from revoked_token where expires_at > now()'
-        : `select jti, merchant_id, expires_at, revoked_at from revoked_token
-           where revoked_at > ?::timestamptz - interval '5 seconds'`,
-      this.since === null ? [] : [this.since],
-    );
+    const keys = await this.credentials.keyChanges(this.since, window);
+    const tokens = await this.credentials.tokenRevocations(this.since);
+    // Each change, with the database time it was made at.
+    const changes: [number | null, CredentialChange][] = [
+      ...keys.map((row): [number | null, CredentialChange] => [
+        ms(row.changed_at),
+        {
+          merchantId: row.merchant_id,
+          credentialId: row.id,
+          revokedAt: ms(row.revoked_at),
+          expiresAt: ms(row.expires_at),
+        },
+      ]),
+      ...tokens.map((row): [number | null, CredentialChange] => [
+        ms(row.revoked_at),
+        {
+          merchantId: row.merchant_id,
+          tokenId: row.jti,
+          revokedAt: ms(row.revoked_at),
+          expiresAt: ms(row.expires_at),
+        },
+      ]),
+    ];
     let newest = this.since === null ? null : new Date(this.since).getTime();
-    for (const row of keys) {
-      newest = Math.max(newest ?? 0, ms(row.changed_at) ?? 0);
-      this.apply({
-        merchantId: row.merchant_id,
-        credentialId: row.id,
-        revokedAt: ms(row.revoked_at),
-        expiresAt: ms(row.expires_at),
-      });
-    }
-    for (const row of tokens) {
-      newest = Math.max(newest ?? 0, ms(row.revoked_at) ?? 0);
-      this.apply({
-        merchantId: row.merchant_id,
-        tokenId: row.jti,
-        revokedAt: ms(row.revoked_at),
-        expiresAt: ms(row.expires_at),
-      });
+    for (const [at, change] of changes) {
+      newest = Math.max(newest ?? 0, at ?? 0);
+      this.apply(change);
     }
     if (newest !== null) this.since = new Date(newest).toISOString();
     else if (this.since === null) this.since = new Date(Date.now() - 60_000).toISOString();

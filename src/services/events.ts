@@ -1,25 +1,20 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
+import { EventRepository } from '../db/repositories/events.js';
 import { notFound } from '../domain/errors.js';
 import { EVENT_ID_PATTERN } from '../domain/ids.js';
-import { eventFromRow, type EventRow, type TillEvent } from '../events/outbox.js';
+import { eventFromRow, type TillEvent } from '../events/outbox.js';
 import type { Principal } from './principal.js';
-
-const COLUMNS = 'id, type, livemode, data, extract(epoch from created_at)::bigint as created_at_unix';
 
 /** The events API: the outbox, read back — the same ids as webhooks and subscriptions. */
 export class EventService {
-  constructor(private readonly db: Database) {}
+  private readonly events: EventRepository;
+
+  constructor(db: Database) {
+    this.events = new EventRepository(db);
+  }
 
   async get(principal: Principal, id: string): Promise<TillEvent> {
-    const [row] = EVENT_ID_PATTERN.test(id)
-      ? await this.db.em
-          .fork()
-          .execute<EventRow[]>(
-            `select ${COLUMNS} from event where id = ? and merchant_id = ? and livemode = ?`,
-            [id, principal.merchantId, principal.livemode],
-          )
-      : [];
+    const row = EVENT_ID_PATTERN.test(id) ? await this.events.find(principal, id) : undefined;
     if (!row) throw notFound('event', id);
     return eventFromRow(row);
   }
@@ -29,26 +24,17 @@ export class EventService {
     principal: Principal,
     options: { limit: number; startingAfter?: string | null; type?: string | null },
   ): Promise<{ data: TillEvent[]; hasMore: boolean }> {
-    const em = this.db.em.fork();
-    const where = ['merchant_id = ?', 'livemode = ?'];
-    const params: unknown[] = [principal.merchantId, principal.livemode];
-    if (options.startingAfter) {
-      where.push('seq < ?');
-      params.push(await seqOf(em, principal, options.startingAfter, 'starting_after'));
-    }
-    if (options.type) {
-      if (options.type.endsWith('.*')) {
-        where.push('type like ?');
-        params.push(`${options.type.slice(0, -1)}%`);
-      } else {
-        where.push('type = ?');
-        params.push(options.type);
-      }
-    }
-    const rows = await em.execute<EventRow[]>(
-      `select ${COLUMNS} from event where ${where.join(' and ')} order by seq desc limit ?`,
-      [...params, options.limit + 1],
-    );
+    const rows = await this.events.list(principal, {
+      limit: options.limit + 1,
+      beforeSeq: options.startingAfter
+        ? await this.seqOf(principal, options.startingAfter, 'starting_after')
+        : undefined,
+      type: !options.type
+        ? undefined
+        : options.type.endsWith('.*')
+          ? { prefix: options.type.slice(0, -1) }
+          : { exact: options.type },
+    });
     return { data: rows.slice(0, options.limit).map(eventFromRow), hasMore: rows.length > options.limit };
   }
 
@@ -57,24 +43,14 @@ export class EventService {
    * resumes missed.
    */
   async after(principal: Principal, eventId: string, limit = 100): Promise<TillEvent[]> {
-    const em = this.db.em.fork();
-    const seq = await seqOf(em, principal, eventId, 'after');
-    const rows = await em.execute<EventRow[]>(
-      `select ${COLUMNS} from event where merchant_id = ? and livemode = ? and seq > ? order by seq limit ?`,
-      [principal.merchantId, principal.livemode, seq, limit],
-    );
-    return rows.map(eventFromRow);
+    const seq = await this.seqOf(principal, eventId, 'after');
+    return (await this.events.after(principal, seq, limit)).map(eventFromRow);
   }
-}
 
-/** Where one of the principal's events is in the outbox, for paging from it. */
-async function seqOf(em: SqlEntityManager, principal: Principal, id: string, param: string): Promise<string> {
-  const [row] = EVENT_ID_PATTERN.test(id)
-    ? await em.execute<{ seq: string }[]>(
-        'select seq from event where id = ? and merchant_id = ? and livemode = ?',
-        [id, principal.merchantId, principal.livemode],
-      )
-    : [];
-  if (!row) throw notFound('event', id, param);
-  return row.seq;
+  /** Where one of the principal's events is in the outbox, for paging from it. */
+  private async seqOf(principal: Principal, id: string, param: string): Promise<string> {
+    const seq = EVENT_ID_PATTERN.test(id) ? await this.events.seqOf(principal, id) : undefined;
+    if (seq === undefined) throw notFound('event', id, param);
+    return seq;
+  }
 }

@@ -1,13 +1,12 @@
-import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
-import { ApiKeySchema } from '../db/entities/api-key.entity.js';
-import { MerchantSchema } from '../db/entities/merchant.entity.js';
-import { TerminalSchema } from '../db/entities/terminal.entity.js';
+import { CredentialRepository } from '../db/repositories/credentials.js';
+import { MerchantRepository } from '../db/repositories/merchants.js';
 import { invalid, notFound } from '../domain/errors.js';
 import { newId, randomBase62 } from '../domain/ids.js';
 import { safeEqual } from '../crypto/safe-equal.js';
-import { addKeyRow, hashSecret, mintSecret } from './api-keys.js';
-import type { AuditLog } from './audit.js';
+import { hashSecret, keyRow, mintSecret } from './api-keys.js';
+import type { AuditAction, AuditLog } from './audit.js';
 import type { CredentialWatch } from './credential-watch.js';
 import type { Actor } from './principal.js';
 
@@ -57,11 +56,17 @@ function newApiDialectCredentials(): ApiDialectCredentials {
 
 /** Merchants, the credentials they start with, their terminals, and the api dialect's credential pairs. */
 export class MerchantService {
+  private readonly merchants: MerchantRepository;
+  private readonly credentials: CredentialRepository;
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
     private readonly watch: CredentialWatch | null,
-  ) {}
+  ) {
+    this.merchants = new MerchantRepository(db);
+    this.credentials = new CredentialRepository(db);
+  }
 
   async createMerchant(name: string, actor: Actor): Promise<MerchantCredentials> {
     const trimmed = typeof name === 'string' ? name.trim() : '';
@@ -77,36 +82,25 @@ export class MerchantService {
       terminals: DEFAULT_TERMINALS.map((t) => ({ ...t })),
     };
     await this.db.em.fork().transactional(async (em) => {
-      em.create(MerchantSchema, {
-        id: merchantId,
-        name: trimmed,
-        clientKey: creds.client_key,
-        createdAt: new Date(),
-      });
-      addKeyRow(em, { merchantId, kind: 'secret', livemode: false, secret: creds.test_secret_key });
-      addKeyRow(em, { merchantId, kind: 'secret', livemode: true, secret: creds.live_secret_key });
-      addKeyRow(em, { merchantId, kind: 'publishable', livemode: false, secret: creds.client_key });
-      this.addApiDialectRows(em, merchantId, creds);
-      for (const t of creds.terminals)
-        em.create(TerminalSchema, {
-          merchantId,
+      this.merchants.add(
+        em,
+        { id: merchantId, name: trimmed, clientKey: creds.client_key },
+        creds.terminals.map((t) => ({
           id: t.id,
           currencies: t.currencies,
           paymentMethods: t.payment_methods,
           tokenization: t.tokenization,
-        });
-      await em.flush();
-      await this.audit.record(
-        {
-          merchantId,
-          livemode: null,
-          actor,
-          action: 'merchant.created',
-          objectType: 'merchant',
-          objectId: merchantId,
-        },
-        em,
+        })),
       );
+      for (const row of [
+        { kind: 'secret' as const, livemode: false, secret: creds.test_secret_key },
+        { kind: 'secret' as const, livemode: true, secret: creds.live_secret_key },
+        { kind: 'publishable' as const, livemode: false, secret: creds.client_key },
+      ])
+        this.credentials.add(em, keyRow({ merchantId, ...row }));
+      this.addApiDialectRows(em, merchantId, creds);
+      await this.credentials.save(em);
+      await this.record(em, merchantId, null, actor, 'merchant.created');
     });
     return creds;
   }
@@ -118,37 +112,19 @@ export class MerchantService {
   async rotateApiDialectCredentials(merchantId: string, actor: Actor): Promise<ApiDialectCredentials> {
     const creds = newApiDialectCredentials();
     const revoked = await this.db.em.fork().transactional(async (em) => {
-      const merchant = await em.findOne(
-        MerchantSchema,
-        { id: merchantId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (!merchant) throw notFound('merchant', merchantId);
-      const old = await em.find(ApiKeySchema, {
-        merchantId,
-        kind: { $in: [...API_DIALECT_KINDS] },
-        revokedAt: null,
-      });
+      if (!(await this.merchants.lock(em, merchantId))) throw notFound('merchant', merchantId);
+      const old = await this.credentials.activeOfKinds(em, merchantId, API_DIALECT_KINDS);
       const now = new Date();
       for (const row of old) {
         row.revokedAt = now;
         row.changedAt = now;
       }
-      await em.flush();
+      await this.credentials.save(em);
       this.addApiDialectRows(em, merchantId, creds);
-      await em.flush();
-      await this.audit.record(
-        {
-          merchantId,
-          livemode: false,
-          actor,
-          action: 'oauth_credentials.rotated',
-          objectType: 'merchant',
-          objectId: merchantId,
-          details: { revoked: old.map((r) => r.id) },
-        },
-        em,
-      );
+      await this.credentials.save(em);
+      await this.record(em, merchantId, false, actor, 'oauth_credentials.rotated', {
+        revoked: old.map((r) => r.id),
+      });
       return old;
     });
     for (const row of revoked)
@@ -161,26 +137,28 @@ export class MerchantService {
     return creds;
   }
 
-  private addApiDialectRows(
-    em: Parameters<typeof addKeyRow>[0],
+  private addApiDialectRows(em: SqlEntityManager, merchantId: string, creds: ApiDialectCredentials): void {
+    for (const row of [
+      { kind: 'api' as const, secret: creds.api_key },
+      { kind: 'oauth_client' as const, secret: creds.oauth.client_secret, identifier: creds.oauth.client_id },
+      { kind: 'oauth_password' as const, secret: creds.oauth.password, identifier: creds.oauth.username },
+    ])
+      this.credentials.add(em, keyRow({ merchantId, livemode: false, ...row }));
+  }
+
+  /** The audit entry of a change to a merchant, in the change's transaction. */
+  private record(
+    em: SqlEntityManager,
     merchantId: string,
-    creds: ApiDialectCredentials,
-  ): void {
-    addKeyRow(em, { merchantId, kind: 'api', livemode: false, secret: creds.api_key });
-    addKeyRow(em, {
-      merchantId,
-      kind: 'oauth_client',
-      livemode: false,
-      secret: creds.oauth.client_secret,
-      identifier: creds.oauth.client_id,
-    });
-    addKeyRow(em, {
-      merchantId,
-      kind: 'oauth_password',
-      livemode: false,
-      secret: creds.oauth.password,
-      identifier: creds.oauth.username,
-    });
+    livemode: boolean | null,
+    actor: Actor,
+    action: AuditAction,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record(
+      { merchantId, livemode, actor, action, objectType: 'merchant', objectId: merchantId, details },
+      em,
+    );
   }
 
   /**
@@ -193,7 +171,7 @@ export class MerchantService {
     secret: string,
   ): Promise<{ merchantId: string; credentialId: string } | null> {
     if (typeof identifier !== 'string' || typeof secret !== 'string' || identifier.length > 200) return null;
-    const key = await this.db.em.fork().findOne(ApiKeySchema, { kind, identifier, revokedAt: null });
+    const key = await this.credentials.findActivePair(kind, identifier);
     // Compare against a dummy when the identifier is unknown, so timing does not reveal which one exists.
     return safeEqual(key?.secretHash ?? '0'.repeat(64), hashSecret(secret)) && key
       ? { merchantId: key.merchantId, credentialId: key.id }
@@ -203,19 +181,17 @@ export class MerchantService {
   /** The merchant of an `x-api-key` (the api dialect's), or null. */
   async merchantOfApiKey(apiKey: string): Promise<string | null> {
     if (typeof apiKey !== 'string' || apiKey.length > 200) return null;
-    const key = await this.db.em
-      .fork()
-      .findOne(ApiKeySchema, { kind: 'api', secretHash: hashSecret(apiKey), revokedAt: null });
+    const key = await this.credentials.findActive('api', hashSecret(apiKey));
     return key?.merchantId ?? null;
   }
 
   /** The publishable client key hosted pages present now (null after it was revoked). */
   async clientKeyOf(merchantId: string): Promise<string | null> {
-    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: merchantId });
+    const merchant = await this.merchants.find(merchantId);
     return merchant?.clientKey ?? null;
   }
 
   async exists(merchantId: string): Promise<boolean> {
-    return (await this.db.em.fork().count(MerchantSchema, { id: merchantId })) > 0;
+    return this.merchants.exists(merchantId);
   }
 }

@@ -10,7 +10,7 @@ import {
 } from 'jose';
 import type { Sealer } from '../crypto/sealing.js';
 import type { Database } from '../db/orm.js';
-import { SigningKeySchema } from '../db/entities/signing-key.entity.js';
+import { CredentialRepository } from '../db/repositories/credentials.js';
 import { sealedFor } from '../db/sealed-columns.js';
 import { randomBase62 } from '../domain/ids.js';
 import type { AuditLog } from './audit.js';
@@ -52,6 +52,7 @@ export class TokenService {
   private keys: LoadedKey[] = [];
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
+  private readonly credentials: CredentialRepository;
 
   constructor(
     private readonly db: Database,
@@ -59,7 +60,9 @@ export class TokenService {
     private readonly publicUrl: string,
     private readonly watch: CredentialWatch | null = null,
     private readonly audit: AuditLog | null = null,
-  ) {}
+  ) {
+    this.credentials = new CredentialRepository(db);
+  }
 
   get issuer(): string {
     return this.publicUrl;
@@ -86,7 +89,7 @@ export class TokenService {
     const kid = `key_${randomBase62(16)}`;
     const now = new Date();
     await this.db.em.fork().transactional(async (em) => {
-      em.create(SigningKeySchema, {
+      this.credentials.addSigningKey(em, {
         kid,
         alg: ALG,
         publicJwk: { ...publicJwk, kid, alg: ALG, use: 'sig' },
@@ -98,13 +101,9 @@ export class TokenService {
         retiredAt: null,
       });
       // Keep the previous key for verification; retire anything older (its tokens have expired).
-      const older = await em.find(
-        SigningKeySchema,
-        { retiredAt: null },
-        { orderBy: { createdAt: 'desc' }, offset: 2 },
-      );
+      const older = await this.credentials.signingKeysPast(em, 2);
       for (const key of older) key.retiredAt = now;
-      await em.flush();
+      await this.credentials.save(em);
       await this.audit?.record(
         {
           merchantId: null,
@@ -127,13 +126,7 @@ export class TokenService {
       this.loading = (async () => {
         try {
           // A key written before sealing existed is left out until the next start has sealed it.
-          const rows = await this.db.em
-            .fork()
-            .find(
-              SigningKeySchema,
-              { retiredAt: null, privateJwkSealed: { $ne: null } },
-              { orderBy: { createdAt: 'desc' } },
-            );
+          const rows = await this.credentials.usableSigningKeys();
           this.keys = await Promise.all(
             rows.map(async (row) => ({
               kid: row.kid,
@@ -245,12 +238,12 @@ export class TokenService {
     if (!principal?.tokenId || (client !== null && principal.merchantId !== client.merchantId)) return null;
     const expiresAt = new Date(principal.expiresAt!);
     await this.db.em.fork().transactional(async (em) => {
-      const inserted = await em.execute<{ jti: string }[]>(
-        `insert into revoked_token (jti, merchant_id, expires_at, revoked_at) values (?, ?, ?, now())
-         on conflict (jti) do nothing returning jti`,
-        [principal.tokenId, principal.merchantId, expiresAt],
-      );
-      if (inserted.length === 0) return;
+      const revoked = await this.credentials.revokeToken(em, {
+        jti: principal.tokenId!,
+        merchantId: principal.merchantId,
+        expiresAt,
+      });
+      if (!revoked) return;
       await this.audit?.record(
         {
           merchantId: principal.merchantId,
@@ -277,7 +270,7 @@ export class TokenService {
 
   /** Drops revocations of tokens that have expired anyway. */
   async pruneRevoked(): Promise<void> {
-    await this.db.em.fork().execute('delete from revoked_token where expires_at < now()');
+    await this.credentials.pruneRevokedTokens();
   }
 
   /** The public keys that verify current tokens (the JWKS document). */

@@ -1,30 +1,15 @@
 import { context, ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { Database } from '../db/orm.js';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Database } from '../db/orm.js';
+import { WebhookRepository, type DueRow } from '../db/repositories/webhooks.js';
 import { randomBase62 } from '../domain/ids.js';
-import { eventFromRow, type EventRow } from '../events/outbox.js';
+import { eventFromRow } from '../events/outbox.js';
 import { linkTo, recordFailure, TillAttributes, tracer } from '../tracing/spans.js';
 import { postWebhook } from './outbound.js';
 import type { WebhookSecrets } from './secrets.js';
 import { webhookHeaders } from './signing.js';
-
-interface DueRow {
-  id: string;
-  attempts: number;
-  endpoint_id: string;
-  url: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_valid: boolean;
-  event_id: string;
-  type: string;
-  livemode: boolean;
-  data: EventRow['data'];
-  created_at_unix: string | number;
-  traceparent: string | null;
-}
 
 /** Attempts not accepted in a row after which an endpoint's circuit breaker opens. */
 export const BREAKER_THRESHOLD = 5;
@@ -32,46 +17,6 @@ export const BREAKER_THRESHOLD = 5;
 const MAX_IN_FLIGHT_PER_INSTANCE = 100;
 /** Deliveries taken per claim. */
 const CLAIM_BATCH = 20;
-
-/**
- * Picks the due deliveries to claim next, at most `limit`, within the in-flight caps. The counts are
- * of leased deliveries in the database, so they include every instance's attempts (and those of an
- * instance that died, until its leases run out). Per endpoint the oldest due go first; across
- * merchants the order is round-robin — each merchant's first delivery before anyone's second, the
- * least busy merchants first — so one merchant's backlog cannot starve another's. An endpoint whose
- * breaker is open is skipped; past its reopening time, one delivery at a time probes it.
- * Parameters: breaker threshold, per-endpoint cap, per-merchant cap, limit.
- */
-const PICK_DUE = `
-  with busy as (
-    select d.endpoint_id, w.merchant_id
-      from webhook_delivery d join webhook_endpoint w on w.id = d.endpoint_id
-     where d.locked_until > now() and d.status = 'pending'
-  ),
-  endpoint_busy as (select endpoint_id, count(*) as n from busy group by endpoint_id),
-  merchant_busy as (select merchant_id, count(*) as n from busy group by merchant_id),
-  due as (
-    select d.id, d.seq, d.next_attempt_at, w.merchant_id,
-           row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.seq) as endpoint_rank,
-           case when w.consecutive_failures >= ? then 1 else ? end - coalesce(eb.n, 0) as endpoint_free
-      from webhook_delivery d
-      join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'enabled'
-      left join endpoint_busy eb on eb.endpoint_id = d.endpoint_id
-     where d.status = 'pending' and d.next_attempt_at <= now()
-       and (d.locked_until is null or d.locked_until <= now())
-       and (w.breaker_open_until is null or w.breaker_open_until <= now())
-  ),
-  fair as (
-    select id, seq, next_attempt_at, merchant_id,
-           row_number() over (partition by merchant_id order by endpoint_rank, next_attempt_at, seq) as merchant_rank
-      from due
-     where endpoint_rank <= endpoint_free
-  )
-  select fair.id
-    from fair left join merchant_busy mb on mb.merchant_id = fair.merchant_id
-   where fair.merchant_rank <= ? - coalesce(mb.n, 0)
-   order by fair.merchant_rank + coalesce(mb.n, 0), fair.next_attempt_at, fair.seq
-   limit ?`;
 
 /** Jitter of ±10 % keeps retries of many deliveries from arriving in lockstep. */
 const jitter = (seconds: number) => seconds * (0.9 + Math.random() * 0.2);
@@ -94,17 +39,21 @@ function retryAfterSeconds(value: string | string[] | undefined): number | null 
  * One merchant's slow or dead receivers must not delay anyone else's webhooks: attempts run
  * independently (a slot frees as soon as its attempt ends, nothing waits for a batch), at most
  * `maxInFlightPerEndpoint` per endpoint and `maxInFlightPerMerchant` per merchant, merchants are
- * served round-robin (`PICK_DUE`), and an endpoint that keeps failing is set aside by its circuit
+ * served round-robin (`WebhookRepository.claimDue`), and an endpoint that keeps failing is set aside by its circuit
  * breaker instead of spending a slot on each of its deliveries.
  */
 export class WebhookDispatcher {
+  private readonly webhooks: WebhookRepository;
+
   constructor(
     private readonly db: Database,
     private readonly config: Config['webhooks'],
     private readonly log: FastifyBaseLogger,
     /** Opens the endpoint's sealed secrets for signing. */
     private readonly secrets: WebhookSecrets,
-  ) {}
+  ) {
+    this.webhooks = new WebhookRepository(db);
+  }
 
   private readonly inFlight = new Set<Promise<void>>();
   private claiming: Promise<void> | null = null;
@@ -157,41 +106,16 @@ export class WebhookDispatcher {
     this.inFlight.add(attempt);
   }
 
-  /** Leases up to `limit` due deliveries (see `PICK_DUE`). */
+  /** Leases up to `limit` due deliveries, within the in-flight caps. */
   private claim(limit: number): Promise<DueRow[]> {
     const { connectTimeoutMs, responseTimeoutMs, maxInFlightPerEndpoint, maxInFlightPerMerchant } =
       this.config;
-    // Longer than any attempt can take, so a live instance never loses its lease mid-send.
-    const leaseMs = (connectTimeoutMs + responseTimeoutMs) * 2 + 1000;
-    return this.db.em.fork().transactional(async (em) => {
-      // One claim at a time across instances, so the leased counts PICK_DUE reads are complete.
-      await em.execute(`select pg_advisory_xact_lock(hashtext('webhook_delivery'), 0)`);
-      const picked = await em.execute<{ id: string }[]>(PICK_DUE, [
-        BREAKER_THRESHOLD,
-        maxInFlightPerEndpoint,
-        maxInFlightPerMerchant,
-        limit,
-      ]);
-      if (picked.length === 0) return [];
-      const rows = await em.execute<DueRow[]>(
-        `select d.id, d.attempts, d.endpoint_id, w.url, w.secret, w.previous_secret,
-                coalesce(w.previous_secret_expires_at > now(), false) as previous_secret_valid,
-                e.id as event_id, e.type, e.livemode, e.data, extract(epoch from e.created_at)::bigint as created_at_unix,
-                e.traceparent
-           from webhook_delivery d
-           join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'enabled'
-           join event e on e.id = d.event_id
-          where d.id in (${picked.map(() => '?').join(',')})
-            and d.status = 'pending' and (d.locked_until is null or d.locked_until <= now())
-          for update of d skip locked`,
-        picked.map((p) => p.id),
-      );
-      if (rows.length)
-        await em.execute(
-          `update webhook_delivery set locked_until = now() + (? || ' milliseconds')::interval where id in (${rows.map(() => '?').join(',')})`,
-          [String(leaseMs), ...rows.map((r) => r.id)],
-        );
-      return rows;
+    return this.webhooks.claimDue(limit, {
+      breakerThreshold: BREAKER_THRESHOLD,
+      perEndpoint: maxInFlightPerEndpoint,
+      perMerchant: maxInFlightPerMerchant,
+      // Longer than any attempt can take, so a live instance never loses its lease mid-send.
+      leaseMs: (connectTimeoutMs + responseTimeoutMs) * 2 + 1000,
     });
   }
 
@@ -267,27 +191,20 @@ export class WebhookDispatcher {
     });
     if (!succeeded) span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? `answered ${status}` });
     await this.db.em.fork().transactional(async (em) => {
-      await em.execute(
-        `insert into webhook_attempt (id, delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error)
-         values (?, ?, now(), ?, ?, ?, ?)`,
-        [`wa_${randomBase62(24)}`, row.id, status, latency, excerpt, error],
+      await this.webhooks.recordAttempt(
+        em,
+        {
+          id: `wa_${randomBase62(24)}`,
+          deliveryId: row.id,
+          statusCode: status,
+          latencyMs: latency,
+          excerpt,
+          error,
+        },
+        { status: final, attempts, nextAttemptAt: next },
       );
-      await em.execute(
-        `update webhook_delivery set status = ?, attempts = ?, next_attempt_at = ?, locked_until = null, last_status_code = ?, updated_at = now()
-          where id = ?`,
-        [final, attempts, next, status, row.id],
-      );
-      if (gone)
-        await em.execute(
-          `update webhook_endpoint set status = 'disabled', disabled_reason = ? where id = ?`,
-          ['the endpoint answered 410 Gone', row.endpoint_id],
-        );
-      else if (succeeded)
-        await em.execute(
-          `update webhook_endpoint set consecutive_failures = 0, breaker_open_until = null
-            where id = ? and (consecutive_failures <> 0 or breaker_open_until is not null)`,
-          [row.endpoint_id],
-        );
+      if (gone) await this.webhooks.disableEndpoint(em, row.endpoint_id, 'the endpoint answered 410 Gone');
+      else if (succeeded) await this.webhooks.closeBreaker(em, row.endpoint_id);
       else await this.countFailure(em, row.endpoint_id, retryAfter);
     });
     if (!succeeded)
@@ -310,12 +227,7 @@ export class WebhookDispatcher {
     endpointId: string,
     retryAfter: number | null,
   ): Promise<void> {
-    const [endpoint] = await em.execute<{ consecutive_failures: number }[]>(
-      `update webhook_endpoint set consecutive_failures = consecutive_failures + 1 where id = ?
-        returning consecutive_failures`,
-      [endpointId],
-    );
-    const failures = endpoint?.consecutive_failures ?? 0;
+    const failures = await this.webhooks.countFailure(em, endpointId);
     if (failures < BREAKER_THRESHOLD) return;
     const schedule = this.config.retrySchedule;
     const step = schedule[Math.min(failures - BREAKER_THRESHOLD, schedule.length - 1)] ?? 0;
@@ -323,19 +235,7 @@ export class WebhookDispatcher {
       Date.now() + (retryAfter !== null ? Math.min(retryAfter, 86400) : jitter(step)) * 1000,
     );
     const wholeSchedule = schedule.reduce((sum, s) => sum + s, 0);
-    await em.execute(
-      `update webhook_endpoint set breaker_open_until = greatest(coalesce(breaker_open_until, now()), ?::timestamptz) where id = ?`,
-      [reopen, endpointId],
-    );
-    await em.execute(
-      `update webhook_delivery
-          set status = case when created_at < now() - (? || ' seconds')::interval then 'failed' else status end,
-              next_attempt_at = case when created_at < now() - (? || ' seconds')::interval then null else ?::timestamptz end,
-              updated_at = now()
-        where endpoint_id = ? and status = 'pending' and next_attempt_at < ?::timestamptz
-          and (locked_until is null or locked_until <= now())`,
-      [String(wholeSchedule), String(wholeSchedule), reopen, endpointId, reopen],
-    );
+    await this.webhooks.openBreaker(em, endpointId, reopen, wholeSchedule);
   }
 
   /** Stops claiming and waits for the attempts in flight (shutdown); what is left stays due. */

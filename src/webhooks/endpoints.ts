@@ -1,4 +1,5 @@
 import type { Database } from '../db/orm.js';
+import { WebhookRepository, type EndpointRow } from '../db/repositories/webhooks.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { randomBase62 } from '../domain/ids.js';
 import { urlProblem } from '../domain/payment-rules.js';
@@ -7,7 +8,7 @@ import type { AuditAction, AuditLog } from '../services/audit.js';
 import { actorOf, type Principal } from '../services/principal.js';
 import type { WebhookSecrets } from './secrets.js';
 
-/** Every event type Till emits (SPEC §7 and issue 5). `*` subscribes to all. */
+/** Every event type Till emits. `*` subscribes to all. */
 export const EVENT_TYPES = [
   'payment.created',
   'payment.requires_action',
@@ -55,19 +56,6 @@ export interface DeliveryObject {
   created_at: number;
 }
 
-interface EndpointRow {
-  id: string;
-  url: string;
-  description: string | null;
-  enabled_events: string[] | string;
-  status: 'enabled' | 'disabled';
-  disabled_reason: string | null;
-  livemode: boolean;
-  created_at: Date | string;
-  previous_secret_expires_at: Date | string | null;
-  seq: string;
-}
-
 const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
 const pgArray = (v: string[] | string) =>
   Array.isArray(v) ? v : v.replace(/[{}]/g, '').split(',').filter(Boolean);
@@ -91,6 +79,8 @@ function toObject(row: EndpointRow, secret?: string): WebhookEndpointObject {
 
 /** Webhook endpoints: create (the secret shown once), list, update, delete, rotate; deliveries. */
 export class WebhookEndpointService {
+  private readonly webhooks: WebhookRepository;
+
   constructor(
     private readonly db: Database,
     private readonly onRedeliver: () => void,
@@ -98,7 +88,9 @@ export class WebhookEndpointService {
     private readonly secrets: WebhookSecrets,
     /** Endpoints one merchant may have per mode (each can hold delivery slots; see the dispatcher). */
     private readonly maxEndpoints: number,
-  ) {}
+  ) {
+    this.webhooks = new WebhookRepository(db);
+  }
 
   /** Runs one change of an endpoint and its audit entry in one transaction. */
   private change(
@@ -165,19 +157,15 @@ export class WebhookEndpointService {
       { url, enabled_events: events },
       async (em) => {
         await this.checkRoomForOneMore(em, principal);
-        await em.execute(
-          `insert into webhook_endpoint (id, merchant_id, livemode, url, description, enabled_events, status, secret, created_at)
-         values (?, ?, ?, ?, ?, ?, 'enabled', ?, now())`,
-          [
-            id,
-            principal.merchantId,
-            principal.livemode,
-            url,
-            description,
-            `{${events.map((e) => `"${e}"`).join(',')}}`,
-            sealed,
-          ],
-        );
+        await this.webhooks.insertEndpoint(em, {
+          id,
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+          url,
+          description,
+          enabled_events: events,
+          sealedSecret: sealed,
+        });
       },
     );
     return toObject(await this.row(principal, id), secret);
@@ -188,12 +176,8 @@ export class WebhookEndpointService {
    * first, so concurrent creates count one after another and cannot both take the last place.
    */
   private async checkRoomForOneMore(em: SqlEntityManager, principal: Principal): Promise<void> {
-    await em.execute('select id from merchant where id = ? for no key update', [principal.merchantId]);
-    const [row] = await em.execute<{ n: number | string }[]>(
-      'select count(*) as n from webhook_endpoint where merchant_id = ? and livemode = ?',
-      [principal.merchantId, principal.livemode],
-    );
-    if (Number(row?.n ?? 0) >= this.maxEndpoints)
+    const count = await this.webhooks.lockAndCountEndpoints(em, principal.merchantId, principal.livemode);
+    if (count >= this.maxEndpoints)
       throw invalid(
         'url',
         `You already have ${this.maxEndpoints} webhook endpoints in ${principal.livemode ? 'live' : 'test'} mode, the most allowed; delete one before adding another.`,
@@ -201,12 +185,7 @@ export class WebhookEndpointService {
   }
 
   async list(principal: Principal): Promise<WebhookEndpointObject[]> {
-    const rows = await this.db.em
-      .fork()
-      .execute<EndpointRow[]>(
-        'select * from webhook_endpoint where merchant_id = ? and livemode = ? order by seq desc',
-        [principal.merchantId, principal.livemode],
-      );
+    const rows = await this.webhooks.endpointsOf(principal.merchantId, principal.livemode);
     return rows.map((r) => toObject(r));
   }
 
@@ -234,24 +213,14 @@ export class WebhookEndpointService {
     // A new URL or a re-enabled endpoint starts with a closed circuit breaker.
     const fresh = url !== current.url || status !== current.status;
     await this.change(principal, 'webhook_endpoint.updated', id, { url, status, changed }, (em) =>
-      em.execute(
-        `update webhook_endpoint set url = ?, enabled_events = ?, description = ?, status = ?,
-           disabled_reason = case when ? = 'enabled' then null when ? then 'disabled by the merchant' else disabled_reason end,
-           consecutive_failures = case when ? then 0 else consecutive_failures end,
-           breaker_open_until = case when ? then null else breaker_open_until end
-         where id = ?`,
-        [
-          url,
-          `{${events.map((e) => `"${e}"`).join(',')}}`,
-          description,
-          status,
-          status,
-          input.disabled === true,
-          fresh,
-          fresh,
-          id,
-        ],
-      ),
+      this.webhooks.updateEndpoint(em, id, {
+        url,
+        enabled_events: events,
+        description,
+        status,
+        disabledByMerchant: input.disabled === true,
+        freshBreaker: fresh,
+      }),
     );
     return toObject(await this.row(principal, id));
   }
@@ -262,7 +231,7 @@ export class WebhookEndpointService {
   ): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
     const row = await this.row(principal, id);
     await this.change(principal, 'webhook_endpoint.deleted', id, { url: row.url }, (em) =>
-      em.execute('delete from webhook_endpoint where id = ?', [id]),
+      this.webhooks.deleteEndpoint(em, id),
     );
     return { id, object: 'webhook_endpoint', deleted: true };
   }
@@ -290,52 +259,15 @@ export class WebhookEndpointService {
       'webhook_endpoint.secret_rotated',
       id,
       { grace_period_seconds: graceSeconds },
-      (em) =>
-        em.execute(
-          `update webhook_endpoint set previous_secret = secret, previous_secret_expires_at = now() + (? || ' seconds')::interval, secret = ?
-           where id = ?`,
-          [String(graceSeconds), sealed, id],
-        ),
+      (em) => this.webhooks.rotateSecret(em, id, sealed, graceSeconds),
     );
     return toObject(await this.row(principal, id), secret);
   }
 
   async deliveries(principal: Principal, endpointId: string, limit = 20): Promise<DeliveryObject[]> {
     await this.row(principal, endpointId);
-    const rows = await this.db.em.fork().execute<
-      {
-        id: string;
-        event_id: string;
-        status: DeliveryObject['status'];
-        next_attempt_at: Date | null;
-        created_at: Date;
-      }[]
-    >(
-      // A pending delivery waits for its endpoint's circuit breaker too, whichever comes later: a
-      // delivery created while the breaker was opening keeps its own earlier time in its row.
-      `select d.id, d.event_id, d.status, d.created_at,
-              case when d.status = 'pending' then greatest(d.next_attempt_at, e.breaker_open_until)
-                   else d.next_attempt_at end as next_attempt_at
-         from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
-        where d.endpoint_id = ? order by d.seq desc limit ?`,
-      [endpointId, limit],
-    );
-    const attempts = rows.length
-      ? await this.db.em.fork().execute<
-          {
-            delivery_id: string;
-            attempted_at: Date;
-            status_code: number | null;
-            latency_ms: number;
-            response_excerpt: string | null;
-            error: string | null;
-          }[]
-        >(
-          `select delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error from webhook_attempt
-            where delivery_id in (${rows.map(() => '?').join(',')}) order by attempted_at`,
-          rows.map((r) => r.id),
-        )
-      : [];
+    const rows = await this.webhooks.deliveriesOf(endpointId, limit);
+    const attempts = await this.webhooks.attemptsOf(rows.map((r) => r.id));
     return rows.map((r) => ({
       id: r.id,
       object: 'webhook_delivery',
@@ -365,29 +297,17 @@ export class WebhookEndpointService {
         'Enable the endpoint before redelivering to it.',
         'endpoint',
       );
-    const updated = await this.db.em.fork().execute<{ id: string }[]>(
-      `update webhook_delivery set status = 'pending', next_attempt_at = now(), locked_until = null, updated_at = now()
-          where id = ? and endpoint_id = ? returning id`,
-      [deliveryId, endpointId],
-    );
-    if (updated.length === 0) throw notFound('webhook delivery', deliveryId);
     // Asked for by the merchant, it goes now even past an open circuit breaker, as the probe.
-    await this.db.em
-      .fork()
-      .execute('update webhook_endpoint set breaker_open_until = null where id = ?', [endpointId]);
+    if (!(await this.webhooks.redeliverNow(endpointId, deliveryId)))
+      throw notFound('webhook delivery', deliveryId);
     this.onRedeliver();
     return (await this.deliveries(principal, endpointId, 100)).find((d) => d.id === deliveryId)!;
   }
 
   private async row(principal: Principal, id: string): Promise<EndpointRow> {
-    const [row] = /^we_[A-Za-z0-9]{24}$/.test(id)
-      ? await this.db.em
-          .fork()
-          .execute<EndpointRow[]>(
-            'select * from webhook_endpoint where id = ? and merchant_id = ? and livemode = ?',
-            [id, principal.merchantId, principal.livemode],
-          )
-      : [];
+    const row = /^we_[A-Za-z0-9]{24}$/.test(id)
+      ? await this.webhooks.endpoint(principal.merchantId, principal.livemode, id)
+      : undefined;
     if (!row) throw notFound('webhook endpoint', id);
     return row;
   }
