@@ -14,7 +14,7 @@ import {
   type ResponseCode,
   type SimulatedFlow,
 } from '../domain/simulation.js';
-import { cardProblems, digitsOnly } from '../hpp/client/card.js';
+import { cardProblems, digitsOnly } from '../domain/card.js';
 import {
   DECLINE_MESSAGES,
   type CardInput,
