@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json .swcrc ./
 RUN npm install --no-audit --no-fund
 COPY src ./src
-RUN npx swc src -d dist --strip-leading-paths --copy-files -q
+RUN npm run -s build
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000

@@ -1,3 +1,6 @@
+import { PaymentRepository } from './db/repositories/payments.js';
+import { RefundRepository } from './db/repositories/refunds.js';
+import { paymentPayload } from './events/payment-payload.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openKeyring } from './crypto/keyring.js';
@@ -29,7 +32,6 @@ import { LoginThrottle } from './services/login-throttle.js';
 import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './services/tokens.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { MerchantService } from './services/merchants.js';
-import { toPaymentObject } from './services/payment-object.js';
 import { PaymentService } from './services/payments.js';
 import { Workers } from './workers.js';
 import { AuthorizationService } from './services/authorizations.js';
@@ -182,13 +184,14 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const merchants = new MerchantService(db, audit, watch);
   const apiKeys = new ApiKeyService(db, watch, audit);
   const idempotency = new IdempotencyService(db, sealer, () => void relay.kick());
-  const payments = new PaymentService(db, config, () => void relay.kick());
+  const paymentRepository = new PaymentRepository(db);
+  const payments = new PaymentService(paymentRepository, config, () => void relay.kick());
   const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
   await tokens.init();
   const auth = new Authenticator(apiKeys, tokens, watch);
   const processor = new SandboxProcessor(db, config.publicUrl);
   const checkout = new CheckoutService(
-    db,
+    paymentRepository,
     payments,
     processor,
     auth,
@@ -200,7 +203,14 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     { authorizationTtlMs: config.authorizationTtlSeconds * 1000 },
   );
   const authorizations = new AuthorizationService(payments, processor, audit);
-  const refunds = new RefundService(db, config, processor, () => void relay.kick(), audit);
+  const refunds = new RefundService(
+    paymentRepository,
+    new RefundRepository(db),
+    config,
+    processor,
+    () => void relay.kick(),
+    audit,
+  );
   const webhooks = new WebhookEndpointService(
     db,
     () => void dispatcher.kick(),
@@ -303,7 +313,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
           pubsub,
           scope: principal,
           paymentId,
-          current: async (id) => toPaymentObject(await payments.getPayment(principal, id), config.publicUrl),
+          current: async (id) => paymentPayload(await payments.getPayment(principal, id), config.publicUrl),
         }),
       openEventFeed: (principal, after) =>
         openEventFeed({ pubsub, scope: principal, after, replay: (id) => events.after(principal, id) }),

@@ -13,6 +13,9 @@ export const PaymentStatus = {
 } as const;
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 
+/** A status a payment can enter (every payment starts PENDING, and never returns to it). */
+export type EnteredStatus = Exclude<PaymentStatus, 'PENDING'>;
+
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = Object.values(PaymentStatus);
 
 const NEXT: Record<PaymentStatus, readonly PaymentStatus[]> = {
@@ -38,19 +41,3 @@ export function isTerminal(status: PaymentStatus): boolean {
 export const CANCELABLE: readonly PaymentStatus[] = ['PENDING', 'REQUIRES_ACTION'];
 /** Statuses that expire when the hosted session's time runs out. */
 export const EXPIRABLE: readonly PaymentStatus[] = ['PENDING', 'REQUIRES_ACTION'];
-
-/** The `status_transitions` key stamped when a payment enters `status` (none for PENDING). */
-export const TRANSITION_STAMP: Partial<Record<PaymentStatus, string>> = {
-  REQUIRES_ACTION: 'requires_action_at',
-  PROCESSING: 'processing_at',
-  AUTHORIZED: 'authorized_at',
-  SUCCEEDED: 'succeeded_at',
-  FAILED: 'failed_at',
-  CANCELED: 'canceled_at',
-  EXPIRED: 'expired_at',
-};
-
-/** Event type emitted on entering a status (`payment.created` is emitted on creation instead). */
-export function eventTypeFor(status: PaymentStatus): string {
-  return `payment.${status.toLowerCase()}`;
-}

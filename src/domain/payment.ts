@@ -1,6 +1,7 @@
-import type { PaymentStatus } from './payment-status.js';
+import { ErrorCode, TillError } from './errors.js';
+import { canTransition, type EnteredStatus, type PaymentStatus } from './payment-status.js';
 
-/** Shapes of a payment and its nested objects, as the v1 REST dialect documents them. */
+/** A payment, what a merchant sends to create one, and the rules of its money and status. */
 
 export interface Address {
   line1?: string | null;
@@ -17,19 +18,6 @@ export interface BillingDetails {
   last_name?: string | null;
   phone?: string | null;
   address?: Address | null;
-}
-
-/** Masked card details. Never the full number or the CVC. */
-export interface CardDetails {
-  brand: string;
-  last4: string;
-  exp_month: number;
-  exp_year: number;
-  country: string | null;
-}
-
-export interface NextAction {
-  redirect_url: string;
 }
 
 export type TransactionType = 'PURCHASE' | 'AUTHORIZE';
@@ -90,72 +78,154 @@ export const LIMITS = {
   listDefault: 10,
 } as const;
 
-/** Seed 004's Refund, as kept in the Payment's `refunds`. */
-export interface RefundObject {
-  id: string;
-  object: 'refund';
-  payment_id: string;
-  amount: number;
-  status: 'pending' | 'succeeded' | 'failed';
-  reason: string | null;
-  failure_reason: string | null;
-  created_at: number;
+export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
+
+/** Masked card details. Never the full number or the CVC. */
+export interface Card {
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  country: string | null;
 }
 
-/** The v1 dialect's Payment object: the wire shape of `/v1`, event payloads and webhooks. */
-export interface PaymentObject {
+/** What the customer must do to continue the payment. */
+export interface NextAction {
+  redirectUrl: string;
+}
+
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+/** Money returned to the customer from a payment. */
+export interface Refund {
   id: string;
+  paymentId: string;
+  amount: number;
+  status: RefundStatus;
+  reason: string | null;
+  failureReason: string | null;
+  createdAt: Date;
+}
+
+/** When the payment entered each status it went through (null: never). */
+export interface StatusTransitions {
+  requiresActionAt: Date | null;
+  processingAt: Date | null;
+  authorizedAt: Date | null;
+  succeededAt: Date | null;
+  failedAt: Date | null;
+  canceledAt: Date | null;
+  expiredAt: Date | null;
+}
+
+/**
+ * A payment as every surface may show it: amounts in integer minor units, the masked card only.
+ * Billing details and the customer are the merchant's documents, kept as the merchant sent them.
+ */
+export interface Payment {
+  id: string;
+  livemode: boolean;
+  status: PaymentStatus;
+  integrationType: 'DIRECT' | 'HOSTED_PAYMENT_PAGE';
+  transactionType: TransactionType;
   amount: number;
   currency: string;
-  status: PaymentStatus;
-  integration_type: 'DIRECT' | 'HOSTED_PAYMENT_PAGE';
-  amount_refunded: number;
-  amount_refundable: number;
-  created_at: number;
-  livemode: boolean;
-  merchant_reference: string | null;
+  amountRefunded: number;
+  /** What was captured: the amount for PURCHASE, the captured part for a captured AUTHORIZE. */
+  amountCaptured: number | null;
+  merchantReference: string | null;
   description: string | null;
-  card: CardDetails | null;
-  billing_details: BillingDetails | null;
+  card: Card | null;
+  billingDetails: BillingDetails | null;
   metadata: Record<string, unknown>;
-  decline_code: string | null;
-  decline_message: string | null;
-  hosted_payment_url: string | null;
-  refunds: RefundObject[];
-  status_transitions: {
-    requires_action_at: number | null;
-    processing_at: number | null;
-    authorized_at: number | null;
-    succeeded_at: number | null;
-    failed_at: number | null;
-    canceled_at: number | null;
-    expired_at: number | null;
-  };
-  next_action: NextAction | null;
-  /** Till's additions, after the seed's fields. */
-  transaction_type: TransactionType;
-  return_url: string | null;
-  /** The api dialect's fields, for payments created through /api (null otherwise). */
-  terminal_id: string | null;
-  session_id: string | null;
-  success_url: string | null;
-  cancel_url: string | null;
-  error_url: string | null;
+  declineCode: string | null;
+  declineMessage: string | null;
+  nextAction: NextAction | null;
+  returnUrl: string | null;
+  /** The api dialect's fields, for payments created through it (null otherwise). */
+  terminalId: string | null;
+  sessionId: string | null;
+  successUrl: string | null;
+  cancelUrl: string | null;
+  errorUrl: string | null;
   customer: Customer | null;
   /** Saved-card token (`tok_…`) when the customer asked to save the card and the terminal supports it. */
-  card_token: string | null;
-  /** What was captured: the amount for PURCHASE, the captured part for a captured AUTHORIZE. */
-  amount_captured: number | null;
-  expires_at: number;
+  cardToken: string | null;
+  /** Oldest first. */
+  refunds: Refund[];
+  transitions: StatusTransitions;
+  createdAt: Date;
+  /** After this an unpaid payment expires. */
+  expiresAt: Date;
+  /** Increases by one with every change a merchant can see. */
   version: number;
 }
-
-export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
 
 /** A capture or void the processor has been asked for and Till has not yet recorded. */
 export interface PendingOperation {
   kind: 'capture' | 'void';
   amount: number | null;
   key: string;
-  requested_at: number;
+  /** Unix seconds. */
+  requestedAt: number;
+}
+
+/** A payment with what only Till itself reads: whose it is, and its processor's references. */
+export interface PaymentRecord extends Payment {
+  merchantId: string;
+  country: string | null;
+  /** The customer asked to save the card. */
+  tokenization: boolean;
+  /** Hash of the hosted session URL's token (the api dialect's), or null. */
+  sessionTokenHash: string | null;
+  processor: string | null;
+  processorCardRef: string | null;
+  processorChargeKey: string | null;
+  processorChargeId: string | null;
+  attempts: number;
+  pendingOperation: PendingOperation | null;
+  /** When an uncaptured authorization is released. */
+  authorizationExpiresAt: Date | null;
+}
+
+/** Money of a payment already refunded or being refunded. */
+export function amountReserved(payment: Pick<Payment, 'refunds'>): number {
+  return payment.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
+}
+
+/** Money that can still be refunded: what was captured less refunds made or under way. */
+export function amountRefundable(payment: Payment): number {
+  if (payment.status !== 'SUCCEEDED') return 0;
+  return (payment.amountCaptured ?? payment.amount) - amountReserved(payment);
+}
+
+/** The hosted page of a payment (the v1 rules' checkout URL). */
+export function hostedPaymentUrl(publicUrl: string, paymentId: string): string {
+  return `${publicUrl}/hpp/${paymentId}`;
+}
+
+/** The time a status change stamps: the status it entered, at that moment. */
+const STAMP: Record<EnteredStatus, keyof StatusTransitions> = {
+  REQUIRES_ACTION: 'requiresActionAt',
+  PROCESSING: 'processingAt',
+  AUTHORIZED: 'authorizedAt',
+  SUCCEEDED: 'succeededAt',
+  FAILED: 'failedAt',
+  CANCELED: 'canceledAt',
+  EXPIRED: 'expiredAt',
+};
+
+/**
+ * The payment after it enters `to` at `at`: the state machine allows it, the transition is stamped
+ * and the version goes up by one. Throws InvalidState otherwise.
+ */
+export function transitioned<P extends Payment>(payment: P, to: EnteredStatus, at: Date): P {
+  if (!canTransition(payment.status, to))
+    throw new TillError(ErrorCode.InvalidState, `A ${payment.status} payment cannot become ${to}.`);
+  return {
+    ...payment,
+    status: to,
+    transitions: { ...payment.transitions, [STAMP[to]]: at },
+    version: payment.version + 1,
+  };
 }

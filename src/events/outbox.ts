@@ -1,9 +1,10 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { EventSchema } from '../db/entities/event.entity.js';
-import type { Payment } from '../db/entities/payment.entity.js';
 import { newId } from '../domain/ids.js';
-import type { PaymentObject, RefundObject } from '../domain/payment.js';
+import type { PaymentRecord } from '../domain/payment.js';
 import { activeTraceparent } from '../tracing/spans.js';
+import type { PaymentPayload, RefundPayload } from './payment-payload.js';
+import type { EventType } from './topics.js';
 
 /**
  * Seed-style event (`{id, type, created_at, livemode, data: {object}}`): the body of webhooks and of
@@ -12,16 +13,16 @@ import { activeTraceparent } from '../tracing/spans.js';
 export interface TillEvent {
   id: string;
   object: 'event';
-  type: string;
+  type: EventType;
   created_at: number;
   livemode: boolean;
-  data: { object: PaymentObject | RefundObject };
+  data: { object: PaymentPayload | RefundPayload };
 }
 
 /** What the relay publishes: the event plus, for subscribers, the payment as it is after it. */
 export interface PaymentEventMessage extends TillEvent {
   merchant_id: string;
-  payment: PaymentObject;
+  payment: PaymentPayload;
 }
 
 /**
@@ -38,11 +39,11 @@ let parsed: { raw: string | null; message: PaymentEventMessage | null } = { raw:
 /** An event's parts, whoever holds them: a stored row, a published message, a GraphQL `Event`. */
 export interface EventParts {
   id: string;
-  type: string;
+  type: EventType;
   /** Unix seconds. */
   createdAt: number;
   livemode: boolean;
-  object: PaymentObject | RefundObject;
+  object: PaymentPayload | RefundPayload;
 }
 
 /**
@@ -74,7 +75,8 @@ export function eventFromRow(row: EventRow): TillEvent {
   const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as TillEvent['data'];
   return eventObject({
     id: row.id,
-    type: row.type,
+    // Only producers write events, and they can name only catalogued types.
+    type: row.type as EventType,
     createdAt: Number(row.created_at_unix),
     livemode: row.livemode,
     object: data.object,
@@ -88,10 +90,10 @@ export function eventFromRow(row: EventRow): TillEvent {
  */
 export async function recordPaymentEvent(
   em: SqlEntityManager,
-  payment: Payment,
-  type: string,
-  snapshot: PaymentObject,
-  object?: RefundObject,
+  payment: Pick<PaymentRecord, 'id' | 'merchantId' | 'livemode'>,
+  type: EventType,
+  snapshot: PaymentPayload,
+  object?: RefundPayload,
 ): Promise<void> {
   await em.insert(EventSchema, {
     id: newId.event(),

@@ -1,6 +1,6 @@
-import type { PaymentObject } from '../domain/payment.js';
 import { LiveQueue } from './live-queue.js';
 import { parseEventMessage } from './outbox.js';
+import type { PaymentPayload } from './payment-payload.js';
 import type { PubSub } from './pubsub.js';
 import { paymentTopic, type FeedScope } from './topics.js';
 
@@ -10,7 +10,7 @@ export interface PaymentFeedOptions {
   /** One payment (starting with its current state), or null for all of the scope's payments. */
   paymentId: string | null;
   /** Reads a payment's current state, scoped to the same merchant and mode (rejects when unknown). */
-  current(paymentId: string): Promise<PaymentObject>;
+  current(paymentId: string): Promise<PaymentPayload>;
 }
 
 /**
@@ -21,12 +21,12 @@ export interface PaymentFeedOptions {
  */
 export async function openPaymentFeed(
   options: PaymentFeedOptions,
-): Promise<AsyncIterableIterator<PaymentObject>> {
+): Promise<AsyncIterableIterator<PaymentPayload>> {
   const { pubsub, scope, paymentId } = options;
-  const queue = new LiveQueue<PaymentObject>();
+  const queue = new LiveQueue<PaymentPayload>();
   const latest = new Map<string, number>();
 
-  const accept = (object: PaymentObject): boolean => {
+  const accept = (object: PaymentPayload): boolean => {
     if ((latest.get(object.id) ?? 0) >= object.version) return false;
     latest.set(object.id, object.version);
     if (latest.size > 10_000) latest.delete(latest.keys().next().value!);

@@ -12,10 +12,11 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import type { Payment as DomainPayment } from '../domain/payment.js';
 import type { TillEvent } from '../events/outbox.js';
+import { EVENT_TYPES } from '../events/topics.js';
 import type { AuthorizationService } from '../services/authorizations.js';
 import type { EventService } from '../services/events.js';
-import { toPaymentObject } from '../services/payment-object.js';
 import type { RefundService } from '../services/refunds.js';
 import type { PaymentService } from '../services/payments.js';
 import type { Principal } from '../services/principal.js';
@@ -134,7 +135,10 @@ export class DeleteWebhookEndpointPayload {
 @InputType()
 export class WebhookEndpointInput {
   @Field(() => String, { nullable: true }) url?: string | null;
-  @Field(() => [String], { nullable: true, description: 'Event types, or ["*"] for all (the default).' })
+  @Field(() => [String], {
+    nullable: true,
+    description: `Event types (${EVENT_TYPES.join(', ')}), or ["*"] for all (the default).`,
+  })
   enabledEvents?: string[] | null;
   @Field(() => String, { nullable: true }) description?: string | null;
   @Field(() => Boolean, { nullable: true }) disabled?: boolean | null;
@@ -153,8 +157,8 @@ const decode = (cursor: string) => {
 export class AfterPaymentResolver {
   constructor(private readonly deps: AfterPaymentDeps) {}
 
-  private view(payment: Parameters<typeof toPaymentObject>[0]): Payment {
-    return Payment.from(toPaymentObject(payment, this.deps.publicUrl));
+  private view(payment: DomainPayment): Payment {
+    return Payment.from(payment, this.deps.publicUrl);
   }
 
   @Mutation(() => CapturePaymentPayload, {
@@ -204,7 +208,10 @@ export class AfterPaymentResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { defaultValue: 10 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('type', () => String, { nullable: true, description: 'An event type, or payment.* / refund.*' })
+    @Arg('type', () => String, {
+      nullable: true,
+      description: `An event type (${EVENT_TYPES.join(', ')}), or payment.* / refund.*`,
+    })
     type: string | null,
   ): Promise<EventConnection> {
     const principal = principalOf(ctx);

@@ -1,5 +1,5 @@
-import type { PaymentObject } from '../domain/payment.js';
 import type { TillEvent } from '../events/outbox.js';
+import type { PaymentPayload } from '../events/payment-payload.js';
 import type { Principal } from '../services/principal.js';
 
 /** Per-operation GraphQL context (HTTP request or WebSocket subscription). */
@@ -12,7 +12,7 @@ export interface GraphQLContext {
   openPaymentFeed(
     principal: Principal,
     paymentId: string | null,
-  ): Promise<AsyncIterableIterator<PaymentObject>>;
+  ): Promise<AsyncIterableIterator<PaymentPayload>>;
   /** Opens a live feed of the principal's events, those stored after `after` first. */
   openEventFeed(principal: Principal, after: string | null): Promise<AsyncIterableIterator<TillEvent>>;
 }

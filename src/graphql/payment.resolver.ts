@@ -1,9 +1,9 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
-import { LIMITS, type PaymentObject } from '../domain/payment.js';
+import { LIMITS, type Payment as DomainPayment } from '../domain/payment.js';
+import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
 import { IdempotencyService, idempotencyKeyProblem } from '../services/idempotency.js';
-import { toPaymentObject } from '../services/payment-object.js';
 import type { PaymentService } from '../services/payments.js';
 import type { AuthorizationService } from '../services/authorizations.js';
 import type { Principal } from '../services/principal.js';
@@ -41,8 +41,8 @@ function principalOf(ctx: GraphQLContext): Principal {
 export class PaymentResolver {
   constructor(private readonly deps: PaymentResolverDeps) {}
 
-  private view(payment: Parameters<typeof toPaymentObject>[0]): Payment {
-    return Payment.from(toPaymentObject(payment, this.deps.publicUrl));
+  private view(payment: DomainPayment): Payment {
+    return Payment.from(payment, this.deps.publicUrl);
   }
 
   @Query(() => Payment, { description: 'One of your payments, by id.' })
@@ -92,7 +92,7 @@ export class PaymentResolver {
     const create = async (tx?: SqlEntityManager) => {
       const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
       const body = {
-        payment: toPaymentObject(created.payment, this.deps.publicUrl),
+        payment: paymentPayload(created.payment, this.deps.publicUrl),
         redirectUrl: created.redirectUrl,
         sessionId: created.payment.sessionId ?? null,
       };
@@ -121,12 +121,12 @@ export class PaymentResolver {
         body = (await create()).body;
       }
       const stored = JSON.parse(body) as {
-        payment: PaymentObject;
+        payment: PaymentPayload;
         redirectUrl: string;
         sessionId: string | null;
       };
       return {
-        payment: Payment.from(stored.payment),
+        payment: Payment.fromPayload(stored.payment, this.deps.publicUrl),
         hostedPaymentUrl: stored.redirectUrl,
         sessionId: stored.sessionId,
         userErrors: [],
@@ -167,17 +167,17 @@ export class PaymentResolver {
     },
   })
   paymentStatusChanged(
-    @Root() payment: PaymentObject,
+    @Root() payment: PaymentPayload,
     @Arg('paymentId', () => ID, { nullable: true }) _paymentId: string | null,
   ): Payment {
-    // Subscribers of one change share one PaymentObject; convert it once for all of them.
+    // Subscribers of one change share one payload; convert it once for all of them.
     let view = subscriptionViews.get(payment);
-    if (!view) subscriptionViews.set(payment, (view = Payment.from(payment)));
+    if (!view) subscriptionViews.set(payment, (view = Payment.fromPayload(payment, this.deps.publicUrl)));
     return view;
   }
 }
 
-const subscriptionViews = new WeakMap<PaymentObject, Payment>();
+const subscriptionViews = new WeakMap<PaymentPayload, Payment>();
 
 /** JSON with sorted keys, so the same input always fingerprints the same. */
 function stableJson(value: unknown): string {

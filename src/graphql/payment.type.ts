@@ -1,5 +1,11 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { PaymentObject, RefundObject } from '../domain/payment.js';
+import {
+  amountRefundable,
+  hostedPaymentUrl,
+  type Payment as DomainPayment,
+  type Refund as DomainRefund,
+} from '../domain/payment.js';
+import { paymentFromPayload, type PaymentPayload } from '../events/payment-payload.js';
 import { JSONObject, SafeInt } from './scalars.js';
 
 export enum PaymentStatus {
@@ -96,15 +102,15 @@ export class Refund {
   @Field(() => String, { nullable: true }) failureReason!: string | null;
   @Field(() => SafeInt) createdAt!: number;
 
-  static from(r: RefundObject): Refund {
+  static from(r: DomainRefund): Refund {
     return Object.assign(new Refund(), {
       id: r.id,
-      paymentId: r.payment_id,
+      paymentId: r.paymentId,
       amount: r.amount,
       status: r.status,
       reason: r.reason,
-      failureReason: r.failure_reason,
-      createdAt: r.created_at,
+      failureReason: r.failureReason,
+      createdAt: unix(r.createdAt),
     });
   }
 }
@@ -155,31 +161,25 @@ export class Payment {
   expiresAt!: number;
   @Field(() => SafeInt, { description: 'Increases by one with every status change.' }) version!: number;
 
-  /** The GraphQL view of the wire Payment object: same fields, camelCase. */
-  static from(o: PaymentObject): Payment {
-    const b = o.billing_details;
+  /** The GraphQL view of a payment. */
+  static from(p: DomainPayment, publicUrl: string): Payment {
+    const b = p.billingDetails;
     const a = b?.address;
-    const t = o.status_transitions;
+    const t = p.transitions;
     return Object.assign(new Payment(), {
-      id: o.id,
-      amount: o.amount,
-      currency: o.currency,
-      status: o.status as unknown as PaymentStatus,
-      integrationType: o.integration_type as IntegrationType,
-      amountRefunded: o.amount_refunded,
-      amountRefundable: o.amount_refundable,
-      amountCaptured: o.amount_captured,
-      createdAt: o.created_at,
-      livemode: o.livemode,
-      merchantReference: o.merchant_reference,
-      description: o.description,
-      card: o.card && {
-        brand: o.card.brand,
-        last4: o.card.last4,
-        expMonth: o.card.exp_month,
-        expYear: o.card.exp_year,
-        country: o.card.country,
-      },
+      id: p.id,
+      amount: p.amount,
+      currency: p.currency,
+      status: p.status as PaymentStatus,
+      integrationType: p.integrationType as IntegrationType,
+      amountRefunded: p.amountRefunded,
+      amountRefundable: amountRefundable(p),
+      amountCaptured: p.amountCaptured,
+      createdAt: unix(p.createdAt),
+      livemode: p.livemode,
+      merchantReference: p.merchantReference,
+      description: p.description,
+      card: p.card && { ...p.card },
       billingDetails: b && {
         email: b.email ?? null,
         firstName: b.first_name ?? null,
@@ -196,42 +196,54 @@ export class Payment {
             }
           : null,
       },
-      metadata: o.metadata,
-      declineCode: o.decline_code,
-      declineMessage: o.decline_message,
-      hostedPaymentUrl: o.hosted_payment_url,
-      refunds: (o.refunds ?? []).map((r) => Refund.from(r)),
+      metadata: p.metadata,
+      declineCode: p.declineCode,
+      declineMessage: p.declineMessage,
+      hostedPaymentUrl:
+        p.integrationType === 'HOSTED_PAYMENT_PAGE' ? hostedPaymentUrl(publicUrl, p.id) : null,
+      refunds: p.refunds.map((r) => Refund.from(r)),
       statusTransitions: {
-        requiresActionAt: t.requires_action_at,
-        processingAt: t.processing_at,
-        authorizedAt: t.authorized_at,
-        succeededAt: t.succeeded_at,
-        failedAt: t.failed_at,
-        canceledAt: t.canceled_at,
-        expiredAt: t.expired_at,
+        requiresActionAt: unixOrNull(t.requiresActionAt),
+        processingAt: unixOrNull(t.processingAt),
+        authorizedAt: unixOrNull(t.authorizedAt),
+        succeededAt: unixOrNull(t.succeededAt),
+        failedAt: unixOrNull(t.failedAt),
+        canceledAt: unixOrNull(t.canceledAt),
+        expiredAt: unixOrNull(t.expiredAt),
       },
-      nextAction: o.next_action && { redirectUrl: o.next_action.redirect_url },
-      transactionType: o.transaction_type as TransactionType,
-      returnUrl: o.return_url,
-      terminalId: o.terminal_id,
-      sessionId: o.session_id,
-      successUrl: o.success_url,
-      cancelUrl: o.cancel_url,
-      errorUrl: o.error_url,
-      customer: o.customer && {
-        id: o.customer.id ?? null,
-        firstName: o.customer.first_name ?? null,
-        lastName: o.customer.last_name ?? null,
-        email: o.customer.email ?? null,
-        phone: o.customer.phone ?? null,
-        address: o.customer.address ?? null,
-        city: o.customer.city ?? null,
-        country: o.customer.country ?? null,
-        postalCode: o.customer.postal_code ?? null,
+      nextAction: p.nextAction && { ...p.nextAction },
+      transactionType: p.transactionType as TransactionType,
+      returnUrl: p.returnUrl,
+      terminalId: p.terminalId,
+      sessionId: p.sessionId,
+      successUrl: p.successUrl,
+      cancelUrl: p.cancelUrl,
+      errorUrl: p.errorUrl,
+      customer: p.customer && {
+        id: p.customer.id ?? null,
+        firstName: p.customer.first_name ?? null,
+        lastName: p.customer.last_name ?? null,
+        email: p.customer.email ?? null,
+        phone: p.customer.phone ?? null,
+        address: p.customer.address ?? null,
+        city: p.customer.city ?? null,
+        country: p.customer.country ?? null,
+        postalCode: p.customer.postal_code ?? null,
       },
-      cardToken: o.card_token,
-      expiresAt: o.expires_at,
-      version: o.version,
+      cardToken: p.cardToken,
+      expiresAt: unix(p.expiresAt),
+      version: p.version,
     });
   }
+
+  /**
+   * The GraphQL view of a payment as events carry it (a published change, a stored response): the
+   * one way a payload becomes a GraphQL Payment.
+   */
+  static fromPayload(payload: PaymentPayload, publicUrl: string): Payment {
+    return Payment.from(paymentFromPayload(payload), publicUrl);
+  }
 }
+
+const unix = (d: Date): number => Math.floor(d.getTime() / 1000);
+const unixOrNull = (d: Date | null): number | null => (d ? unix(d) : null);

@@ -19,7 +19,6 @@ export interface HppDeps {
 const ASSETS = new URL('../../dist/hpp/client/', import.meta.url);
 const ASSET_TYPES: Record<string, string> = {
   'checkout.js': 'text/javascript; charset=utf-8',
-  'card.js': 'text/javascript; charset=utf-8',
   'checkout.css': 'text/css; charset=utf-8',
 };
 

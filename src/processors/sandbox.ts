@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/orm.js';
 import { randomBase62 } from '../domain/ids.js';
 import { RESPONSE_CODES } from '../domain/simulation.js';
-import { detectBrand, digitsOnly } from '../hpp/client/card.js';
+import { detectBrand, digitsOnly } from '../domain/card.js';
 import {
   DECLINE_MESSAGES,
   type AuthenticationStep,

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Payment } from '../db/entities/payment.entity.js';
 import { ErrorCode, invalid, TillError } from '../domain/errors.js';
+import type { PaymentRecord } from '../domain/payment.js';
 import type { Processor } from '../processors/processor.js';
 import type { PaymentService } from './payments.js';
 import type { AuditLog } from './audit.js';
@@ -19,7 +19,7 @@ export class AuthorizationService {
     private readonly audit: AuditLog,
   ) {}
 
-  async capture(principal: Principal, id: string, amount?: number | null): Promise<Payment> {
+  async capture(principal: Principal, id: string, amount?: number | null): Promise<PaymentRecord> {
     const payment = await this.payments.getPayment(principal, id);
     if (payment.status !== 'AUTHORIZED')
       throw new TillError(
@@ -40,7 +40,7 @@ export class AuthorizationService {
   }
 
   /** Merchant cancel: a PENDING / REQUIRES_ACTION payment is canceled; an AUTHORIZED one is voided. */
-  async cancel(principal: Principal, id: string, tx?: SqlEntityManager): Promise<Payment> {
+  async cancel(principal: Principal, id: string, tx?: SqlEntityManager): Promise<PaymentRecord> {
     const payment = await this.payments.getPayment(principal, id);
     if (payment.status !== 'AUTHORIZED') return this.payments.cancelPayment(principal, id, tx);
     const claimed = await this.claim(payment, { kind: 'void', amount: null, key: `${payment.id}:void` });
@@ -83,7 +83,7 @@ export class AuthorizationService {
   /** Records who asked for a capture or void, once it is claimed (and so will happen). */
   private audited(
     principal: Principal,
-    payment: Payment,
+    payment: PaymentRecord,
     action: 'payment.captured' | 'payment.voided',
     details: Record<string, unknown>,
   ): Promise<void> {
@@ -99,9 +99,9 @@ export class AuthorizationService {
   }
 
   private claim(
-    payment: Payment,
+    payment: PaymentRecord,
     op: { kind: 'capture' | 'void'; amount: number | null; key: string },
-  ): Promise<Payment> {
+  ): Promise<PaymentRecord> {
     if (payment.pendingOperation && payment.pendingOperation.kind !== op.kind)
       throw new TillError(
         ErrorCode.InvalidState,
@@ -109,11 +109,14 @@ export class AuthorizationService {
         'id',
       );
     return this.payments.annotate(payment.id, ['AUTHORIZED'], {
-      pendingOperation: payment.pendingOperation ?? { ...op, requested_at: Math.floor(Date.now() / 1000) },
+      pendingOperation: payment.pendingOperation ?? { ...op, requestedAt: Math.floor(Date.now() / 1000) },
     });
   }
 
-  private async finish(payment: Payment, voidAs: 'CANCELED' | 'EXPIRED' = 'CANCELED'): Promise<Payment> {
+  private async finish(
+    payment: PaymentRecord,
+    voidAs: 'CANCELED' | 'EXPIRED' = 'CANCELED',
+  ): Promise<PaymentRecord> {
     const op = payment.pendingOperation!;
     const chargeId = payment.processorChargeId ?? '';
     const result =

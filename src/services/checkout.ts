@@ -1,12 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Authenticator } from './authenticator.js';
 import type { CheckoutGuard } from './checkout-guard.js';
-import type { Database } from '../db/orm.js';
-import { MerchantSchema } from '../db/entities/merchant.entity.js';
-import type { Payment } from '../db/entities/payment.entity.js';
-import { TerminalSchema } from '../db/entities/terminal.entity.js';
+import type { PaymentRepository } from '../db/repositories/payments.js';
 import { ErrorCode, TillError } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
+import type { PaymentRecord as Payment } from '../domain/payment.js';
 import type { PaymentStatus } from '../domain/payment-status.js';
 import {
   RESPONSE_CODES,
@@ -14,7 +12,7 @@ import {
   type ResponseCode,
   type SimulatedFlow,
 } from '../domain/simulation.js';
-import { cardProblems, digitsOnly } from '../hpp/client/card.js';
+import { cardProblems, digitsOnly } from '../domain/card.js';
 import {
   DECLINE_MESSAGES,
   type CardInput,
@@ -82,7 +80,7 @@ export const DEFAULT_CHECKOUT_OPTIONS: CheckoutOptions = { authorizationTtlMs: 7
  */
 export class CheckoutService {
   constructor(
-    private readonly db: Database,
+    private readonly repository: PaymentRepository,
     private readonly payments: PaymentService,
     private readonly processor: Processor,
     private readonly auth: Authenticator,
@@ -110,7 +108,7 @@ export class CheckoutService {
     // keeps working through the roll's grace period, and a revoked key opens nothing.
     const holder = await this.auth.publishable(ref.clientKey);
     if (!holder || holder.merchantId !== payment.merchantId) throw missing();
-    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: payment.merchantId });
+    const merchant = await this.repository.merchantOf(payment);
     if (!merchant) throw missing();
     return { payment, clientKey: merchant.clientKey ?? ref.clientKey, merchantName: merchant.name };
   }
@@ -128,7 +126,7 @@ export class CheckoutService {
           ? await this.payments.findForCheckout({ sessionId: parts.sessionId })
           : null;
     if (!payment?.sessionId) return null;
-    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: payment.merchantId });
+    const merchant = await this.repository.merchantOf(payment);
     if (!merchant?.clientKey) return null;
     const ref = {
       sessionId: payment.sessionId,
@@ -144,12 +142,12 @@ export class CheckoutService {
   }
 
   async merchantNameOf(merchantId: string): Promise<string | null> {
-    return (await this.db.em.fork().findOne(MerchantSchema, { id: merchantId }))?.name ?? null;
+    return (await this.repository.merchantOf({ merchantId }))?.name ?? null;
   }
 
   /** The view of a payment reached without the browser's reference (the 3-D Secure page's end). */
   async viewOfPayment(payment: Payment): Promise<CheckoutView> {
-    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: payment.merchantId });
+    const merchant = await this.repository.merchantOf(payment);
     return this.viewFor(payment, merchant?.clientKey ?? '', merchant?.name ?? '');
   }
 
@@ -183,9 +181,7 @@ export class CheckoutService {
 
   private async acceptsCards(payment: Payment): Promise<boolean> {
     if (!payment.terminalId) return true; // seed 004 payments: card acquiring on the merchant's account
-    const terminal = await this.db.em
-      .fork()
-      .findOne(TerminalSchema, { merchantId: payment.merchantId, id: payment.terminalId });
+    const terminal = await this.repository.terminal(payment.merchantId, payment.terminalId);
     return (
       !!terminal && terminal.paymentMethods.includes('card') && terminal.currencies.includes(payment.currency)
     );
@@ -228,7 +224,7 @@ export class CheckoutService {
       case 'EXPIRED':
         return p.cancelUrl ?? p.returnUrl ?? null;
       case 'REQUIRES_ACTION':
-        return p.nextAction?.redirect_url ?? null;
+        return p.nextAction?.redirectUrl ?? null;
       default:
         return null;
     }
@@ -286,8 +282,8 @@ export class CheckoutService {
     const masked = {
       brand: prepared.brand,
       last4: prepared.last4,
-      exp_month: prepared.expMonth,
-      exp_year: prepared.expYear,
+      expMonth: prepared.expMonth,
+      expYear: prepared.expYear,
       country: prepared.country,
     };
     const base = {
@@ -301,7 +297,7 @@ export class CheckoutService {
       const challenge = await this.processor.startChallenge(payment.id, prepared);
       await this.payments.advance(payment.id, ['PENDING'], 'REQUIRES_ACTION', {
         ...base,
-        nextAction: { redirect_url: challenge.url },
+        nextAction: { redirectUrl: challenge.url },
       });
       return this.view(ref);
     }
@@ -336,7 +332,7 @@ export class CheckoutService {
   private async record(payment: Payment, result: ChargeResult): Promise<Payment> {
     const finish = async () => {
       if (result.outcome === 'approved') {
-        if (result.cardToken) await this.saveCardToken(payment, result.cardToken);
+        if (result.cardToken) await this.repository.saveCardToken(payment, result.cardToken);
         const authorizeOnly = payment.transactionType === 'AUTHORIZE';
         return this.payments.advance(payment.id, ['PROCESSING'], authorizeOnly ? 'AUTHORIZED' : 'SUCCEEDED', {
           cardToken: result.cardToken,
@@ -359,33 +355,6 @@ export class CheckoutService {
         return (await this.payments.findForCheckout({ id: payment.id }))!;
       throw error;
     });
-  }
-
-  private async saveCardToken(payment: Payment, token: string): Promise<void> {
-    const card = payment.card!;
-    const [row] = await this.db.em
-      .fork()
-      .execute<{ fingerprint: string }[]>('select fingerprint from sandbox_card where ref = ?', [
-        payment.processorCardRef,
-      ]);
-    await this.db.em.fork().execute(
-      `insert into card_token (id, merchant_id, livemode, customer_id, brand, last4, exp_month, exp_year, fingerprint, processor, processor_ref, payment_id, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) on conflict (id) do nothing`,
-      [
-        token,
-        payment.merchantId,
-        payment.livemode,
-        payment.customer?.id ?? null,
-        card.brand,
-        card.last4,
-        card.exp_month,
-        card.exp_year,
-        row?.fingerprint ?? '',
-        payment.processor,
-        payment.processorCardRef,
-        payment.id,
-      ],
-    );
   }
 
   /** The sandbox ACS page's answer: passes or fails 3-D Secure, then charges. Returns the next URL. */

@@ -1,24 +1,21 @@
-import { LockMode } from '@mikro-orm/core';
+import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config.js';
-import type { Database } from '../db/orm.js';
-import { PaymentSchema, type Payment } from '../db/entities/payment.entity.js';
+import type { PaymentRepository } from '../db/repositories/payments.js';
 import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
-import { createHash } from 'node:crypto';
-import { TerminalSchema } from '../db/entities/terminal.entity.js';
 import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { checkCreateHostedPayment } from '../domain/payment-rules.js';
+import { CANCELABLE, EXPIRABLE, type EnteredStatus, type PaymentStatus } from '../domain/payment-status.js';
 import {
-  CANCELABLE,
-  canTransition,
-  EXPIRABLE,
-  eventTypeFor,
-  type PaymentStatus,
-  TRANSITION_STAMP,
-} from '../domain/payment-status.js';
-import { LIMITS, type CreateHostedPaymentInput } from '../domain/payment.js';
+  hostedPaymentUrl,
+  LIMITS,
+  transitioned,
+  type CreateHostedPaymentInput,
+  type PaymentRecord,
+} from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
-import { hostedPaymentUrl, toPaymentObject } from './payment-object.js';
+import { paymentPayload } from '../events/payment-payload.js';
+import { paymentEventType } from '../events/topics.js';
 import type { Principal } from './principal.js';
 
 export interface ListPaymentsOptions {
@@ -29,7 +26,7 @@ export interface ListPaymentsOptions {
 }
 
 /** Fields the checkout flow may set along with a status change. */
-type AdvancePatchKey =
+export type AdvancePatchKey =
   | 'card'
   | 'declineCode'
   | 'declineMessage'
@@ -42,13 +39,13 @@ type AdvancePatchKey =
   | 'processorChargeId'
   | 'amountCaptured'
   | 'authorizationExpiresAt'
-  | 'pendingOperation'
-  | 'refunds'
-  | 'amountRefunded';
+  | 'pendingOperation';
+
+export type PaymentPatch = Partial<Pick<PaymentRecord, AdvancePatchKey>>;
 
 /** A new payment and where to send the customer. */
 export interface CreatedPayment {
-  payment: Payment;
+  payment: PaymentRecord;
   /**
    * The checkout URL: `hosted_payment_url` for seed 004's rules; seed 000's
    * `PUBLIC_URL/hpp/payment/<token>/<session_id>` for its rules (the token is shown only here).
@@ -57,19 +54,9 @@ export interface CreatedPayment {
 }
 
 export interface PaymentPage {
-  data: Payment[];
+  data: PaymentRecord[];
   hasMore: boolean;
 }
-
-const STAMP_PROPERTY: Record<string, keyof Payment> = {
-  requires_action_at: 'requiresActionAt',
-  processing_at: 'processingAt',
-  authorized_at: 'authorizedAt',
-  succeeded_at: 'succeededAt',
-  failed_at: 'failedAt',
-  canceled_at: 'canceledAt',
-  expired_at: 'expiredAt',
-};
 
 /**
  * Payments: creation, reads, and every status change. The only code that writes a payment's
@@ -77,39 +64,31 @@ const STAMP_PROPERTY: Record<string, keyof Payment> = {
  */
 export class PaymentService {
   constructor(
-    private readonly db: Database,
+    private readonly payments: PaymentRepository,
     private readonly config: Pick<Config, 'publicUrl' | 'hppSessionTtlSeconds'>,
     /** Told after each commit that wrote events, so the relay publishes them without waiting. */
     private readonly eventsCommitted: () => void,
   ) {}
 
-  /** Every rule problem of a would-be payment (the terminal is the principal's own, if named). */
-  async validate(
-    principal: Principal,
-    input: CreateHostedPaymentInput,
-    tx?: SqlEntityManager,
-  ): Promise<FieldProblem[]> {
-    // Inside a caller's transaction, read through it: PGlite has one connection, which the
-    // transaction holds.
-    const em = tx ?? this.db.em.fork();
-    const terminal =
-      input.rules === 'api' && input.terminalId
-        ? await em.findOne(TerminalSchema, { merchantId: principal.merchantId, id: input.terminalId })
-        : null;
-    return checkCreateHostedPayment(input, terminal);
-  }
-
   /**
-   * Creates a PENDING hosted payment and its `payment.created` event. With `tx`, the writes join the
-   * caller's transaction (an idempotent request stores its response in the same commit) and the
-   * caller announces the commit; without, it commits on its own.
+   * Creates a PENDING hosted payment and its `payment.created` event. `surfaceProblems` are what the
+   * calling surface found wrong with the request's shape: they are reported together with the
+   * domain rules' problems, in one answer. With `tx`, the writes join the caller's transaction (an
+   * idempotent request stores its response in the same commit) and the caller announces the commit;
+   * without, it commits on its own.
    */
   async createHostedPayment(
     principal: Principal,
     input: CreateHostedPaymentInput,
     tx?: SqlEntityManager,
+    surfaceProblems: readonly FieldProblem[] = [],
   ): Promise<CreatedPayment> {
-    const problems = await this.validate(principal, input, tx);
+    // The terminal is the principal's own, if named; read once, through the caller's transaction.
+    const terminal =
+      input.rules === 'api' && input.terminalId
+        ? await this.payments.terminal(principal.merchantId, input.terminalId, tx)
+        : null;
+    const problems = [...surfaceProblems, ...checkCreateHostedPayment(input, terminal)];
     if (problems.length > 0) throw invalidFields(problems);
     if (principal.livemode)
       throw new TillError(
@@ -117,65 +96,66 @@ export class PaymentService {
         'Live payments are not available: no live processor is configured for this merchant. Use a test key (api_test_sk_…) for sandbox payments.',
       );
     const now = new Date();
-    // Every payment has a hosted session; seed 000's also carry a URL token (only its hash is kept).
+    // Every payment has a hosted session; the api dialect's also carry a URL token (only its hash is kept).
     const session = { id: newId.sessionId(), token: input.rules === 'api' ? randomBase62(40) : null };
-    const payment = {
+    const payment: PaymentRecord = {
       id: newId.payment(),
       merchantId: principal.merchantId,
       livemode: principal.livemode,
       status: 'PENDING',
       integrationType: 'HOSTED_PAYMENT_PAGE',
+      transactionType: input.transactionType ?? 'PURCHASE',
       amount: input.amount,
       currency: input.currency,
       amountRefunded: 0,
+      amountCaptured: null,
       merchantReference: input.merchantReference ?? null,
       description: input.description ?? null,
+      card: null,
       billingDetails: input.billingDetails ?? null,
       metadata: input.metadata ?? {},
-      card: null,
       declineCode: null,
       declineMessage: null,
       nextAction: null,
       returnUrl: input.returnUrl ?? null,
       terminalId: input.terminalId ?? null,
-      transactionType: input.transactionType ?? 'PURCHASE',
+      sessionId: session.id,
       successUrl: input.successUrl ?? null,
       cancelUrl: input.cancelUrl ?? null,
       errorUrl: input.errorUrl ?? null,
       customer: input.customer ?? null,
+      cardToken: null,
+      refunds: [],
+      transitions: {
+        requiresActionAt: null,
+        processingAt: null,
+        authorizedAt: null,
+        succeededAt: null,
+        failedAt: null,
+        canceledAt: null,
+        expiredAt: null,
+      },
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
+      version: 1,
       country: input.country ?? null,
       tokenization: input.saveCard ?? false,
-      sessionId: session.id,
       sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
       processor: null,
       processorCardRef: null,
       processorChargeKey: null,
-      cardToken: null,
-      attempts: 0,
-      amountCaptured: null,
-      refunds: [],
       processorChargeId: null,
+      attempts: 0,
       pendingOperation: null,
       authorizationExpiresAt: null,
-      requiresActionAt: null,
-      processingAt: null,
-      authorizedAt: null,
-      succeededAt: null,
-      failedAt: null,
-      canceledAt: null,
-      expiredAt: null,
-      version: 1,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.hppSessionTtlSeconds * 1000),
-    } as unknown as Payment; // `seq` is assigned by the database
-    // Native inserts: creation is the hot path, and a new row needs no change tracking.
+    };
     await this.inTransaction(tx, async (em) => {
-      await insertPaymentRow(em, payment);
+      await this.payments.insert(em, payment);
       await recordPaymentEvent(
         em,
         payment,
         'payment.created',
-        toPaymentObject(payment, this.config.publicUrl),
+        paymentPayload(payment, this.config.publicUrl),
       );
     });
     const redirectUrl = session.token
@@ -190,15 +170,15 @@ export class PaymentService {
     work: (em: SqlEntityManager) => Promise<T>,
   ): Promise<T> {
     if (tx) return work(tx);
-    const result = await this.db.em.fork().transactional(work);
+    const result = await this.payments.transaction(work);
     this.eventsCommitted();
     return result;
   }
 
-  /** A payment by its seed-000 session id (scoped to the principal). */
-  async getPaymentBySession(principal: Principal, sessionId: string): Promise<Payment> {
+  /** A payment by its api-dialect session id (scoped to the principal). */
+  async getPaymentBySession(principal: Principal, sessionId: string): Promise<PaymentRecord> {
     const payment = /^[A-Za-z0-9]{20}$/.test(sessionId)
-      ? await this.db.em.fork().findOne(PaymentSchema, {
+      ? await this.payments.find({
           sessionId,
           merchantId: principal.merchantId,
           livemode: principal.livemode,
@@ -208,10 +188,8 @@ export class PaymentService {
     return payment;
   }
 
-  async getPayment(principal: Principal, id: string): Promise<Payment> {
-    const payment = PAYMENT_ID_PATTERN.test(id)
-      ? await this.db.em.fork().findOne(PaymentSchema, scoped(principal, id))
-      : null;
+  async getPayment(principal: Principal, id: string): Promise<PaymentRecord> {
+    const payment = PAYMENT_ID_PATTERN.test(id) ? await this.payments.find(scoped(principal, id)) : null;
     if (!payment) throw notFound('payment', id);
     return payment;
   }
@@ -219,30 +197,26 @@ export class PaymentService {
   /** Newest first, keyset-paginated on the insertion sequence so pages never skip or repeat. */
   async listPayments(principal: Principal, options: ListPaymentsOptions = {}): Promise<PaymentPage> {
     const limit = options.limit ?? LIMITS.listDefault;
-    const em = this.db.em.fork();
-    const where: Record<string, unknown> = { merchantId: principal.merchantId, livemode: principal.livemode };
-    if (options.status) where.status = options.status;
+    let beforeSequence: number | null = null;
     if (options.startingAfter) {
-      const [cursor] = PAYMENT_ID_PATTERN.test(options.startingAfter)
-        ? await em.execute<{ seq: string }[]>(
-            'select seq from payment where id = ? and merchant_id = ? and livemode = ?',
-            [options.startingAfter, principal.merchantId, principal.livemode],
-          )
-        : [];
-      if (!cursor) throw notFound('payment', options.startingAfter, 'startingAfter');
-      where.seq = { $lt: Number(cursor.seq) };
+      beforeSequence = PAYMENT_ID_PATTERN.test(options.startingAfter)
+        ? await this.payments.sequenceOf(principal, options.startingAfter)
+        : null;
+      if (beforeSequence === null) throw notFound('payment', options.startingAfter, 'startingAfter');
     }
-    const rows = await em.find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: limit + 1 });
+    const rows = await this.payments.list(principal, {
+      limit: limit + 1,
+      status: options.status,
+      beforeSequence,
+    });
     return { data: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
   /** Merchant cancel: PENDING or REQUIRES_ACTION → CANCELED. `tx` as for createHostedPayment. */
-  async cancelPayment(principal: Principal, id: string, tx?: SqlEntityManager): Promise<Payment> {
+  async cancelPayment(principal: Principal, id: string, tx?: SqlEntityManager): Promise<PaymentRecord> {
     if (!PAYMENT_ID_PATTERN.test(id)) throw notFound('payment', id);
     return this.inTransaction(tx, async (em) => {
-      const current = await em.findOne(PaymentSchema, scoped(principal, id), {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-      });
+      const current = await this.payments.lock(em, scoped(principal, id));
       if (!current) throw notFound('payment', id);
       if (!CANCELABLE.includes(current.status))
         throw new TillError(
@@ -250,15 +224,15 @@ export class PaymentService {
           `This payment cannot be canceled because its status is ${current.status}; only ${CANCELABLE.join(' or ')} payments can be canceled.`,
           'id',
         );
-      await this.transition(em, current, 'CANCELED');
+      const canceled = await this.transition(em, current, 'CANCELED');
       await em.flush();
-      return current;
+      return canceled;
     });
   }
 
   /** A payment by id or hosted-session id, unscoped: only for callers that verified the session's secret. */
-  async findForCheckout(by: { id: string } | { sessionId: string }): Promise<Payment | null> {
-    return this.db.em.fork().findOne(PaymentSchema, by);
+  async findForCheckout(by: { id: string } | { sessionId: string }): Promise<PaymentRecord | null> {
+    return this.payments.find(by);
   }
 
   /**
@@ -269,67 +243,54 @@ export class PaymentService {
   async advance(
     id: string,
     from: readonly PaymentStatus[],
-    to: PaymentStatus,
-    patch: Partial<Pick<Payment, AdvancePatchKey>> = {},
-  ): Promise<Payment> {
-    const payment = await this.db.em.fork().transactional(async (em) => {
-      const current = await em.findOne(PaymentSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!current) throw notFound('payment', id);
-      if (!from.includes(current.status))
-        throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
-      Object.assign(current, patch);
-      await this.transition(em, current, to);
-      return current;
+    to: EnteredStatus,
+    patch: PaymentPatch = {},
+  ): Promise<PaymentRecord> {
+    const payment = await this.payments.transaction(async (em) => {
+      const current = await this.lockIn(em, id, from);
+      return this.transition(em, { ...current, ...patch }, to);
     });
     this.eventsCommitted();
     return payment;
   }
 
   /** Updates non-status fields of a payment in `from` (no event: nothing a merchant sees changed). */
-  async annotate(
-    id: string,
-    from: readonly PaymentStatus[],
-    patch: Partial<Pick<Payment, AdvancePatchKey>>,
-  ): Promise<Payment> {
-    return this.db.em.fork().transactional(async (em) => {
-      const current = await em.findOne(PaymentSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!current) throw notFound('payment', id);
-      if (!from.includes(current.status))
-        throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
-      Object.assign(current, patch);
-      return current;
+  async annotate(id: string, from: readonly PaymentStatus[], patch: PaymentPatch): Promise<PaymentRecord> {
+    return this.payments.transaction(async (em) => {
+      const annotated = { ...(await this.lockIn(em, id, from)), ...patch };
+      this.payments.save(em, annotated);
+      return annotated;
     });
   }
 
+  /** Locks a payment that must be in one of `from`. */
+  private async lockIn(
+    em: SqlEntityManager,
+    id: string,
+    from: readonly PaymentStatus[],
+  ): Promise<PaymentRecord> {
+    const current = await this.payments.lock(em, { id });
+    if (!current) throw notFound('payment', id);
+    if (!from.includes(current.status))
+      throw new TillError(ErrorCode.InvalidState, `The payment is ${current.status}.`, 'status');
+    return current;
+  }
+
   /** PROCESSING payments untouched for `olderThanMs`: their processor call may have been cut off. */
-  async stuckProcessing(olderThanMs: number, limit = 50): Promise<Payment[]> {
-    return this.db.em
-      .fork()
-      .find(
-        PaymentSchema,
-        { status: 'PROCESSING', processingAt: { $lte: new Date(Date.now() - olderThanMs) } },
-        { limit, orderBy: { processingAt: 'asc' } },
-      );
+  async stuckProcessing(olderThanMs: number, limit = 50): Promise<PaymentRecord[]> {
+    return this.payments.processingSince(new Date(Date.now() - olderThanMs), limit);
   }
 
   /** AUTHORIZED payments whose capture window has passed. */
-  async dueAuthorizations(now: Date, limit = 50): Promise<Payment[]> {
-    return this.db.em
-      .fork()
-      .find(
-        PaymentSchema,
-        { status: 'AUTHORIZED', authorizationExpiresAt: { $lte: now } },
-        { limit, orderBy: { authorizationExpiresAt: 'asc' } },
-      );
+  async dueAuthorizations(now: Date, limit = 50): Promise<PaymentRecord[]> {
+    return this.payments.authorizationsDue(now, limit);
   }
 
   /** Payments with a capture or void claimed at least `olderThanMs` ago and not recorded. */
-  async pendingOperations(olderThanMs: number, limit = 50): Promise<Payment[]> {
-    const rows = await this.db.em
-      .fork()
-      .find(PaymentSchema, { status: 'AUTHORIZED', pendingOperation: { $ne: null } }, { limit });
+  async pendingOperations(olderThanMs: number, limit = 50): Promise<PaymentRecord[]> {
+    const rows = await this.payments.withPendingOperation(limit);
     const cutoff = Date.now() / 1000 - olderThanMs / 1000;
-    return rows.filter((p) => (p.pendingOperation?.requested_at ?? 0) <= cutoff);
+    return rows.filter((p) => (p.pendingOperation?.requestedAt ?? 0) <= cutoff);
   }
 
   /**
@@ -338,12 +299,8 @@ export class PaymentService {
    * Returns how many payments it expired.
    */
   async expireDuePayments(now = new Date(), batchSize = 100): Promise<number> {
-    const expired = await this.db.em.fork().transactional(async (em) => {
-      const due = await em.find(
-        PaymentSchema,
-        { status: { $in: [...EXPIRABLE] }, expiresAt: { $lte: now } },
-        { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, limit: batchSize, orderBy: { expiresAt: 'asc' } },
-      );
+    const expired = await this.payments.transaction(async (em) => {
+      const due = await this.payments.lockDueForExpiry(em, EXPIRABLE, now, batchSize);
       for (const payment of due) await this.transition(em, payment, 'EXPIRED', now);
       return due.length;
     });
@@ -352,22 +309,19 @@ export class PaymentService {
   }
 
   /**
-   * Moves a locked, managed payment to `to`: checks the state machine, stamps the transition,
-   * bumps the version and records exactly one event. The caller's transaction commits it all.
+   * Moves a locked payment to `to` (the state machine decides; the transition is stamped and the
+   * version bumped), saves it and records exactly one event. The caller's transaction commits it all.
    */
   private async transition(
     em: SqlEntityManager,
-    payment: Payment,
-    to: PaymentStatus,
+    payment: PaymentRecord,
+    to: EnteredStatus,
     at = new Date(),
-  ): Promise<void> {
-    if (!canTransition(payment.status, to))
-      throw new TillError(ErrorCode.InvalidState, `A ${payment.status} payment cannot become ${to}.`);
-    payment.status = to;
-    const stamp = TRANSITION_STAMP[to];
-    if (stamp) (payment as Record<string, unknown>)[STAMP_PROPERTY[stamp] as string] = at;
-    payment.version += 1;
-    await recordPaymentEvent(em, payment, eventTypeFor(to), toPaymentObject(payment, this.config.publicUrl));
+  ): Promise<PaymentRecord> {
+    const next = transitioned(payment, to, at);
+    this.payments.save(em, next);
+    await recordPaymentEvent(em, next, paymentEventType(to), paymentPayload(next, this.config.publicUrl));
+    return next;
   }
 }
 
@@ -378,49 +332,4 @@ function scoped(principal: Principal, id: string) {
 /** Only a hash of a session URL's token is stored; the hosted page compares hashes. */
 export function sessionTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
-}
-
-/**
- * The new payment's row in one plain INSERT: creation is the hot path, and a new row needs none of
- * the ORM's mapping or change tracking. Column order matches the migrations.
- */
-async function insertPaymentRow(em: SqlEntityManager, p: Payment): Promise<void> {
-  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-  await em.execute(
-    `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency, amount_refunded,
-       merchant_reference, description, billing_details, metadata, return_url, terminal_id, transaction_type,
-       success_url, cancel_url, error_url, customer, country, tokenization, session_id, session_token_hash,
-       attempts, refunds, version, created_at, expires_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
-    [
-      p.id,
-      p.merchantId,
-      p.livemode,
-      p.status,
-      p.integrationType,
-      p.amount,
-      p.currency,
-      p.amountRefunded,
-      p.merchantReference ?? null,
-      p.description ?? null,
-      json(p.billingDetails),
-      json(p.metadata ?? {}),
-      p.returnUrl ?? null,
-      p.terminalId ?? null,
-      p.transactionType,
-      p.successUrl ?? null,
-      p.cancelUrl ?? null,
-      p.errorUrl ?? null,
-      json(p.customer),
-      p.country ?? null,
-      p.tokenization,
-      p.sessionId ?? null,
-      p.sessionTokenHash ?? null,
-      p.attempts,
-      json(p.refunds ?? []),
-      p.version,
-      p.createdAt,
-      p.expiresAt,
-    ],
-  );
 }

@@ -1,15 +1,14 @@
-import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config.js';
-import { PaymentSchema, type Payment } from '../db/entities/payment.entity.js';
-import type { Database } from '../db/orm.js';
+import type { PaymentRepository } from '../db/repositories/payments.js';
+import type { RefundRepository } from '../db/repositories/refunds.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
-import { REFUND_REASONS, type RefundObject } from '../domain/payment.js';
+import { amountReserved, REFUND_REASONS, type PaymentRecord, type Refund } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
+import { paymentPayload, refundPayload } from '../events/payment-payload.js';
 import type { Processor } from '../processors/processor.js';
 import type { AuditLog } from './audit.js';
-import { toPaymentObject } from './payment-object.js';
 import { actorOf, type Principal } from './principal.js';
 
 export interface CreateRefundInput {
@@ -25,19 +24,20 @@ export interface CreateRefundInput {
  */
 export class RefundService {
   constructor(
-    private readonly db: Database,
+    private readonly payments: PaymentRepository,
+    private readonly refunds: RefundRepository,
     private readonly config: Pick<Config, 'publicUrl'>,
     private readonly processor: Processor,
     private readonly eventsCommitted: () => void,
     private readonly audit: AuditLog,
   ) {}
 
-  async create(principal: Principal, paymentId: string, input: CreateRefundInput): Promise<RefundObject> {
+  async create(principal: Principal, paymentId: string, input: CreateRefundInput): Promise<Refund> {
     if (input.reason != null && !(REFUND_REASONS as readonly string[]).includes(input.reason))
       throw invalid('reason', `reason must be one of ${REFUND_REASONS.join(', ')}`);
     if (input.amount != null && (!Number.isSafeInteger(input.amount) || input.amount < 1))
       throw invalid('amount', 'amount must be a positive integer number of minor units');
-    const refund = await this.db.em.fork().transactional(async (em) => {
+    const refund = await this.payments.transaction(async (em) => {
       const payment = await this.lock(em, principal, paymentId);
       if (payment.status !== 'SUCCEEDED')
         throw new TillError(
@@ -45,35 +45,29 @@ export class RefundService {
           `Only SUCCEEDED payments can be refunded; this one is ${payment.status}.`,
           'payment',
         );
-      const available = (payment.amountCaptured ?? payment.amount) - reserved(payment);
+      const available = (payment.amountCaptured ?? payment.amount) - amountReserved(payment);
       const amount = input.amount ?? available;
       if (available <= 0)
         throw new TillError(ErrorCode.InvalidState, 'This payment has been fully refunded.', 'amount');
       if (amount > available) throw invalid('amount', `amount must be at most the refundable ${available}`);
-      const now = new Date();
-      const created: RefundObject = {
+      const created: Refund = {
         id: `re_${randomBase62(24)}`,
-        object: 'refund',
-        payment_id: payment.id,
+        paymentId: payment.id,
         amount,
         status: 'pending',
         reason: input.reason ?? null,
-        failure_reason: null,
-        created_at: Math.floor(now.getTime() / 1000),
+        failureReason: null,
+        createdAt: new Date(),
       };
-      await em.execute(
-        `insert into refund (id, merchant_id, livemode, payment_id, amount, status, reason, created_at, updated_at)
-         values (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-        [created.id, payment.merchantId, payment.livemode, payment.id, amount, created.reason, now, now],
-      );
-      payment.refunds = [...(payment.refunds ?? []), created];
-      payment.version += 1;
+      await this.refunds.insert(em, created, payment);
+      const next = { ...payment, refunds: [...payment.refunds, created], version: payment.version + 1 };
+      this.payments.save(em, next);
       await recordPaymentEvent(
         em,
-        payment,
+        next,
         'refund.created',
-        toPaymentObject(payment, this.config.publicUrl),
-        created,
+        paymentPayload(next, this.config.publicUrl),
+        refundPayload(created),
       );
       await this.audit.record(
         {
@@ -93,89 +87,74 @@ export class RefundService {
     return this.settle(refund);
   }
 
-  async list(principal: Principal, paymentId: string): Promise<RefundObject[]> {
+  async list(principal: Principal, paymentId: string): Promise<Refund[]> {
     const payment = PAYMENT_ID_PATTERN.test(paymentId)
-      ? await this.db.em.fork().findOne(PaymentSchema, {
+      ? await this.payments.find({
           id: paymentId,
           merchantId: principal.merchantId,
           livemode: principal.livemode,
         })
       : null;
     if (!payment) throw notFound('payment', paymentId);
-    return payment.refunds ?? [];
+    return payment.refunds;
   }
 
   /** Finishes refunds left pending for `olderThanMs` (the processor call may have been cut off). */
   async recover(olderThanMs = 30_000): Promise<number> {
-    const rows = await this.db.em
-      .fork()
-      .execute<{ id: string; payment_id: string }[]>(
-        `select id, payment_id from refund where status = 'pending' and updated_at <= ? order by updated_at limit 50`,
-        [new Date(Date.now() - olderThanMs)],
-      );
-    for (const row of rows) {
-      const payment = await this.db.em.fork().findOne(PaymentSchema, { id: row.payment_id });
-      const refund = payment?.refunds.find((r) => r.id === row.id);
+    const pending = await this.refunds.pendingSince(new Date(Date.now() - olderThanMs), 50);
+    for (const { id, paymentId } of pending) {
+      const payment = await this.payments.find({ id: paymentId });
+      const refund = payment?.refunds.find((r) => r.id === id);
       if (refund) await this.settle(refund).catch(() => undefined);
     }
-    return rows.length;
+    return pending.length;
   }
 
-  private async settle(refund: RefundObject): Promise<RefundObject> {
-    const payment = (await this.db.em.fork().findOne(PaymentSchema, { id: refund.payment_id }))!;
+  private async settle(refund: Refund): Promise<Refund> {
+    const payment = (await this.payments.find({ id: refund.paymentId }))!;
     const result = await this.processor.refund({
       idempotencyKey: refund.id,
       chargeId: payment.processorChargeId ?? '',
       amount: refund.amount,
     });
-    const settled = await this.db.em.fork().transactional(async (em) => {
-      const current = (await em.findOne(
-        PaymentSchema,
-        { id: refund.payment_id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      ))!;
+    const settled = await this.payments.transaction(async (em) => {
+      const current = (await this.payments.lock(em, { id: refund.paymentId }))!;
       const stored = current.refunds.find((r) => r.id === refund.id)!;
       if (stored.status !== 'pending') return stored; // settled by someone else (recovery) first
-      const next: RefundObject = {
-        ...stored,
-        status: result.outcome === 'succeeded' ? 'succeeded' : 'failed',
-        failure_reason: result.outcome === 'failed' ? result.message : null,
+      const outcome: Refund =
+        result.outcome === 'succeeded'
+          ? { ...stored, status: 'succeeded', failureReason: null }
+          : { ...stored, status: 'failed', failureReason: result.message };
+      const next: PaymentRecord = {
+        ...current,
+        refunds: current.refunds.map((r) => (r.id === refund.id ? outcome : r)),
+        amountRefunded: current.amountRefunded + (outcome.status === 'succeeded' ? outcome.amount : 0),
+        version: current.version + 1,
       };
-      current.refunds = current.refunds.map((r) => (r.id === refund.id ? next : r));
-      if (next.status === 'succeeded') current.amountRefunded += next.amount;
-      current.version += 1;
-      await em.execute(`update refund set status = ?, failure_reason = ?, updated_at = now() where id = ?`, [
-        next.status,
-        next.failure_reason,
-        next.id,
-      ]);
+      this.payments.save(em, next);
+      await this.refunds.recordOutcome(em, outcome);
       await recordPaymentEvent(
         em,
-        current,
-        `refund.${next.status}`,
-        toPaymentObject(current, this.config.publicUrl),
         next,
+        outcome.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
+        paymentPayload(next, this.config.publicUrl),
+        refundPayload(outcome),
       );
-      return next;
+      return outcome;
     });
     this.eventsCommitted();
     return settled;
   }
 
-  private async lock(em: SqlEntityManager, principal: Principal, paymentId: string): Promise<Payment> {
+  private async lock(em: SqlEntityManager, principal: Principal, paymentId: string): Promise<PaymentRecord> {
     const payment = PAYMENT_ID_PATTERN.test(paymentId)
-      ? await em.findOne(
-          PaymentSchema,
-          { id: paymentId, merchantId: principal.merchantId, livemode: principal.livemode },
-          { lockMode: LockMode.PESSIMISTIC_WRITE },
-        )
+      ? await this.payments.lock(em, {
+          id: paymentId,
+          merchantId: principal.merchantId,
+          livemode: principal.livemode,
+        })
       : null;
     if (!payment) throw notFound('payment', paymentId, 'payment');
     return payment;
   }
-}
-
-/** Money of a payment already refunded or being refunded. */
-function reserved(payment: Payment): number {
-  return (payment.refunds ?? []).filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
 }

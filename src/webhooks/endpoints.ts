@@ -7,21 +7,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { AuditAction, AuditLog } from '../services/audit.js';
 import { actorOf, type Principal } from '../services/principal.js';
 import type { WebhookSecrets } from './secrets.js';
-
-/** Every event type Till emits. `*` subscribes to all. */
-export const EVENT_TYPES = [
-  'payment.created',
-  'payment.requires_action',
-  'payment.processing',
-  'payment.authorized',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.canceled',
-  'payment.expired',
-  'refund.created',
-  'refund.succeeded',
-  'refund.failed',
-] as const;
+import { EVENT_TYPES } from '../events/topics.js';
 
 export interface WebhookEndpointObject {
   id: string;

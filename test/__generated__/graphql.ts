@@ -104,7 +104,7 @@ export type TransactionType =
 export type WebhookEndpointInput = {
   description?: string | null | undefined;
   disabled?: boolean | null | undefined;
-  /** Event types, or ["*"] for all (the default). */
+  /** Event types (payment.created, payment.requires_action, payment.processing, payment.authorized, payment.succeeded, payment.failed, payment.canceled, payment.expired, refund.created, refund.succeeded, refund.failed), or ["*"] for all (the default). */
   enabledEvents?: Array<string> | null | undefined;
   url?: string | null | undefined;
 };

@@ -200,7 +200,7 @@ describe.each(backends)('capture, void and refunds (%s)', (backend) => {
         kind: 'capture',
         amount: 400,
         key: `${id}:capture`,
-        requested_at: Math.floor(Date.now() / 1000) - 60,
+        requestedAt: Math.floor(Date.now() / 1000) - 60,
       },
     });
     await app.till.services.authorizations.recover(0);

@@ -1,12 +1,7 @@
 import { newId, randomBase62 } from '../../src/domain/ids.js';
 import { formatMoney, isValidAmount, MAX_AMOUNT } from '../../src/domain/money.js';
 import { checkCreateHostedPayment } from '../../src/domain/payment-rules.js';
-import {
-  canTransition,
-  eventTypeFor,
-  isTerminal,
-  PAYMENT_STATUSES,
-} from '../../src/domain/payment-status.js';
+import { canTransition, isTerminal, PAYMENT_STATUSES } from '../../src/domain/payment-status.js';
 
 describe('ids', () => {
   it('makes pay_ + 24 base62 characters, all distinct', () => {
@@ -46,10 +41,6 @@ describe('payment state machine', () => {
       expect(isTerminal(terminal)).toBe(true);
       for (const to of PAYMENT_STATUSES) expect(canTransition(terminal, to)).toBe(false);
     }
-  });
-  it('names events after the status entered', () => {
-    expect(eventTypeFor('CANCELED')).toBe('payment.canceled');
-    expect(eventTypeFor('REQUIRES_ACTION')).toBe('payment.requires_action');
   });
 });
 

@@ -251,7 +251,7 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
       processorCardRef: prepared.ref,
       processorChargeKey: `${s.id}:1`,
       attempts: 1,
-      card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2034, country: 'DE' },
+      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034, country: 'DE' },
     });
     await processor.charge({
       idempotencyKey: `${s.id}:1`,

@@ -1,14 +1,34 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { PaymentStatus } from '../../domain/payment-status.js';
-import type {
-  BillingDetails,
-  CardDetails,
-  Customer,
-  NextAction,
-  PendingOperation,
-  RefundObject,
-  TransactionType,
-} from '../../domain/payment.js';
+import type { BillingDetails, Customer, RefundStatus, TransactionType } from '../../domain/payment.js';
+
+/** The JSON documents of a payment row, as stored (snake_case keys, unix-second times). */
+export interface StoredCard {
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  country: string | null;
+}
+export interface StoredNextAction {
+  redirect_url: string;
+}
+export interface StoredRefund {
+  id: string;
+  object: 'refund';
+  payment_id: string;
+  amount: number;
+  status: RefundStatus;
+  reason: string | null;
+  failure_reason: string | null;
+  created_at: number;
+}
+export interface StoredPendingOperation {
+  kind: 'capture' | 'void';
+  amount: number | null;
+  key: string;
+  requested_at: number;
+}
 
 /** One attempt to collect money (seed 004's Payment). Amounts are bigint columns read as exact JS integers. */
 export const PaymentSchema = defineEntity({
@@ -28,10 +48,10 @@ export const PaymentSchema = defineEntity({
     description: p.string().nullable(),
     billingDetails: p.json<BillingDetails>().nullable(),
     metadata: p.json<Record<string, unknown>>(),
-    card: p.json<CardDetails>().nullable(),
+    card: p.json<StoredCard>().nullable(),
     declineCode: p.string().nullable(),
     declineMessage: p.string().nullable(),
-    nextAction: p.json<NextAction>().nullable(),
+    nextAction: p.json<StoredNextAction>().nullable(),
     returnUrl: p.string().nullable(),
     terminalId: p.string().nullable(),
     transactionType: p.string().$type<TransactionType>(),
@@ -54,10 +74,10 @@ export const PaymentSchema = defineEntity({
     /** What was captured (SUCCEEDED payments); the rest of an authorization is released. */
     amountCaptured: p.bigint('number').nullable(),
     /** The payment's refunds, oldest first (denormalized from `refund`, so reads need no join). */
-    refunds: p.json<RefundObject[]>(),
+    refunds: p.json<StoredRefund[]>(),
     processorChargeId: p.string().nullable(),
     /** A capture or void claimed but not yet confirmed by the processor (recovered after a crash). */
-    pendingOperation: p.json<PendingOperation>().nullable(),
+    pendingOperation: p.json<StoredPendingOperation>().nullable(),
     authorizationExpiresAt: p.datetime().nullable(),
     requiresActionAt: p.datetime().nullable(),
     processingAt: p.datetime().nullable(),

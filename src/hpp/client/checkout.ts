@@ -3,7 +3,7 @@
  * `window.HppData` set by the page, formats and validates the card fields, submits once, and follows
  * the checkout to 3-D Secure or back to the merchant. Card data goes only to Till's checkout API.
  */
-import { cardProblems, detectBrand, digitsOnly, formatCardNumber, parseExpiry } from './card.js';
+import { cardProblems, detectBrand, digitsOnly, formatCardNumber, parseExpiry } from '../../domain/card.js';
 
 interface InitData {
   client_key: string;

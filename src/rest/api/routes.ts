@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, invalidFields, TillError } from '../../domain/errors.js';
+import { ErrorCode, TillError } from '../../domain/errors.js';
 import type { Authenticator } from '../../services/authenticator.js';
 import type { ApiRateLimit } from '../../services/api-rate-limit.js';
 import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
@@ -14,9 +14,10 @@ import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
 import type { AuthorizationService } from '../../services/authorizations.js';
 import type { RefundService } from '../../services/refunds.js';
-import { toPaymentObject } from '../../services/payment-object.js';
 import { sendApiError } from './errors.js';
 import { parseApiPayment, propertyNamer } from './parse.js';
+import { v1Payment, v1Refund } from '../v1/payment.view.js';
+import { sessionView } from './session.view.js';
 
 export interface ApiDeps {
   auth: Authenticator;
@@ -118,9 +119,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     tx?: SqlEntityManager,
   ) {
     const { input, problems } = parseApiPayment(body, shape);
-    const all = [...problems, ...(await deps.payments.validate(principal, input, tx))];
-    if (all.length > 0) throw invalidFields(all);
-    return deps.payments.createHostedPayment(principal, input, tx);
+    return deps.payments.createHostedPayment(principal, input, tx, problems);
   }
 
   app.post('/hosted-payment-page', (request, reply) =>
@@ -187,7 +186,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         (await sessionPayment(request)).id,
         amount,
       );
-      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
     }),
   );
 
@@ -197,7 +196,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         request.principal!,
         (await sessionPayment(request)).id,
       );
-      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
     }),
   );
 
@@ -210,25 +209,12 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         amount: intField(body, 'amount'),
         reason: body.reason as string | undefined,
       });
-      return { status: 200, body: JSON.stringify(refund) };
+      return { status: 200, body: JSON.stringify(v1Refund(refund)) };
     }),
   );
 
   app.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
     await requireApiKey(request, false);
-    const p = await deps.payments.getPaymentBySession(request.principal!, request.params.sessionId);
-    return {
-      session_id: p.sessionId,
-      status: p.status,
-      payment_id: p.id,
-      reference: p.merchantReference,
-      amount: p.amount,
-      currency: p.currency,
-      transaction_type: p.transactionType,
-      terminal_id: p.terminalId,
-      decline_code: p.declineCode ?? null,
-      created_at: Math.floor(p.createdAt.getTime() / 1000),
-      expires_at: Math.floor(p.expiresAt.getTime() / 1000),
-    };
+    return sessionView(await deps.payments.getPaymentBySession(request.principal!, request.params.sessionId));
   });
 }

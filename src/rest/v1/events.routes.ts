@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
-import { EVENT_TYPES } from '../../webhooks/endpoints.js';
+import { EVENT_TYPES } from '../../events/topics.js';
 import { parseListQuery } from '../../http/list-params.js';
 import type { V1Context } from './context.js';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../domain/errors.js';
 import type { V1Context } from './context.js';
+import { v1Refund } from './payment.view.js';
 
 /** `POST /v1/payments/{id}/refunds` and `GET /v1/payments/{id}/refunds`. */
 export function refundRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {
@@ -19,12 +20,17 @@ export function refundRoutes(app: FastifyInstance, { deps, idempotent, principal
         amount: body.amount as number | undefined,
         reason: body.reason as string | undefined,
       });
-      return { status: 200, body: JSON.stringify(refund) };
+      return { status: 200, body: JSON.stringify(v1Refund(refund)) };
     }),
   );
 
   app.get<{ Params: { id: string } }>('/payments/:id/refunds', async (request) => {
     const data = await deps.refunds.list(principalOf(request), request.params.id);
-    return { object: 'list', url: `/v1/payments/${request.params.id}/refunds`, has_more: false, data };
+    return {
+      object: 'list',
+      url: `/v1/payments/${request.params.id}/refunds`,
+      has_more: false,
+      data: data.map(v1Refund),
+    };
   });
 }

@@ -8,11 +8,11 @@ import {
   idempotencyKeyProblem,
   type StoredResponse,
 } from '../../services/idempotency.js';
-import { toPaymentObject } from '../../services/payment-object.js';
 import type { Principal } from '../../services/principal.js';
 import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
 import { parseListQuery } from '../../http/list-params.js';
 import { sendV1Error } from './errors.js';
+import { v1Payment } from './payment.view.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
 import type { V1Context, V1Deps } from './context.js';
 import { eventRoutes } from './events.routes.js';
@@ -58,7 +58,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     reply.headers(rateLimitHeaders(await deps.rateLimit.enforce(principal), false));
   });
 
-  const payment = (p: Parameters<typeof toPaymentObject>[0]) => toPaymentObject(p, deps.publicUrl);
+  const payment = (p: Parameters<typeof v1Payment>[0]) => v1Payment(p, deps.publicUrl);
 
   /** Every v1 POST: Idempotency-Key required, same key + same request → the stored bytes. */
   async function idempotent(

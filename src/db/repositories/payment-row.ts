@@ -1,0 +1,135 @@
+import type { PaymentRecord, Refund } from '../../domain/payment.js';
+import type { Payment as PaymentRow, StoredRefund } from '../entities/payment.entity.js';
+
+/** A stored refund document as the domain's Refund. */
+export function refundFromStored(r: StoredRefund): Refund {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    amount: r.amount,
+    status: r.status,
+    reason: r.reason,
+    failureReason: r.failure_reason,
+    createdAt: new Date(r.created_at * 1000),
+  };
+}
+
+export function storedRefund(r: Refund): StoredRefund {
+  return {
+    id: r.id,
+    object: 'refund',
+    payment_id: r.paymentId,
+    amount: r.amount,
+    status: r.status,
+    reason: r.reason,
+    failure_reason: r.failureReason,
+    created_at: Math.floor(r.createdAt.getTime() / 1000),
+  };
+}
+
+/** The payment a stored row holds: the one place a row becomes a domain payment. */
+export function paymentFromRow(row: PaymentRow): PaymentRecord {
+  const op = row.pendingOperation;
+  return {
+    id: row.id,
+    merchantId: row.merchantId,
+    livemode: row.livemode,
+    status: row.status,
+    integrationType: row.integrationType,
+    transactionType: row.transactionType,
+    amount: row.amount,
+    currency: row.currency,
+    amountRefunded: row.amountRefunded,
+    amountCaptured: row.amountCaptured ?? null,
+    merchantReference: row.merchantReference ?? null,
+    description: row.description ?? null,
+    card: row.card
+      ? {
+          brand: row.card.brand,
+          last4: row.card.last4,
+          expMonth: row.card.exp_month,
+          expYear: row.card.exp_year,
+          country: row.card.country,
+        }
+      : null,
+    billingDetails: row.billingDetails ?? null,
+    metadata: row.metadata ?? {},
+    declineCode: row.declineCode ?? null,
+    declineMessage: row.declineMessage ?? null,
+    nextAction: row.nextAction ? { redirectUrl: row.nextAction.redirect_url } : null,
+    returnUrl: row.returnUrl ?? null,
+    terminalId: row.terminalId ?? null,
+    sessionId: row.sessionId ?? null,
+    successUrl: row.successUrl ?? null,
+    cancelUrl: row.cancelUrl ?? null,
+    errorUrl: row.errorUrl ?? null,
+    customer: row.customer ?? null,
+    cardToken: row.cardToken ?? null,
+    refunds: (row.refunds ?? []).map(refundFromStored),
+    transitions: {
+      requiresActionAt: row.requiresActionAt ?? null,
+      processingAt: row.processingAt ?? null,
+      authorizedAt: row.authorizedAt ?? null,
+      succeededAt: row.succeededAt ?? null,
+      failedAt: row.failedAt ?? null,
+      canceledAt: row.canceledAt ?? null,
+      expiredAt: row.expiredAt ?? null,
+    },
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    version: row.version,
+    country: row.country ?? null,
+    tokenization: row.tokenization,
+    sessionTokenHash: row.sessionTokenHash ?? null,
+    processor: row.processor ?? null,
+    processorCardRef: row.processorCardRef ?? null,
+    processorChargeKey: row.processorChargeKey ?? null,
+    processorChargeId: row.processorChargeId ?? null,
+    attempts: row.attempts,
+    pendingOperation: op
+      ? { kind: op.kind, amount: op.amount, key: op.key, requestedAt: op.requested_at }
+      : null,
+    authorizationExpiresAt: row.authorizationExpiresAt ?? null,
+  };
+}
+
+/** The columns that change over a payment's life, as stored (the rest are fixed at creation). */
+export function mutableColumns(p: PaymentRecord): Partial<PaymentRow> {
+  const op = p.pendingOperation;
+  return {
+    status: p.status,
+    amountRefunded: p.amountRefunded,
+    amountCaptured: p.amountCaptured,
+    card: p.card
+      ? {
+          brand: p.card.brand,
+          last4: p.card.last4,
+          exp_month: p.card.expMonth,
+          exp_year: p.card.expYear,
+          country: p.card.country,
+        }
+      : null,
+    declineCode: p.declineCode,
+    declineMessage: p.declineMessage,
+    nextAction: p.nextAction ? { redirect_url: p.nextAction.redirectUrl } : null,
+    cardToken: p.cardToken,
+    refunds: p.refunds.map(storedRefund),
+    requiresActionAt: p.transitions.requiresActionAt,
+    processingAt: p.transitions.processingAt,
+    authorizedAt: p.transitions.authorizedAt,
+    succeededAt: p.transitions.succeededAt,
+    failedAt: p.transitions.failedAt,
+    canceledAt: p.transitions.canceledAt,
+    expiredAt: p.transitions.expiredAt,
+    version: p.version,
+    processor: p.processor,
+    processorCardRef: p.processorCardRef,
+    processorChargeKey: p.processorChargeKey,
+    processorChargeId: p.processorChargeId,
+    attempts: p.attempts,
+    pendingOperation: op
+      ? { kind: op.kind, amount: op.amount, key: op.key, requested_at: op.requestedAt }
+      : null,
+    authorizationExpiresAt: p.authorizationExpiresAt,
+  };
+}

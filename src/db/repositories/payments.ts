@@ -1,0 +1,217 @@
+import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { PaymentStatus } from '../../domain/payment-status.js';
+import type { PaymentRecord } from '../../domain/payment.js';
+import type { TerminalFacts } from '../../domain/payment-rules.js';
+import { MerchantSchema } from '../entities/merchant.entity.js';
+import { PaymentSchema } from '../entities/payment.entity.js';
+import { TerminalSchema } from '../entities/terminal.entity.js';
+import type { Database } from '../orm.js';
+import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
+
+/** Whose payments a read may see: one merchant, in one mode. */
+export interface PaymentScope {
+  merchantId: string;
+  livemode: boolean;
+}
+
+/** A payment by id or by hosted-session id, optionally within a scope. */
+export type PaymentKey = ({ id: string } | { sessionId: string }) & Partial<PaymentScope>;
+
+/**
+ * Where payments are stored: every query and write of the `payment` table (and what a payment's
+ * checkout reads with it). Reads return domain payments; writes take them. Methods that take `em`
+ * run inside the caller's transaction (PGlite has one connection, which the transaction holds).
+ */
+export class PaymentRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Runs `work` in a new transaction; what it saved is committed together (or not at all). */
+  transaction<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
+    return this.db.em.fork().transactional(work);
+  }
+
+  async find(key: PaymentKey, em?: SqlEntityManager): Promise<PaymentRecord | null> {
+    const row = await (em ?? this.db.em.fork()).findOne(PaymentSchema, key);
+    return row ? paymentFromRow(row) : null;
+  }
+
+  /** Reads and locks (FOR UPDATE) a payment until the transaction ends; `save` writes it back. */
+  async lock(em: SqlEntityManager, key: PaymentKey): Promise<PaymentRecord | null> {
+    const row = await em.findOne(PaymentSchema, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    return row ? paymentFromRow(row) : null;
+  }
+
+  /** Writes a payment read by `lock` or `lockDueForExpiry` in the same transaction (changed columns only). */
+  save(em: SqlEntityManager, payment: PaymentRecord): void {
+    Object.assign(em.getReference(PaymentSchema, payment.id), mutableColumns(payment));
+  }
+
+  /** The insertion order of a scope's payment, or null when the scope has no such payment. */
+  async sequenceOf(scope: PaymentScope, id: string): Promise<number | null> {
+    const [row] = await this.db.em
+      .fork()
+      .execute<{ seq: string }[]>(
+        'select seq from payment where id = ? and merchant_id = ? and livemode = ?',
+        [id, scope.merchantId, scope.livemode],
+      );
+    return row ? Number(row.seq) : null;
+  }
+
+  /** A scope's payments, newest first, inserted before `beforeSequence` when given. */
+  async list(
+    scope: PaymentScope,
+    options: { limit: number; status?: PaymentStatus | null; beforeSequence?: number | null },
+  ): Promise<PaymentRecord[]> {
+    const where: Record<string, unknown> = { merchantId: scope.merchantId, livemode: scope.livemode };
+    if (options.status) where.status = options.status;
+    if (options.beforeSequence != null) where.seq = { $lt: options.beforeSequence };
+    const rows = await this.db.em
+      .fork()
+      .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: options.limit });
+    return rows.map(paymentFromRow);
+  }
+
+  /** PROCESSING payments untouched since `before`. */
+  async processingSince(before: Date, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.em
+      .fork()
+      .find(
+        PaymentSchema,
+        { status: 'PROCESSING', processingAt: { $lte: before } },
+        { limit, orderBy: { processingAt: 'asc' } },
+      );
+    return rows.map(paymentFromRow);
+  }
+
+  /** AUTHORIZED payments whose capture window closed by `now`. */
+  async authorizationsDue(now: Date, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.em
+      .fork()
+      .find(
+        PaymentSchema,
+        { status: 'AUTHORIZED', authorizationExpiresAt: { $lte: now } },
+        { limit, orderBy: { authorizationExpiresAt: 'asc' } },
+      );
+    return rows.map(paymentFromRow);
+  }
+
+  /** AUTHORIZED payments with a capture or void claimed and not yet recorded. */
+  async withPendingOperation(limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.em
+      .fork()
+      .find(PaymentSchema, { status: 'AUTHORIZED', pendingOperation: { $ne: null } }, { limit });
+    return rows.map(paymentFromRow);
+  }
+
+  /**
+   * Locks unpaid payments in `statuses` whose session time ran out by `now`, skipping rows another
+   * transaction holds (FOR UPDATE SKIP LOCKED), so any number of instances can expire at once.
+   */
+  async lockDueForExpiry(
+    em: SqlEntityManager,
+    statuses: readonly PaymentStatus[],
+    now: Date,
+    limit: number,
+  ): Promise<PaymentRecord[]> {
+    const rows = await em.find(
+      PaymentSchema,
+      { status: { $in: [...statuses] }, expiresAt: { $lte: now } },
+      { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, limit, orderBy: { expiresAt: 'asc' } },
+    );
+    return rows.map(paymentFromRow);
+  }
+
+  /**
+   * The new payment's row in one plain INSERT: creation is the hot path, and a new row needs none of
+   * the ORM's mapping or change tracking. Column order matches the migrations.
+   */
+  async insert(em: SqlEntityManager, p: PaymentRecord): Promise<void> {
+    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    await em.execute(
+      `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency, amount_refunded,
+         merchant_reference, description, billing_details, metadata, return_url, terminal_id, transaction_type,
+         success_url, cancel_url, error_url, customer, country, tokenization, session_id, session_token_hash,
+         attempts, refunds, version, created_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+      [
+        p.id,
+        p.merchantId,
+        p.livemode,
+        p.status,
+        p.integrationType,
+        p.amount,
+        p.currency,
+        p.amountRefunded,
+        p.merchantReference,
+        p.description,
+        json(p.billingDetails),
+        json(p.metadata),
+        p.returnUrl,
+        p.terminalId,
+        p.transactionType,
+        p.successUrl,
+        p.cancelUrl,
+        p.errorUrl,
+        json(p.customer),
+        p.country,
+        p.tokenization,
+        p.sessionId,
+        p.sessionTokenHash,
+        p.attempts,
+        json(p.refunds.map(storedRefund)),
+        p.version,
+        p.createdAt,
+        p.expiresAt,
+      ],
+    );
+  }
+
+  /** One of a merchant's terminals, as the payment rules need it. */
+  async terminal(
+    merchantId: string,
+    terminalId: string,
+    em?: SqlEntityManager,
+  ): Promise<TerminalFacts | null> {
+    return (em ?? this.db.em.fork()).findOne(TerminalSchema, { merchantId, id: terminalId });
+  }
+
+  /** What a payment's hosted page shows of its merchant: the name and the publishable key. */
+  async merchantOf(
+    payment: Pick<PaymentRecord, 'merchantId'>,
+  ): Promise<{ name: string; clientKey: string | null } | null> {
+    const merchant = await this.db.em.fork().findOne(MerchantSchema, { id: payment.merchantId });
+    return merchant ? { name: merchant.name, clientKey: merchant.clientKey ?? null } : null;
+  }
+
+  /**
+   * Keeps the card a paid payment saved for future payments (tokenization) under `token`, with the
+   * fingerprint the processor's vault gave the card. Repeating it for the same token changes nothing.
+   */
+  async saveCardToken(payment: PaymentRecord, token: string): Promise<void> {
+    const card = payment.card!;
+    const em = this.db.em.fork();
+    const [row] = await em.execute<{ fingerprint: string }[]>(
+      'select fingerprint from sandbox_card where ref = ?',
+      [payment.processorCardRef],
+    );
+    await em.execute(
+      `insert into card_token (id, merchant_id, livemode, customer_id, brand, last4, exp_month, exp_year, fingerprint, processor, processor_ref, payment_id, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) on conflict (id) do nothing`,
+      [
+        token,
+        payment.merchantId,
+        payment.livemode,
+        payment.customer?.id ?? null,
+        card.brand,
+        card.last4,
+        card.expMonth,
+        card.expYear,
+        row?.fingerprint ?? '',
+        payment.processor,
+        payment.processorCardRef,
+        payment.id,
+      ],
+    );
+  }
+}

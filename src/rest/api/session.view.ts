@@ -1,0 +1,32 @@
+import type { Payment } from '../../domain/payment.js';
+
+/** The api dialect's session (`GET /api/sessions/:id`): the hosted session and its payment's outcome. */
+export interface SessionView {
+  session_id: string | null;
+  status: Payment['status'];
+  payment_id: string;
+  reference: string | null;
+  amount: number;
+  currency: string;
+  transaction_type: Payment['transactionType'];
+  terminal_id: string | null;
+  decline_code: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export function sessionView(p: Payment): SessionView {
+  return {
+    session_id: p.sessionId,
+    status: p.status,
+    payment_id: p.id,
+    reference: p.merchantReference,
+    amount: p.amount,
+    currency: p.currency,
+    transaction_type: p.transactionType,
+    terminal_id: p.terminalId,
+    decline_code: p.declineCode,
+    created_at: Math.floor(p.createdAt.getTime() / 1000),
+    expires_at: Math.floor(p.expiresAt.getTime() / 1000),
+  };
+}
