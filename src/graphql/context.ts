@@ -1,6 +1,7 @@
 import type { PaymentObject } from '../domain/payment.js';
 import type { TillEvent } from '../events/outbox.js';
 import type { Principal } from '../services/principal.js';
+import { unauthenticated } from './errors.js';
 
 /** Per-operation GraphQL context (HTTP request or WebSocket subscription). */
 export interface GraphQLContext {
@@ -15,4 +16,10 @@ export interface GraphQLContext {
   ): Promise<AsyncIterableIterator<PaymentObject>>;
   /** Opens a live feed of the principal's events, those stored after `after` first. */
   openEventFeed(principal: Principal, after: string | null): Promise<AsyncIterableIterator<TillEvent>>;
+}
+
+/** The caller of an operation that needs one; an anonymous operation is refused as UNAUTHENTICATED. */
+export function principalOf(ctx: Pick<GraphQLContext, 'principal'>): Principal {
+  if (!ctx.principal) throw unauthenticated();
+  return ctx.principal;
 }

@@ -58,12 +58,8 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
 
   it('answers 409 while another request holds the key, and lets a retry take over an abandoned one', async () => {
     // The state an in-flight request (on any instance) leaves: the key claimed, no response yet.
-    const { IdempotencyService } = await import('../../src/services/idempotency.js');
-    const fingerprint = IdempotencyService.fingerprint(
-      'POST',
-      '/v1/payments/hpp',
-      JSON.stringify(SEED_004_SAMPLE),
-    );
+    const { requestFingerprint } = await import('../../src/services/idempotency.js');
+    const fingerprint = requestFingerprint('POST /v1/payments/hpp', SEED_004_SAMPLE);
     const claim = (lockedAt: Date) =>
       app.till.db.em.fork().execute(
         `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, locked_at, created_at, expires_at)
@@ -92,12 +88,8 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
     options: { transactional?: boolean } = {},
   ) {
-    const { IdempotencyService } = await import('../../src/services/idempotency.js');
-    const fingerprint = IdempotencyService.fingerprint(
-      'POST',
-      '/v1/payments/hpp',
-      JSON.stringify(SEED_004_SAMPLE),
-    );
+    const { requestFingerprint } = await import('../../src/services/idempotency.js');
+    const fingerprint = requestFingerprint('POST /v1/payments/hpp', SEED_004_SAMPLE);
     const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
