@@ -56,6 +56,20 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     ).toBe('PENDING');
   });
 
+  it('counts a body differing only in key order and whitespace as the same request', async () => {
+    const first = await post('/v1/payments/hpp', 'order-4');
+    const reordered = Object.fromEntries(Object.entries(SEED_004_SAMPLE).reverse());
+    const again = await request(app.url, 'POST', '/v1/payments/hpp', {
+      key: merchant.test_secret_key,
+      idempotencyKey: 'order-4',
+      rawBody: JSON.stringify(reordered, null, 2),
+    });
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count()).toBe(1);
+  });
+
   it('answers 409 while another request holds the key, and lets a retry take over an abandoned one', async () => {
     // The state an in-flight request (on any instance) leaves: the key claimed, no response yet.
     const { requestFingerprint } = await import('../../src/services/idempotency.js');

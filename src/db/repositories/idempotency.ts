@@ -15,6 +15,12 @@ export interface IdempotencyRow {
   expires_at: Date | string;
 }
 
+/** A response as stored for a key (its body sealed where it carries a secret). */
+export interface StoredBody {
+  status: number;
+  body: string;
+}
+
 /** A key being recorded: what it was used for, and when it was claimed and stops counting. */
 export interface IdempotencyClaim {
   scope: IdempotencyScope;
@@ -57,11 +63,7 @@ export class IdempotencyRepository {
   }
 
   /** Records a finished key with its response in one statement, replacing an expired or abandoned row. */
-  async saveDone(
-    tx: SqlEntityManager,
-    claim: IdempotencyClaim,
-    response: { status: number; body: string },
-  ): Promise<void> {
+  async saveDone(tx: SqlEntityManager, claim: IdempotencyClaim, response: StoredBody): Promise<void> {
     await tx.execute(
       `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
          locked_at, created_at, expires_at)
@@ -103,11 +105,7 @@ export class IdempotencyRepository {
   }
 
   /** Stores the response of a claimed key. */
-  async markDone(
-    em: SqlEntityManager,
-    scope: IdempotencyScope,
-    response: { status: number; body: string },
-  ): Promise<void> {
+  async markDone(em: SqlEntityManager, scope: IdempotencyScope, response: StoredBody): Promise<void> {
     await em.execute(
       `update idempotency_key set state = 'done', response_status = ?, response_body = ?
         where merchant_id = ? and livemode = ? and key = ?`,

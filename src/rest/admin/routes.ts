@@ -3,6 +3,7 @@ import { safeEqual } from '../../crypto/safe-equal.js';
 import { ErrorCode, invalid, notFound, TillError } from '../../domain/errors.js';
 import { parseListQuery, unknownCursor, type QueryString } from '../../http/list-params.js';
 import { bodyParams } from '../../http/pipeline/body-params.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import type { ApiKeyService } from '../../services/api-keys.js';
 import type { AuditLog } from '../../services/audit.js';
 import { bearerToken } from '../../services/authenticator.js';
@@ -22,12 +23,7 @@ export interface AdminDeps {
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendV1Error(
-      reply,
-      new TillError(ErrorCode.NotFound, `Unrecognized request URL (${request.method}: ${request.url}).`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
   app.addHook('onRequest', async (request) => {
     if (!safeEqual(bearerToken(request.headers.authorization), deps.adminToken))
       throw new TillError(

@@ -1,11 +1,12 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, invalidFields, TillError } from '../../domain/errors.js';
 import type { Authenticator } from '../../services/authenticator.js';
 import type { ApiRateLimit } from '../../services/api-rate-limit.js';
 import { authenticateHook, principalOf } from '../../http/pipeline/authenticate.js';
 import { minorUnitsParam, objectBody, textParam } from '../../http/pipeline/body-params.js';
 import { idempotentReplies } from '../../http/pipeline/idempotency.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import type { IdempotencyService } from '../../services/idempotency.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { PaymentService } from '../../services/payments.js';
@@ -40,16 +41,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.setErrorHandler((error, request, reply) =>
     sendApiError(reply, error, request.url.startsWith('/api/sessions') ? nestedName : flatName),
   );
-  app.setNotFoundHandler((request, reply) =>
-    sendApiError(
-      reply,
-      new TillError(
-        ErrorCode.NotFound,
-        `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
-        'url',
-      ),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendApiError(reply, unrecognizedUrl(request, 'url')));
 
   app.addHook(
     'onRequest',
@@ -92,44 +84,43 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return deps.payments.createHostedPayment(principal, input, tx);
   }
 
-  app.post('/hosted-payment-page', (request, reply) =>
+  /**
+   * A hosted session created from the request body under the request's optional key, answered as
+   * `answer` shapes it. The redirect URL's token opens the checkout: a stored replay is sealed.
+   */
+  const createSession = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    shape: 'flat' | 'nested',
+    answer: (created: Awaited<ReturnType<typeof create>>) => Record<string, unknown>,
+  ) =>
     maybeIdempotent(
       request,
       reply,
-      async (tx) => {
-        const { payment, redirectUrl } = await create(principalOf(request), request.body, 'flat', tx);
-        // The redirect URL's token opens the checkout: a stored replay of this answer is sealed.
-        return {
-          status: 200,
-          body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
-          secret: true,
-        };
-      },
+      async (tx) => ({
+        status: 200,
+        body: JSON.stringify(answer(await create(principalOf(request), request.body, shape, tx))),
+        secret: true,
+      }),
       { transactional: true },
-    ),
+    );
+
+  app.post('/hosted-payment-page', (request, reply) =>
+    createSession(request, reply, 'flat', ({ payment, redirectUrl }) => ({
+      redirect_url: redirectUrl,
+      session_id: payment.sessionId,
+    })),
   );
 
   app.post('/sessions', async (request, reply) => {
     await requireApiKey(request, true);
     // Read before the idempotent operation: inside it, only its transaction may touch the database.
     const clientKey = await deps.merchants.clientKeyOf(principalOf(request).merchantId);
-    return maybeIdempotent(
-      request,
-      reply,
-      async (tx) => {
-        const { payment, redirectUrl } = await create(principalOf(request), request.body, 'nested', tx);
-        return {
-          status: 200,
-          body: JSON.stringify({
-            session_id: payment.sessionId,
-            client_key: clientKey,
-            redirect_url: redirectUrl,
-          }),
-          secret: true,
-        };
-      },
-      { transactional: true },
-    );
+    return createSession(request, reply, 'nested', ({ payment, redirectUrl }) => ({
+      session_id: payment.sessionId,
+      client_key: clientKey,
+      redirect_url: redirectUrl,
+    }));
   });
 
   // After the page, by session id: the api dialect's capture, void and refunds (same services as v1).

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
+import { invalid } from '../../domain/errors.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status.js';
 import { toPaymentObject } from '../../services/payment-object.js';
 import { parseListQuery, unknownCursor } from '../../http/list-params.js';
 import { authenticateHook, principalOf } from '../../http/pipeline/authenticate.js';
 import { bodyParams, minorUnitsParam } from '../../http/pipeline/body-params.js';
 import { idempotentReplies } from '../../http/pipeline/idempotency.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import { sendV1Error } from './errors.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
 import type { V1Context, V1Deps } from './context.js';
@@ -16,15 +17,7 @@ import { webhookRoutes } from './webhooks.routes.js';
 /** Seed 004's REST dialect under /v1: routes and shape translation only; the services do the work. */
 export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void> {
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendV1Error(
-      reply,
-      new TillError(
-        ErrorCode.NotFound,
-        `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
-      ),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
 
   app.addHook(
     'onRequest',
