@@ -7,8 +7,8 @@ import { unauthenticated } from './errors.js';
 export interface GraphQLContext {
   /** Null when the caller presented no valid credential; resolvers that need one refuse. */
   principal: Principal | null;
-  /** The Idempotency-Key header of the HTTP request, if any. */
-  idempotencyKey: string | null;
+  /** The Idempotency-Key header of the HTTP request, if any (several when it was repeated). */
+  idempotencyKey: string | readonly string[] | null;
   /** Opens a live feed of payment changes (subscriptions only need it; decorators cannot reach `this`). */
   openPaymentFeed(
     principal: Principal,

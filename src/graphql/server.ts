@@ -133,10 +133,9 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
         return toGraphQLError(error);
       }
       if (authenticated) reply.headers(rateLimitHeaders(authenticated.rate, false));
-      const key = request.headers['idempotency-key'];
       return {
         principal: authenticated?.principal ?? null,
-        idempotencyKey: typeof key === 'string' ? key : null,
+        idempotencyKey: request.headers['idempotency-key'] ?? null,
         openPaymentFeed: deps.openPaymentFeed,
         openEventFeed: deps.openEventFeed,
       };

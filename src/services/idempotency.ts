@@ -112,10 +112,11 @@ export class IdempotencyService {
   ): Promise<IdempotentResult> {
     const { key, keyField } = request;
     if (key === undefined || key === null) {
-      if (request.required) throw invalid(keyField, `The ${keyField} header is required on POST requests.`);
+      if (request.required)
+        throw invalid(keyField, 'The Idempotency-Key header is required on POST requests.');
       return { ...(await operation(undefined)), replayed: false };
     }
-    if (typeof key !== 'string') throw invalid(keyField, `Send exactly one ${keyField} header.`);
+    if (typeof key !== 'string') throw invalid(keyField, 'Send exactly one Idempotency-Key.');
     const problem = idempotencyKeyProblem(key);
     if (problem) throw invalid(keyField, problem);
     const fingerprint = requestFingerprint(request.operation, request.params);
