@@ -13,17 +13,17 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { Payment as DomainPayment } from '../domain/payment.js';
+import { LIMITS } from '../domain/payment.js';
 import type { TillEvent } from '../events/outbox.js';
 import { EVENT_TYPES } from '../events/topics.js';
 import type { AuthorizationService } from '../services/authorizations.js';
 import type { EventService } from '../services/events.js';
 import type { RefundService } from '../services/refunds.js';
 import type { PaymentService } from '../services/payments.js';
-import type { Principal } from '../services/principal.js';
 import type { WebhookEndpointObject, WebhookEndpointService } from '../webhooks/endpoints.js';
-import type { GraphQLContext } from './context.js';
-import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
-import { connection, PageInfo } from './payment-connection.type.js';
+import { principalOf, type GraphQLContext } from './context.js';
+import { toGraphQLError, toUserErrors } from './errors.js';
+import { connection, connectionWindow, PageInfo } from './payment-connection.type.js';
 import { Payment, Refund } from './payment.type.js';
 import { JSONObject, SafeInt } from './scalars.js';
 import { UserError } from './user-error.type.js';
@@ -36,11 +36,6 @@ export interface AfterPaymentDeps {
   webhooks: WebhookEndpointService;
   publicUrl: string;
 }
-
-const principalOf = (ctx: GraphQLContext): Principal => {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
-};
 
 @ObjectType()
 export class CapturePaymentPayload {
@@ -206,7 +201,8 @@ export class AfterPaymentResolver {
   @Query(() => EventConnection, { description: 'Your events, newest first: the same ids as webhooks.' })
   async events(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 10 }) first: number,
+    @Arg('first', () => Int, { defaultValue: LIMITS.listDefault, description: `1 to ${LIMITS.listMax}.` })
+    first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('type', () => String, {
       nullable: true,
@@ -215,14 +211,10 @@ export class AfterPaymentResolver {
     type: string | null,
   ): Promise<EventConnection> {
     const principal = principalOf(ctx);
-    if (first < 1 || first > 100) throw badUserInput('first must be from 1 to 100', 'first');
-    const startingAfter = after == null ? null : decode(after);
-    if (after != null && !startingAfter) throw badUserInput('after is not a valid cursor', 'after');
-    const page = await this.deps.events
-      .list(principal, { limit: first, startingAfter, type })
-      .catch(toGraphQLError);
+    const window = connectionWindow(first, after, decode);
+    const page = await this.deps.events.list(principal, { ...window, type }).catch(toGraphQLError);
     const nodes = page.data.map((e) => Event.from(e));
-    return connection(nodes, encode, page.hasMore, startingAfter !== null);
+    return connection(nodes, encode, page.hasMore, window.startingAfter !== null);
   }
 
   @Subscription(() => Event, {

@@ -12,10 +12,10 @@ import {
 } from 'type-graphql';
 import { AUDIT_ACTIONS, type AuditEntryObject, type AuditLog } from '../services/audit.js';
 import { type ApiKeyObject, type ApiKeyService } from '../services/api-keys.js';
-import { actorOf, type Principal } from '../services/principal.js';
-import type { GraphQLContext } from './context.js';
-import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
-import { connection, PageInfo } from './payment-connection.type.js';
+import { actorOf } from '../services/principal.js';
+import { principalOf, type GraphQLContext } from './context.js';
+import { toGraphQLError, toUserErrors } from './errors.js';
+import { connection, connectionWindow, PageInfo } from './payment-connection.type.js';
 import { JSONObject, SafeInt } from './scalars.js';
 import { UserError } from './user-error.type.js';
 
@@ -136,11 +136,6 @@ const decode = (cursor: string) => {
   return /^audit:aud_[A-Za-z0-9]{24}$/.test(text) ? text.slice(6) : null;
 };
 
-const principalOf = (ctx: GraphQLContext): Principal => {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
-};
-
 /**
  * A merchant's own keys (in the caller's mode: a test key never touches live keys) and its audit
  * log. Thin adapters over ApiKeyService and AuditLog.
@@ -217,20 +212,15 @@ export class CredentialsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<AuditEntryConnection> {
     const principal = principalOf(ctx);
-    if (first < 1 || first > 100) throw badUserInput('first must be from 1 to 100', 'first');
-    const startingAfter = after == null ? null : decode(after);
-    if (after != null && !startingAfter) throw badUserInput('after is not a valid cursor', 'after');
+    const window = connectionWindow(first, after, decode);
     const page = await this.deps.audit
-      .list(
-        { merchantId: principal.merchantId, livemode: principal.livemode },
-        { limit: first, startingAfter },
-      )
+      .list({ merchantId: principal.merchantId, livemode: principal.livemode }, window)
       .catch(toGraphQLError);
     return connection(
       page.data.map((e) => AuditEntry.from(e)),
       encode,
       page.hasMore,
-      startingAfter !== null,
+      window.startingAfter !== null,
     );
   }
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode, TillError, type FieldProblem } from '../domain/errors.js';
+import { ErrorCode, RateLimitError, TillError, type FieldProblem } from '../domain/errors.js';
 import type { UserError } from './user-error.type.js';
 
 /** Domain codes that become top-level GraphQL errors, with their `extensions.code` and HTTP status. */
@@ -18,9 +18,6 @@ export const unauthenticated = () =>
   new GraphQLError('Authentication required: send Authorization: Bearer <secret key or access token>.', {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
   });
-
-export const badUserInput = (message: string, argument: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument, http: { status: 400 } } });
 
 /**
  * The one mapping from domain errors to GraphQL: business and validation failures become
@@ -41,15 +38,21 @@ export function toUserErrors(error: unknown, inputPrefix: string[]): UserError[]
   }));
 }
 
-/** Rethrows a domain error as a top-level GraphQL error (for queries, which have no userErrors). */
-export function toGraphQLError(error: unknown): never {
-  if (!(error instanceof TillError)) throw error;
+/** A domain error as a top-level GraphQL error (for queries, which have no userErrors). */
+export function graphQLErrorOf(error: TillError): GraphQLError {
   const top = TOP_LEVEL[error.code] ?? { code: 'BAD_USER_INPUT', status: 400 };
-  throw new GraphQLError(error.message, {
+  return new GraphQLError(error.message, {
     extensions: {
       code: top.code,
       http: { status: top.status },
       ...(error.field ? { field: error.field } : {}),
+      ...(error instanceof RateLimitError ? { retryAfter: error.state.resetSec } : {}),
     },
   });
+}
+
+/** Rethrows a domain error as a top-level GraphQL error; anything else as it is. */
+export function toGraphQLError(error: unknown): never {
+  if (!(error instanceof TillError)) throw error;
+  throw graphQLErrorOf(error);
 }

@@ -1,4 +1,6 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
+import { listWindow, type ListWindow } from '../http/list-params.js';
+import { toGraphQLError } from './errors.js';
 import { Payment, PaymentStatus } from './payment.type.js';
 
 @ObjectType()
@@ -33,6 +35,26 @@ export const encodeCursor = (paymentId: string) => Buffer.from(`payment:${paymen
 export function decodeCursor(cursor: string): string | null {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   return /^payment:pay_[A-Za-z0-9]{24}$/.test(decoded) ? decoded.slice('payment:'.length) : null;
+}
+
+/**
+ * The page a connection's `first` and `after` ask for: the bounds every list shares, a bad value
+ * refused as BAD_USER_INPUT naming the argument.
+ */
+export function connectionWindow(
+  first: number,
+  after: string | null,
+  decode: (cursor: string) => string | null,
+): ListWindow {
+  try {
+    return listWindow(
+      { limit: first, cursor: after },
+      { limit: 'first', cursor: 'after' },
+      { decodeCursor: decode },
+    );
+  } catch (error) {
+    return toGraphQLError(error);
+  }
 }
 
 /** A Relay connection's edges, nodes and pageInfo for one keyset page (payments, events). */

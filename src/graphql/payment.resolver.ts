@@ -1,22 +1,21 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import { LIMITS, type Payment as DomainPayment } from '../domain/payment.js';
 import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
-import { IdempotencyService, idempotencyKeyProblem } from '../services/idempotency.js';
+import type { IdempotencyService } from '../services/idempotency.js';
 import type { PaymentService } from '../services/payments.js';
 import type { AuthorizationService } from '../services/authorizations.js';
-import type { Principal } from '../services/principal.js';
-import type { GraphQLContext } from './context.js';
+import { principalOf, type GraphQLContext } from './context.js';
 import {
   CancelPaymentPayload,
   CreateHostedPaymentInput,
   CreateHostedPaymentPayload,
   toDomainInput,
 } from './create-hosted-payment.input.js';
-import { badUserInput, toGraphQLError, toUserErrors, unauthenticated } from './errors.js';
+import { toGraphQLError, toUserErrors } from './errors.js';
 import {
   connection,
+  connectionWindow,
   decodeCursor,
   encodeCursor,
   PaymentConnection,
@@ -29,11 +28,6 @@ export interface PaymentResolverDeps {
   idempotency: IdempotencyService;
   authorizations: AuthorizationService;
   publicUrl: string;
-}
-
-function principalOf(ctx: GraphQLContext): Principal {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
 }
 
 /** GraphQL's payment operations: a thin adapter over PaymentService. */
@@ -60,24 +54,17 @@ export class PaymentResolver {
     @Arg('filter', () => PaymentFilter, { nullable: true }) filter: PaymentFilter | null,
   ): Promise<PaymentConnection> {
     const principal = principalOf(ctx);
-    if (first < 1 || first > LIMITS.listMax)
-      throw badUserInput(`first must be from 1 to ${LIMITS.listMax}`, 'first');
-    let startingAfter: string | null = null;
-    if (after != null) {
-      startingAfter = decodeCursor(after);
-      if (!startingAfter) throw badUserInput('after is not a valid cursor', 'after');
-    }
+    const window = connectionWindow(first, after, decodeCursor);
     const page = await this.deps.payments
       .listPayments(principal, {
-        limit: first,
-        startingAfter,
+        ...window,
         status: (filter?.status as DomainStatus | null | undefined) ?? null,
       })
       .catch((error) => {
         throw toGraphQLError(error);
       });
     const nodes = page.data.map((p) => this.view(p));
-    return connection(nodes, encodeCursor, page.hasMore, startingAfter !== null);
+    return connection(nodes, encodeCursor, page.hasMore, window.startingAfter !== null);
   }
 
   @Mutation(() => CreateHostedPaymentPayload, {
@@ -88,43 +75,39 @@ export class PaymentResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<CreateHostedPaymentPayload> {
     const principal = principalOf(ctx);
-    const key = input.idempotencyKey ?? ctx.idempotencyKey;
-    const create = async (tx?: SqlEntityManager) => {
-      const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
-      const body = {
-        payment: paymentPayload(created.payment, this.deps.publicUrl),
-        redirectUrl: created.redirectUrl,
-        sessionId: created.payment.sessionId ?? null,
-      };
-      return { status: 200, body: JSON.stringify(body) };
-    };
+    const { idempotencyKey, ...params } = input;
     try {
-      let body: string;
-      if (key != null) {
-        const problem = idempotencyKeyProblem(key);
-        if (problem)
-          return {
-            payment: null,
-            hostedPaymentUrl: null,
-            sessionId: null,
-            userErrors: [{ field: ['input', 'idempotencyKey'], message: problem, code: 'invalid_request' }],
+      // A fresh answer is viewed from the domain Payment just created; only a replay reads the stored JSON.
+      let fresh: CreateHostedPaymentPayload | null = null;
+      const { body, replayed } = await this.deps.idempotency.perform(
+        {
+          principal,
+          key: idempotencyKey ?? ctx.idempotencyKey,
+          required: false,
+          keyField: 'idempotencyKey',
+          operation: 'graphql createHostedPayment',
+          params,
+        },
+        async (tx) => {
+          const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
+          const sessionId = created.payment.sessionId ?? null;
+          fresh = {
+            payment: this.view(created.payment),
+            hostedPaymentUrl: created.redirectUrl,
+            sessionId,
+            userErrors: [],
           };
-        const { idempotencyKey: _ignored, ...rest } = input;
-        const fingerprint = IdempotencyService.fingerprint(
-          'GRAPHQL',
-          'createHostedPayment',
-          stableJson(rest),
-        );
-        body = (await this.deps.idempotency.run(principal, key, fingerprint, create, { transactional: true }))
-          .body;
-      } else {
-        body = (await create()).body;
-      }
-      const stored = JSON.parse(body) as {
-        payment: PaymentPayload;
-        redirectUrl: string;
-        sessionId: string | null;
-      };
+          const stored: StoredCreate = {
+            payment: paymentPayload(created.payment, this.deps.publicUrl),
+            redirectUrl: created.redirectUrl,
+            sessionId,
+          };
+          return { status: 200, body: JSON.stringify(stored) };
+        },
+        { transactional: true },
+      );
+      if (fresh && !replayed) return fresh;
+      const stored = JSON.parse(body) as StoredCreate;
       return {
         payment: Payment.fromPayload(stored.payment, this.deps.publicUrl),
         hostedPaymentUrl: stored.redirectUrl,
@@ -179,14 +162,9 @@ export class PaymentResolver {
 
 const subscriptionViews = new WeakMap<PaymentPayload, Payment>();
 
-/** JSON with sorted keys, so the same input always fingerprints the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
+/** What an idempotent create stores, for a replay to answer the same. */
+interface StoredCreate {
+  payment: PaymentPayload;
+  redirectUrl: string;
+  sessionId: string | null;
 }

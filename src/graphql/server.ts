@@ -8,11 +8,16 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import type { ApiRateLimit } from '../services/api-rate-limit.js';
-import type { Authenticator } from '../services/authenticator.js';
-import type { LimitDecision } from '../services/rate-limits.js';
+import { RateLimitError } from '../domain/errors.js';
+import {
+  authenticate,
+  type Authenticated,
+  type Authenticator,
+  type CredentialPolicy,
+} from '../services/authenticator.js';
 import type { Principal } from '../services/principal.js';
 import type { GraphQLContext } from './context.js';
-import { unauthenticated } from './errors.js';
+import { graphQLErrorOf, toGraphQLError, unauthenticated } from './errors.js';
 import { inputRulesPlugin } from './input-rules.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
 import { SocketPrincipals } from './socket-principals.js';
@@ -44,13 +49,6 @@ export interface GraphQLServer {
   close(): Promise<void>;
 }
 
-/** The refusal of an operation over its key's rate: `RATE_LIMITED`, status 429 over HTTP. */
-const rateLimited = (decision: LimitDecision) =>
-  new GraphQLError(
-    `Too many requests: this key may make ${decision.limit} requests per second. Retry after ${decision.resetSec} s.`,
-    { extensions: { code: 'RATE_LIMITED', retryAfter: decision.resetSec, http: { status: 429 } } },
-  );
-
 /**
  * Request errors Fastify raises before Apollo sees the body (bad JSON, nested too deep, too large,
  * a broken URL) in GraphQL's shape: `BAD_REQUEST` with the request's 4xx status.
@@ -76,6 +74,13 @@ export function sendGraphQLRequestError(reply: FastifyReply, error: unknown): Fa
 
 /** GraphQL accepts both merchant credentials: secret keys and OIDC access tokens. */
 const ACCEPTED = ['secret_key', 'access_token'] as const;
+
+/** Over HTTP an operation without credentials runs anonymously (its resolvers refuse what needs one). */
+const HTTP_CREDENTIALS: CredentialPolicy = {
+  accepted: ACCEPTED,
+  missing: null,
+  invalid: 'Invalid credentials: send Authorization: Bearer <secret key or access token>.',
+};
 
 /** Mounts GraphQL on /graphql: queries and mutations over HTTP (Apollo), subscriptions over graphql-ws. */
 export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps): Promise<GraphQLServer> {
@@ -116,24 +121,21 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
 
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
-      const header = request.headers.authorization;
-      const principal = await deps.auth.bearer(header, ACCEPTED, request.id);
-      if (header !== undefined && !principal)
-        throw new GraphQLError(
-          'Invalid credentials: send Authorization: Bearer <secret key or access token>.',
-          {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-          },
+      let authenticated: Authenticated | null;
+      try {
+        authenticated = await authenticate(
+          deps,
+          { authorization: request.headers.authorization, requestId: request.id },
+          HTTP_CREDENTIALS,
         );
-      if (principal) {
-        const decision = await deps.rateLimit.admit(principal);
-        reply.headers(rateLimitHeaders(decision, !decision.allowed));
-        if (!decision.allowed) throw rateLimited(decision);
+      } catch (error) {
+        if (error instanceof RateLimitError) reply.headers(rateLimitHeaders(error.state, true));
+        return toGraphQLError(error);
       }
-      const key = request.headers['idempotency-key'];
+      if (authenticated) reply.headers(rateLimitHeaders(authenticated.rate, false));
       return {
-        principal,
-        idempotencyKey: typeof key === 'string' ? key : null,
+        principal: authenticated?.principal ?? null,
+        idempotencyKey: request.headers['idempotency-key'] ?? null,
         openPaymentFeed: deps.openPaymentFeed,
         openEventFeed: deps.openEventFeed,
       };
@@ -176,8 +178,12 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
         const principal = principals.current(ctx.extra.socket);
         if (!principal) return [unauthenticated()];
         // Every operation on a socket counts against its key's rate, like a request over HTTP.
-        const decision = await deps.rateLimit.admit(principal);
-        if (!decision.allowed) return [rateLimited(decision)];
+        try {
+          await deps.rateLimit.enforce(principal);
+        } catch (error) {
+          if (error instanceof RateLimitError) return [graphQLErrorOf(error)];
+          throw error;
+        }
         ctx.extra.principal = principal;
         return policed(ctx, id, payload);
       },

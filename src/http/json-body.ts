@@ -109,8 +109,7 @@ function bodyError(code: string, message: string, path: string) {
 }
 
 /**
- * JSON bodies: parsed with prototype-poisoning protection, the nesting limit and the text rule, and
- * kept as the exact string received, because idempotency compares request bodies byte for byte. An
+ * JSON bodies: parsed with prototype-poisoning protection, the nesting limit and the text rule. An
  * empty body parses to undefined. Every JSON body of every surface (REST, OAuth, admin, the checkout
  * API and Apollo's GraphQL route) comes through here; each surface's error handler words the 400.
  */
@@ -121,7 +120,6 @@ export function registerJsonBody(app: FastifyInstance): void {
     { parseAs: 'string', bodyLimit: BODY_LIMIT },
     (request, body, done) => {
       const text = body as string;
-      request.rawBody = text;
       if (text.trim() === '') return done(null, undefined);
       if (jsonTextTooDeep(text))
         return done(bodyError(JSON_TOO_DEEP, jsonTooDeepMessage('The request body'), ''), undefined);

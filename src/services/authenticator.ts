@@ -1,6 +1,9 @@
+import { ErrorCode, TillError } from '../domain/errors.js';
 import type { ApiKeyService } from './api-keys.js';
+import type { ApiRateLimit } from './api-rate-limit.js';
 import type { CredentialWatch } from './credential-watch.js';
 import type { Principal } from './principal.js';
+import type { LimitDecision } from './rate-limits.js';
 import type { TokenService } from './tokens.js';
 
 /** Which credentials a surface accepts. */
@@ -69,4 +72,41 @@ export class Authenticator {
   onCredentialChange(listener: Parameters<CredentialWatch['onChange']>[0]): () => void {
     return this.watch.onChange(listener);
   }
+}
+
+/** What a surface accepts, and how it words a refusal (each surface's documents word it their way). */
+export interface CredentialPolicy {
+  accepted: readonly AcceptedCredential[];
+  /** The refusal of a request with no `Authorization`; null where such a request goes on anonymously. */
+  missing: string | null;
+  /** The refusal of a credential that is malformed, unknown, revoked, expired or of another kind. */
+  invalid: string;
+  /** The request field a refusal names, where the surface names one. */
+  field?: string;
+}
+
+/** An authenticated request: its caller, and where that caller stands against its rate. */
+export interface Authenticated {
+  principal: Principal;
+  rate: LimitDecision;
+}
+
+/**
+ * The one authentication step of every request-response surface: the `Authorization` value becomes
+ * a Principal among the accepted credential kinds, and the request is counted against that
+ * credential's rate. Throws an Unauthenticated TillError in the surface's wording, or a
+ * RateLimitError; returns null only for an anonymous request the policy lets through.
+ */
+export async function authenticate(
+  gate: { auth: Authenticator; rateLimit: ApiRateLimit },
+  request: { authorization: unknown; requestId: string | null },
+  policy: CredentialPolicy,
+): Promise<Authenticated | null> {
+  if (request.authorization === undefined || request.authorization === '') {
+    if (policy.missing === null) return null;
+    throw new TillError(ErrorCode.Unauthenticated, policy.missing, policy.field);
+  }
+  const principal = await gate.auth.bearer(request.authorization, policy.accepted, request.requestId);
+  if (!principal) throw new TillError(ErrorCode.Unauthenticated, policy.invalid, policy.field);
+  return { principal, rate: await gate.rateLimit.enforce(principal) };
 }

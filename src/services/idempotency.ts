@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import canonicalize from 'canonicalize';
 import { isSealed, type Sealer } from '../crypto/sealing.js';
 import type { Database } from '../db/orm.js';
+import {
+  IdempotencyRepository,
+  type IdempotencyClaim,
+  type IdempotencyRow,
+  type IdempotencyScope,
+} from '../db/repositories/idempotency.js';
 import { sealedFor } from '../db/sealed-columns.js';
-import { ErrorCode, TillError } from '../domain/errors.js';
+import { ErrorCode, invalid, TillError } from '../domain/errors.js';
 import { LIMITS } from '../domain/payment.js';
 import type { Principal } from './principal.js';
 
@@ -20,11 +27,37 @@ export interface IdempotentResult extends StoredResponse {
   replayed: boolean;
 }
 
+/** An operation run under a key; `tx` is its transaction when it runs in the key's own one. */
+export type IdempotentOperation = (tx: SqlEntityManager | undefined) => Promise<StoredResponse>;
+
+export interface IdempotencyOptions {
+  /**
+   * The operation writes only through `tx`: its writes, the key and the stored response commit
+   * together. Otherwise the key is claimed first and the response stored after.
+   */
+  transactional?: boolean;
+}
+
+/** One request as every surface hands it to {@link IdempotencyService.perform}. */
+export interface IdempotentRequest {
+  principal: Principal;
+  /** The key as sent: none, one, or several (a repeated header). */
+  key: string | readonly string[] | null | undefined;
+  /** Whether a request without a key is refused; when not, it simply runs once. */
+  required: boolean;
+  /** The request field the key travels in, as the surface spells it (for a bad key's error). */
+  keyField: string;
+  /** What the request does (`POST /v1/payments/hpp`, `graphql createHostedPayment`). */
+  operation: string;
+  /** The request's parameters: a parsed JSON body, a GraphQL input without its key. */
+  params: unknown;
+}
+
 const TTL_MS = 24 * 60 * 60 * 1000;
 /** A `running` key older than this belongs to a request that died; a retry may take it over. */
 const ABANDONED_MS = 60_000;
 
-/** Validates an Idempotency-Key header value; returns the reason it is bad, or null. */
+/** Validates an idempotency key; returns the reason it is bad, or null. */
 export function idempotencyKeyProblem(key: string): string | null {
   if (key.length < 1 || key.length > LIMITS.idempotencyKey)
     return `Idempotency-Key must be 1 to ${LIMITS.idempotencyKey} characters`;
@@ -33,39 +66,84 @@ export function idempotencyKeyProblem(key: string): string | null {
 }
 
 /**
- * Idempotency keys (SPEC §4, the IETF Idempotency-Key draft). Scope: (merchant, mode, key).
- * The claim is an INSERT guarded by the primary key, so N concurrent identical requests run the
- * operation exactly once; the rest get 409 while it runs and the stored response afterwards.
+ * The one fingerprint of a request, on every surface: SHA-256 over the operation and the RFC 8785
+ * canonical JSON of its parameters. Requests are compared by what they ask for, not by their bytes:
+ * a body that differs only in whitespace or key order is the same request (a client retrying with
+ * a re-serialised body gets its stored response), while any different value, added or missing
+ * parameter, or another method or path is a different request.
+ */
+export function requestFingerprint(operation: string, params: unknown): string {
+  let canonical: string;
+  try {
+    canonical = canonicalize(params) ?? 'null';
+  } catch {
+    // Only text the surfaces already refuse (an unpaired surrogate) cannot be canonicalised.
+    throw invalid('body', 'The request contains text that cannot be compared for idempotency.');
+  }
+  return createHash('sha256').update(operation).update('\n').update(canonical).digest('hex');
+}
+
+/**
+ * Idempotency keys (the IETF Idempotency-Key draft). Scope: (merchant, mode, key). Every surface's
+ * adapter hands its requests to {@link perform}: the key rules, the fingerprint and the replay are
+ * decided here once. A claimed key answers a concurrent duplicate with 409 while it runs and with
+ * the stored response afterwards; a key reused for a different request gets 422.
  */
 export class IdempotencyService {
+  private readonly keys: IdempotencyRepository;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly sealer: Sealer,
     /** Told after a committed operation, so the outbox relay publishes its events at once. */
     private readonly afterCommit: () => void = () => {},
-  ) {}
-
-  /** Fingerprint of a request: method, path and exact body bytes. */
-  static fingerprint(method: string, path: string, body: string): string {
-    return createHash('sha256').update(`${method.toUpperCase()} ${path}\n`).update(body).digest('hex');
+  ) {
+    this.keys = new IdempotencyRepository(db);
   }
 
   /**
-   * Runs `operation` once per key. The key is claimed first (so a concurrent duplicate gets 409);
-   * then the operation's writes and its 2xx response are committed together in one transaction, so
-   * a crash can never leave a payment without its stored response. Anything else (or a throw)
-   * rolls back and releases the key so the client may retry.
+   * Runs a surface's request: without a key (where allowed) once; with one, checked, fingerprinted
+   * and run through {@link run}.
+   */
+  async perform(
+    request: IdempotentRequest,
+    operation: IdempotentOperation,
+    options: IdempotencyOptions = {},
+  ): Promise<IdempotentResult> {
+    const { key, keyField } = request;
+    if (key === undefined || key === null) {
+      if (request.required)
+        throw invalid(keyField, 'The Idempotency-Key header is required on POST requests.');
+      return { ...(await operation(undefined)), replayed: false };
+    }
+    if (typeof key !== 'string') throw invalid(keyField, 'Send exactly one Idempotency-Key.');
+    const problem = idempotencyKeyProblem(key);
+    if (problem) throw invalid(keyField, problem);
+    const fingerprint = requestFingerprint(request.operation, request.params);
+    return this.run(request.principal, key, fingerprint, operation, options);
+  }
+
+  /**
+   * Runs `operation` once per key and fingerprint. Only 2xx responses are stored; anything else
+   * (or a throw) leaves the key free so the client may retry.
    */
   async run(
     principal: Principal,
     key: string,
     fingerprint: string,
-    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
-    options: { transactional?: boolean } = {},
+    operation: IdempotentOperation,
+    options: IdempotencyOptions = {},
   ): Promise<IdempotentResult> {
+    const now = new Date();
+    const claim: IdempotencyClaim = {
+      scope: [principal.merchantId, principal.livemode, key],
+      fingerprint,
+      now,
+      expiresAt: new Date(now.getTime() + TTL_MS),
+    };
     return options.transactional
-      ? this.runInOneTransaction(principal, key, fingerprint, operation)
-      : this.runClaimed(principal, key, fingerprint, operation);
+      ? this.runInOneTransaction(claim, operation)
+      : this.runClaimed(claim, operation);
   }
 
   /**
@@ -75,56 +153,26 @@ export class IdempotencyService {
    * crash rolls everything back, leaving neither a payment nor a key.
    */
   private async runInOneTransaction(
-    principal: Principal,
-    key: string,
-    fingerprint: string,
-    operation: (tx: SqlEntityManager) => Promise<StoredResponse>,
+    claim: IdempotencyClaim,
+    operation: IdempotentOperation,
   ): Promise<IdempotentResult> {
-    const scope = [principal.merchantId, principal.livemode, key] as const;
-    const lockId = BigInt.asIntN(
-      64,
-      BigInt(`0x${createHash('sha256').update(scope.join('\u0000')).digest('hex').slice(0, 16)}`),
-    );
-    const now = new Date();
     let outcome: IdempotentResult;
     try {
-      outcome = await this.db.em.fork().transactional(async (tx) => {
-        const [lock] = await tx.execute<{ ok: boolean }[]>(
-          'select pg_try_advisory_xact_lock(?::bigint) as ok',
-          [lockId.toString()],
-        );
-        if (!lock?.ok) throw inProgress();
-        const [row] = await tx.execute<StoredRow[]>(
-          `select fingerprint, state, response_status, response_body, locked_at, expires_at from idempotency_key
-            where merchant_id = ? and livemode = ? and key = ?`,
-          [...scope],
-        );
-        if (row && new Date(row.expires_at) > now) {
-          if (row.fingerprint !== fingerprint) throw mismatch();
-          if (row.state === 'done') return this.replay(scope, row);
-          if (new Date(row.locked_at).getTime() > now.getTime() - ABANDONED_MS) throw inProgress();
+      outcome = await this.keys.fork().transactional(async (tx) => {
+        if (!(await this.keys.tryLock(tx, claim.scope))) throw inProgress();
+        const row = await this.keys.find(tx, claim.scope);
+        if (row && new Date(row.expires_at) > claim.now) {
+          if (row.fingerprint !== claim.fingerprint) throw mismatch();
+          if (row.state === 'done') return this.replay(claim.scope, row);
+          if (new Date(row.locked_at).getTime() > claim.now.getTime() - ABANDONED_MS) throw inProgress();
           // else: a claim left by a request that died; this one takes over.
         }
         const result = await operation(tx);
         if (result.status < 200 || result.status >= 300) throw new NotStored(result);
-        await tx.execute(
-          `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
-             locked_at, created_at, expires_at)
-           values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
-           on conflict (merchant_id, livemode, key) do update
-             set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
-                 response_body = excluded.response_body, locked_at = excluded.locked_at,
-                 created_at = excluded.created_at, expires_at = excluded.expires_at`,
-          [
-            ...scope,
-            fingerprint,
-            result.status,
-            this.stored(scope, result),
-            now,
-            now,
-            new Date(now.getTime() + TTL_MS),
-          ],
-        );
+        await this.keys.saveDone(tx, claim, {
+          status: result.status,
+          body: this.stored(claim.scope, result),
+        });
         return { status: result.status, body: result.body, replayed: false };
       });
     } catch (error) {
@@ -141,55 +189,27 @@ export class IdempotencyService {
    * `running` row, so a duplicate gets 409 while the operation runs; the response is stored after.
    */
   private async runClaimed(
-    principal: Principal,
-    key: string,
-    fingerprint: string,
-    operation: (tx: undefined) => Promise<StoredResponse>,
+    claim: IdempotencyClaim,
+    operation: IdempotentOperation,
   ): Promise<IdempotentResult> {
-    const scope = [principal.merchantId, principal.livemode, key] as const;
-    const em = this.db.em.fork();
-    const now = new Date();
-    const claimed = await em.execute<{ key: string }[]>(
-      `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, locked_at, created_at, expires_at)
-       values (?, ?, ?, ?, 'running', ?, ?, ?)
-       on conflict (merchant_id, livemode, key) do update
-         set fingerprint = excluded.fingerprint, state = 'running', response_status = null, response_body = null,
-             locked_at = excluded.locked_at, created_at = excluded.created_at, expires_at = excluded.expires_at
-         where idempotency_key.expires_at <= excluded.created_at
-            or (idempotency_key.state = 'running' and idempotency_key.locked_at <= ?
-                and idempotency_key.fingerprint = excluded.fingerprint)
-       returning key`,
-      [
-        ...scope,
-        fingerprint,
-        now,
-        now,
-        new Date(now.getTime() + TTL_MS),
-        new Date(now.getTime() - ABANDONED_MS),
-      ],
-    );
-    if (claimed.length === 0) {
-      const [row] = await em.execute<StoredRow[]>(
-        `select fingerprint, state, response_status, response_body, locked_at, expires_at from idempotency_key
-          where merchant_id = ? and livemode = ? and key = ?`,
-        [...scope],
-      );
-      if (!row) return this.runClaimed(principal, key, fingerprint, operation); // expired and pruned meanwhile
-      if (row.fingerprint !== fingerprint) throw mismatch();
+    const em = this.keys.fork();
+    if (!(await this.keys.claim(em, claim, new Date(claim.now.getTime() - ABANDONED_MS)))) {
+      const row = await this.keys.find(em, claim.scope);
+      if (!row) return this.runClaimed(claim, operation); // expired and pruned meanwhile
+      if (row.fingerprint !== claim.fingerprint) throw mismatch();
       if (row.state === 'running') throw inProgress();
-      return this.replay(scope, row);
+      return this.replay(claim.scope, row);
     }
     let response: StoredResponse;
     try {
       response = await operation(undefined);
       if (response.status < 200 || response.status >= 300) throw new NotStored(response);
-      await em.execute(
-        `update idempotency_key set state = 'done', response_status = ?, response_body = ?
-          where merchant_id = ? and livemode = ? and key = ?`,
-        [response.status, this.stored(scope, response), ...scope],
-      );
+      await this.keys.markDone(em, claim.scope, {
+        status: response.status,
+        body: this.stored(claim.scope, response),
+      });
     } catch (error) {
-      await this.release(scope);
+      await this.keys.release(claim.scope);
       if (error instanceof NotStored) return { ...error.response, replayed: false };
       throw error;
     }
@@ -198,35 +218,23 @@ export class IdempotencyService {
   }
 
   /** The body as stored: sealed for its key when it carries a secret. */
-  private stored(scope: Scope, response: StoredResponse): string {
+  private stored(scope: IdempotencyScope, response: StoredResponse): string {
     return response.secret
       ? this.sealer.seal(response.body, sealedFor.idempotentResponse(...scope))
       : response.body;
   }
 
   /** A stored response, replayed byte for byte. */
-  private replay(scope: Scope, row: StoredRow): IdempotentResult {
+  private replay(scope: IdempotencyScope, row: IdempotencyRow): IdempotentResult {
     const body = isSealed(row.response_body)
       ? this.sealer.open(row.response_body, sealedFor.idempotentResponse(...scope))
       : row.response_body;
     return { status: row.response_status, body, replayed: true };
   }
 
-  private async release(scope: readonly [string, boolean, string]): Promise<void> {
-    await this.db.em
-      .fork()
-      .execute(
-        `delete from idempotency_key where merchant_id = ? and livemode = ? and key = ? and state = 'running'`,
-        [...scope],
-      );
-  }
-
   /** Deletes keys past their 24 hours. Returns how many. */
-  async prune(now = new Date()): Promise<number> {
-    const res = await this.db.em
-      .fork()
-      .execute<{ affectedRows: number }>('delete from idempotency_key where expires_at <= ?', [now], 'run');
-    return res.affectedRows ?? 0;
+  prune(now = new Date()): Promise<number> {
+    return this.keys.deleteExpired(now);
   }
 }
 
@@ -235,17 +243,6 @@ class NotStored extends Error {
   constructor(readonly response: StoredResponse) {
     super('not stored');
   }
-}
-
-type Scope = readonly [merchantId: string, livemode: boolean, key: string];
-
-interface StoredRow {
-  fingerprint: string;
-  state: string;
-  response_status: number;
-  response_body: string;
-  locked_at: Date | string;
-  expires_at: Date | string;
 }
 
 const mismatch = () =>

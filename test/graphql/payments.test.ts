@@ -116,6 +116,16 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
     expect(list.data!.payments.nodes).toHaveLength(1);
   });
 
+  it('refuses a malformed idempotencyKey as a user error on the input field, creating nothing', async () => {
+    const res = await create({ ...INPUT, idempotencyKey: 'has space' });
+    expect(res.data!.createHostedPayment.payment).toBeNull();
+    expect(res.data!.createHostedPayment.userErrors).toEqual([
+      expect.objectContaining({ field: ['input', 'idempotencyKey'], code: 'invalid_request' }),
+    ]);
+    const list = await gql(app.url, PaymentsDocument, { first: 10 }, { key: merchant.test_secret_key });
+    expect(list.data!.payments.nodes).toHaveLength(0);
+  });
+
   it('pages with Relay cursors and filters by status', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await create(INPUT)).data!.createHostedPayment.payment!.id);

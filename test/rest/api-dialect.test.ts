@@ -325,4 +325,17 @@ describe.each(backends)('seed 000 "api" dialect (%s)', (backend) => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await paymentsVisibleToV1()).toHaveLength(1);
   });
+
+  it('refuses an Idempotency-Key reused for a different body (422) or sent twice (400), creating nothing more', async () => {
+    await hpp(HPP_BODY, token, { 'idempotency-key': 'hpp-2' });
+    const different = await hpp({ ...HPP_BODY, amount: HPP_BODY.amount + 1 }, token, {
+      'idempotency-key': 'hpp-2',
+    });
+    expect(different.status).toBe(422);
+    expect(different.json).toMatchObject({ status: 'INVALID', errors: [{ property: 'Idempotency-Key' }] });
+    const badKey = await hpp(HPP_BODY, token, { 'idempotency-key': 'a b' });
+    expect(badKey.status).toBe(400);
+    expect(badKey.json).toMatchObject({ errors: [{ property: 'Idempotency-Key' }] });
+    expect(await paymentsVisibleToV1()).toHaveLength(1);
+  });
 });

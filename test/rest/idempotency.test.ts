@@ -56,14 +56,24 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     ).toBe('PENDING');
   });
 
+  it('counts a body differing only in key order and whitespace as the same request', async () => {
+    const first = await post('/v1/payments/hpp', 'order-4');
+    const reordered = Object.fromEntries(Object.entries(SEED_004_SAMPLE).reverse());
+    const again = await request(app.url, 'POST', '/v1/payments/hpp', {
+      key: merchant.test_secret_key,
+      idempotencyKey: 'order-4',
+      rawBody: JSON.stringify(reordered, null, 2),
+    });
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count()).toBe(1);
+  });
+
   it('answers 409 while another request holds the key, and lets a retry take over an abandoned one', async () => {
     // The state an in-flight request (on any instance) leaves: the key claimed, no response yet.
-    const { IdempotencyService } = await import('../../src/services/idempotency.js');
-    const fingerprint = IdempotencyService.fingerprint(
-      'POST',
-      '/v1/payments/hpp',
-      JSON.stringify(SEED_004_SAMPLE),
-    );
+    const { requestFingerprint } = await import('../../src/services/idempotency.js');
+    const fingerprint = requestFingerprint('POST /v1/payments/hpp', SEED_004_SAMPLE);
     const claim = (lockedAt: Date) =>
       app.till.db.em.fork().execute(
         `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, locked_at, created_at, expires_at)
@@ -92,12 +102,8 @@ describe.each(backends)('Idempotency-Key on v1 POSTs (%s)', (backend) => {
     operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
     options: { transactional?: boolean } = {},
   ) {
-    const { IdempotencyService } = await import('../../src/services/idempotency.js');
-    const fingerprint = IdempotencyService.fingerprint(
-      'POST',
-      '/v1/payments/hpp',
-      JSON.stringify(SEED_004_SAMPLE),
-    );
+    const { requestFingerprint } = await import('../../src/services/idempotency.js');
+    const fingerprint = requestFingerprint('POST /v1/payments/hpp', SEED_004_SAMPLE);
     const principal = { merchantId: merchant.merchant_id, livemode: false, credentialId: 'test' };
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));

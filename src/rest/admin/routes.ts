@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { safeEqual } from '../../crypto/safe-equal.js';
 import { ErrorCode, invalid, notFound, TillError } from '../../domain/errors.js';
-import { parseListQuery, type QueryString } from '../../http/list-params.js';
+import { parseListQuery, unknownCursor, type QueryString } from '../../http/list-params.js';
+import { bodyParams } from '../../http/pipeline/body-params.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import type { ApiKeyService } from '../../services/api-keys.js';
 import type { AuditLog } from '../../services/audit.js';
 import { bearerToken } from '../../services/authenticator.js';
@@ -18,26 +20,10 @@ export interface AdminDeps {
   adminToken: string | null;
 }
 
-type Body = Record<string, unknown>;
-
-/** The JSON object body of a request (absent = `{}`), refusing parameters not in `allowed`. */
-function objectBody(request: FastifyRequest, allowed: readonly string[]): Body {
-  const body = request.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('body', 'Send a JSON object.');
-  for (const key of Object.keys(body))
-    if (!allowed.includes(key)) throw invalid(key, `Received unknown parameter: ${key}`);
-  return body as Body;
-}
-
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendV1Error(
-      reply,
-      new TillError(ErrorCode.NotFound, `Unrecognized request URL (${request.method}: ${request.url}).`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
   app.addHook('onRequest', async (request) => {
     if (!safeEqual(bearerToken(request.headers.authorization), deps.adminToken))
       throw new TillError(
@@ -52,7 +38,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   };
 
   app.post('/merchants', async (request, reply) => {
-    const body = objectBody(request, ['name']);
+    const body = bodyParams(request.body, ['name']);
     if (typeof body.name !== 'string') throw invalid('name', 'name is required and must be a string');
     const credentials = await deps.merchants.createMerchant(body.name, operator(request));
     return reply.code(201).send(credentials);
@@ -79,13 +65,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   });
 
   app.post<MerchantParams>('/merchants/:merchant_id/api_keys', async (request, reply) => {
-    const body = objectBody(request, ['type', 'livemode']);
+    const body = bodyParams(request.body, ['type', 'livemode']);
     const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
     return reply.code(201).send({ ...key, secret });
   });
 
   app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/roll', async (request) => {
-    const body = objectBody(request, ['expires_in_seconds']);
+    const body = bodyParams(request.body, ['expires_in_seconds']);
     const rolled = await deps.apiKeys.roll(
       request.params.merchant_id,
       request.params.key_id,
@@ -96,13 +82,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   });
 
   app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/revoke', async (request) => {
-    objectBody(request, []);
+    bodyParams(request.body, []);
     return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
   });
 
   // New x-api-key and OAuth pairs for the api dialect; the old ones and their tokens stop at once.
   app.post<MerchantParams>('/merchants/:merchant_id/api_credentials/rotate', async (request, reply) => {
-    objectBody(request, []);
+    bodyParams(request.body, []);
     const merchantId = await merchantOf(request.params.merchant_id);
     return reply
       .code(201)
@@ -111,11 +97,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
 
   const auditPage = async (scope: Parameters<AuditLog['list']>[0], query: QueryString, url: string) => {
     const { limit, startingAfter } = parseListQuery(query, []);
-    const page = await deps.audit.list(scope, { limit, startingAfter }).catch((error: unknown) => {
-      if (error instanceof TillError && error.code === ErrorCode.NotFound)
-        throw invalid('starting_after', `starting_after: no such audit entry '${startingAfter}'`);
-      throw error;
-    });
+    const page = await deps.audit
+      .list(scope, { limit, startingAfter })
+      .catch(unknownCursor('audit entry', startingAfter));
     return { object: 'list', url, has_more: page.hasMore, data: page.data };
   };
   app.get<{ Querystring: QueryString }>('/audit_log', async (request) =>

@@ -3,12 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, TillError } from '../../domain/errors.js';
 import type { Authenticator } from '../../services/authenticator.js';
 import type { ApiRateLimit } from '../../services/api-rate-limit.js';
-import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
-import {
-  IdempotencyService,
-  idempotencyKeyProblem,
-  type StoredResponse,
-} from '../../services/idempotency.js';
+import { authenticateHook, principalOf } from '../../http/pipeline/authenticate.js';
+import { minorUnitsParam, objectBody, textParam } from '../../http/pipeline/body-params.js';
+import { idempotentReplies } from '../../http/pipeline/idempotency.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
+import type { IdempotencyService } from '../../services/idempotency.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { PaymentService } from '../../services/payments.js';
 import type { Principal } from '../../services/principal.js';
@@ -43,32 +42,17 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.setErrorHandler((error, request, reply) =>
     sendApiError(reply, error, request.url.startsWith('/api/sessions') ? nestedName : flatName),
   );
-  app.setNotFoundHandler((request, reply) =>
-    sendApiError(
-      reply,
-      new TillError(
-        ErrorCode.NotFound,
-        `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
-        'url',
-      ),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendApiError(reply, unrecognizedUrl(request, 'url')));
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.headers.authorization)
-      throw unauthenticated(
-        'Authorization',
-        'Authorization: Bearer <access_token> is required (POST /api/oauth2/login/token).',
-      );
-    const principal = await deps.auth.bearer(request.headers.authorization, ['access_token'], request.id);
-    if (!principal)
-      throw unauthenticated(
-        'Authorization',
-        'The access token is invalid, expired or revoked; obtain a new one.',
-      );
-    request.principal = principal;
-    reply.headers(rateLimitHeaders(await deps.rateLimit.enforce(principal), false));
-  });
+  app.addHook(
+    'onRequest',
+    authenticateHook(deps, {
+      accepted: ['access_token'],
+      missing: 'Authorization: Bearer <access_token> is required (POST /api/oauth2/login/token).',
+      invalid: 'The access token is invalid, expired or revoked; obtain a new one.',
+      field: 'Authorization',
+    }),
+  );
 
   /** `x-api-key` must be present and belong to the token's merchant. */
   async function requireApiKey(request: FastifyRequest, required: boolean): Promise<void> {
@@ -78,7 +62,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       throw unauthenticated('x-api-key', 'The x-api-key header is required.');
     const merchantId = await deps.merchants.merchantOfApiKey(header);
     if (!merchantId) throw unauthenticated('x-api-key', 'The x-api-key is invalid.');
-    if (merchantId !== request.principal!.merchantId)
+    if (merchantId !== principalOf(request).merchantId)
       throw new TillError(
         ErrorCode.Forbidden,
         'The x-api-key and the access token belong to different merchants.',
@@ -86,31 +70,8 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       );
   }
 
-  /** The Idempotency-Key header is optional here; when sent, SPEC §4's rules apply. */
-  async function maybeIdempotent(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    operation: (tx?: SqlEntityManager) => Promise<StoredResponse>,
-    options: { transactional?: boolean } = {},
-  ): Promise<FastifyReply> {
-    const key = request.headers['idempotency-key'];
-    let result: StoredResponse & { replayed?: boolean };
-    if (key === undefined) result = await operation();
-    else {
-      if (Array.isArray(key))
-        throw new TillError(
-          ErrorCode.InvalidRequest,
-          'Send exactly one Idempotency-Key header.',
-          'Idempotency-Key',
-        );
-      const problem = idempotencyKeyProblem(key);
-      if (problem) throw new TillError(ErrorCode.InvalidRequest, problem, 'Idempotency-Key');
-      const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
-      result = await deps.idempotency.run(request.principal!, key, fingerprint, operation, options);
-      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-    }
-    return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
-  }
+  /** The Idempotency-Key header is optional here; when sent, the same rules as on v1 apply. */
+  const maybeIdempotent = idempotentReplies(deps.idempotency, { required: false });
 
   async function create(
     principal: Principal,
@@ -122,67 +83,53 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return deps.payments.createHostedPayment(principal, input, tx, problems);
   }
 
-  app.post('/hosted-payment-page', (request, reply) =>
+  /**
+   * A hosted session created from the request body under the request's optional key, answered as
+   * `answer` shapes it. The redirect URL's token opens the checkout: a stored replay is sealed.
+   */
+  const createSession = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    shape: 'flat' | 'nested',
+    answer: (created: Awaited<ReturnType<typeof create>>) => Record<string, unknown>,
+  ) =>
     maybeIdempotent(
       request,
       reply,
-      async (tx) => {
-        const { payment, redirectUrl } = await create(request.principal!, request.body, 'flat', tx);
-        // The redirect URL's token opens the checkout: a stored replay of this answer is sealed.
-        return {
-          status: 200,
-          body: JSON.stringify({ redirect_url: redirectUrl, session_id: payment.sessionId }),
-          secret: true,
-        };
-      },
+      async (tx) => ({
+        status: 200,
+        body: JSON.stringify(answer(await create(principalOf(request), request.body, shape, tx))),
+        secret: true,
+      }),
       { transactional: true },
-    ),
+    );
+
+  app.post('/hosted-payment-page', (request, reply) =>
+    createSession(request, reply, 'flat', ({ payment, redirectUrl }) => ({
+      redirect_url: redirectUrl,
+      session_id: payment.sessionId,
+    })),
   );
 
   app.post('/sessions', async (request, reply) => {
     await requireApiKey(request, true);
     // Read before the idempotent operation: inside it, only its transaction may touch the database.
-    const clientKey = await deps.merchants.clientKeyOf(request.principal!.merchantId);
-    return maybeIdempotent(
-      request,
-      reply,
-      async (tx) => {
-        const { payment, redirectUrl } = await create(request.principal!, request.body, 'nested', tx);
-        return {
-          status: 200,
-          body: JSON.stringify({
-            session_id: payment.sessionId,
-            client_key: clientKey,
-            redirect_url: redirectUrl,
-          }),
-          secret: true,
-        };
-      },
-      { transactional: true },
-    );
+    const clientKey = await deps.merchants.clientKeyOf(principalOf(request).merchantId);
+    return createSession(request, reply, 'nested', ({ payment, redirectUrl }) => ({
+      session_id: payment.sessionId,
+      client_key: clientKey,
+      redirect_url: redirectUrl,
+    }));
   });
 
   // After the page, by session id: the api dialect's capture, void and refunds (same services as v1).
   const sessionPayment = (request: FastifyRequest<{ Params: { sessionId: string } }>) =>
-    deps.payments.getPaymentBySession(request.principal!, request.params.sessionId);
-  const intField = (body: Record<string, unknown>, key: string) => {
-    if (body[key] === undefined || body[key] === null) return undefined;
-    if (typeof body[key] !== 'number' || !Number.isInteger(body[key]))
-      throw new TillError(ErrorCode.InvalidRequest, `${key} must be an integer number of minor units`, key);
-    return body[key] as number;
-  };
-  const bodyOf = (request: FastifyRequest) => {
-    const body = request.body ?? {};
-    if (typeof body !== 'object' || Array.isArray(body))
-      throw new TillError(ErrorCode.InvalidRequest, 'The request body must be a JSON object', 'body');
-    return body as Record<string, unknown>;
-  };
-
+    deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId);
   app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/capture', (request, reply) =>
     maybeIdempotent(request, reply, async () => {
-      const amount = intField(bodyOf(request), 'amount');
+      const amount = minorUnitsParam(objectBody(request.body), 'amount', { nullIsAbsent: true });
       const payment = await deps.authorizations.capture(
-        request.principal!,
+        principalOf(request),
         (await sessionPayment(request)).id,
         amount,
       );
@@ -193,7 +140,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/void', (request, reply) =>
     maybeIdempotent(request, reply, async () => {
       const payment = await deps.authorizations.cancel(
-        request.principal!,
+        principalOf(request),
         (await sessionPayment(request)).id,
       );
       return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
@@ -202,12 +149,10 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/refunds', (request, reply) =>
     maybeIdempotent(request, reply, async () => {
-      const body = bodyOf(request);
-      if (body.reason !== undefined && typeof body.reason !== 'string')
-        throw new TillError(ErrorCode.InvalidRequest, 'reason must be a string', 'reason');
-      const refund = await deps.refunds.create(request.principal!, (await sessionPayment(request)).id, {
-        amount: intField(body, 'amount'),
-        reason: body.reason as string | undefined,
+      const body = objectBody(request.body);
+      const refund = await deps.refunds.create(principalOf(request), (await sessionPayment(request)).id, {
+        amount: minorUnitsParam(body, 'amount', { nullIsAbsent: true }),
+        reason: textParam(body, 'reason'),
       });
       return { status: 200, body: JSON.stringify(v1Refund(refund)) };
     }),
@@ -215,6 +160,8 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
     await requireApiKey(request, false);
-    return sessionView(await deps.payments.getPaymentBySession(request.principal!, request.params.sessionId));
+    return sessionView(
+      await deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId),
+    );
   });
 }

@@ -1,12 +1,10 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IdempotentReply } from '../../http/pipeline/idempotency.js';
 import type { ApiRateLimit } from '../../services/api-rate-limit.js';
 import type { Authenticator } from '../../services/authenticator.js';
 import type { AuthorizationService } from '../../services/authorizations.js';
 import type { EventService } from '../../services/events.js';
-import type { IdempotencyService, StoredResponse } from '../../services/idempotency.js';
+import type { IdempotencyService } from '../../services/idempotency.js';
 import type { PaymentService } from '../../services/payments.js';
-import type { Principal } from '../../services/principal.js';
 import type { RefundService } from '../../services/refunds.js';
 import type { WebhookEndpointService } from '../../webhooks/endpoints.js';
 
@@ -24,16 +22,10 @@ export interface V1Deps {
 }
 
 /**
- * What the v1 route modules share: the idempotent-POST wrapper and the caller. Its own module, so
+ * What the v1 route modules share: the services and the idempotent-POST answer. Its own module, so
  * `routes.ts` can mount the route modules that use it without them importing it back.
  */
 export interface V1Context {
   deps: V1Deps;
-  idempotent(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
-    options?: { transactional?: boolean },
-  ): Promise<FastifyReply>;
-  principalOf(request: FastifyRequest): Principal;
+  idempotent: IdempotentReply;
 }

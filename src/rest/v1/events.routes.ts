@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
+import { invalid } from '../../domain/errors.js';
 import { EVENT_TYPES } from '../../events/topics.js';
-import { parseListQuery } from '../../http/list-params.js';
+import { parseListQuery, unknownCursor } from '../../http/list-params.js';
+import { principalOf } from '../../http/pipeline/authenticate.js';
 import type { V1Context } from './context.js';
 
 /** `GET /v1/events` (cursor, type filter) and `GET /v1/events/{id}`. */
-export function eventRoutes(app: FastifyInstance, { deps, principalOf }: V1Context): void {
+export function eventRoutes(app: FastifyInstance, { deps }: V1Context): void {
   app.get<{ Querystring: Record<string, string | string[]> }>('/events', async (request) => {
     const { limit, startingAfter, filters } = parseListQuery(request.query, ['type']);
     const type = filters.type;
@@ -14,11 +15,7 @@ export function eventRoutes(app: FastifyInstance, { deps, principalOf }: V1Conte
       throw invalid('type', `type must be an event type (${EVENT_TYPES.join(', ')}) or payment.* / refund.*`);
     const page = await deps.events
       .list(principalOf(request), { limit, startingAfter, type })
-      .catch((error: unknown) => {
-        if (error instanceof TillError && error.code === ErrorCode.NotFound)
-          throw invalid('starting_after', `starting_after: no such event '${startingAfter}'`);
-        throw error;
-      });
+      .catch(unknownCursor('event', startingAfter));
     return { object: 'list', url: '/v1/events', has_more: page.hasMore, data: page.data };
   });
 

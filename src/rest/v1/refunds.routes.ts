@@ -1,24 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../../domain/errors.js';
+import { principalOf } from '../../http/pipeline/authenticate.js';
+import { bodyParams, minorUnitsParam, textParam } from '../../http/pipeline/body-params.js';
 import type { V1Context } from './context.js';
 import { v1Refund } from './payment.view.js';
 
 /** `POST /v1/payments/{id}/refunds` and `GET /v1/payments/{id}/refunds`. */
-export function refundRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {
+export function refundRoutes(app: FastifyInstance, { deps, idempotent }: V1Context): void {
   app.post<{ Params: { id: string } }>('/payments/:id/refunds', (request, reply) =>
     idempotent(request, reply, async () => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body))
-        throw invalid('body', 'Send a JSON object: {"amount": …, "reason": …}');
-      for (const key of Object.keys(body))
-        if (key !== 'amount' && key !== 'reason') throw invalid(key, `Received unknown parameter: ${key}`);
-      if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
-        throw invalid('amount', 'amount must be an integer number of minor units');
-      if (body.reason !== undefined && typeof body.reason !== 'string')
-        throw invalid('reason', 'reason must be a string');
+      const body = bodyParams(request.body, ['amount', 'reason']);
       const refund = await deps.refunds.create(principalOf(request), request.params.id, {
-        amount: body.amount as number | undefined,
-        reason: body.reason as string | undefined,
+        amount: minorUnitsParam(body, 'amount'),
+        reason: textParam(body, 'reason'),
       });
       return { status: 200, body: JSON.stringify(v1Refund(refund)) };
     }),

@@ -1,16 +1,11 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, invalid, TillError } from '../../domain/errors.js';
+import type { FastifyInstance } from 'fastify';
+import { invalid } from '../../domain/errors.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../domain/payment-status.js';
-import { LIMITS } from '../../domain/payment.js';
-import {
-  IdempotencyService,
-  idempotencyKeyProblem,
-  type StoredResponse,
-} from '../../services/idempotency.js';
-import type { Principal } from '../../services/principal.js';
-import { rateLimitHeaders } from '../../http/rate-limit-headers.js';
-import { parseListQuery } from '../../http/list-params.js';
+import { parseListQuery, unknownCursor } from '../../http/list-params.js';
+import { authenticateHook, principalOf } from '../../http/pipeline/authenticate.js';
+import { bodyParams, minorUnitsParam } from '../../http/pipeline/body-params.js';
+import { idempotentReplies } from '../../http/pipeline/idempotency.js';
+import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import { sendV1Error } from './errors.js';
 import { v1Payment } from './payment.view.js';
 import { parseCreateHppPayment } from './payment-create.parse.js';
@@ -19,65 +14,26 @@ import { eventRoutes } from './events.routes.js';
 import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-    rawBody?: string;
-  }
-}
-
-const principalOf = (request: FastifyRequest) => request.principal!;
-
 /** Seed 004's REST dialect under /v1: routes and shape translation only; the services do the work. */
 export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void> {
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendV1Error(
-      reply,
-      new TillError(
-        ErrorCode.NotFound,
-        `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`,
-      ),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
 
-  app.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization;
-    if (!header)
-      throw new TillError(
-        ErrorCode.Unauthenticated,
+  app.addHook(
+    'onRequest',
+    authenticateHook(deps, {
+      accepted: ['secret_key'],
+      missing:
         'You did not provide an API key. Send it as Authorization: Bearer api_test_sk_… (or api_live_sk_…).',
-      );
-    const principal = await deps.auth.bearer(header, ['secret_key'], request.id);
-    if (!principal)
-      throw new TillError(
-        ErrorCode.Unauthenticated,
+      invalid:
         'Invalid API key provided (revoked, expired or unknown). Use a secret key (api_test_sk_… or api_live_sk_…) as the Bearer token.',
-      );
-    request.principal = principal;
-    reply.headers(rateLimitHeaders(await deps.rateLimit.enforce(principal), false));
-  });
+    }),
+  );
 
   const payment = (p: Parameters<typeof v1Payment>[0]) => v1Payment(p, deps.publicUrl);
 
   /** Every v1 POST: Idempotency-Key required, same key + same request → the stored bytes. */
-  async function idempotent(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    operation: (tx: SqlEntityManager | undefined) => Promise<StoredResponse>,
-    options: { transactional?: boolean } = {},
-  ): Promise<FastifyReply> {
-    const key = request.headers['idempotency-key'];
-    if (key === undefined)
-      throw invalid('Idempotency-Key', 'The Idempotency-Key header is required on POST requests.');
-    if (Array.isArray(key)) throw invalid('Idempotency-Key', 'Send exactly one Idempotency-Key header.');
-    const problem = idempotencyKeyProblem(key);
-    if (problem) throw invalid('Idempotency-Key', problem);
-    const fingerprint = IdempotencyService.fingerprint(request.method, request.url, request.rawBody ?? '');
-    const result = await deps.idempotency.run(principalOf(request), key, fingerprint, operation, options);
-    if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-    return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
-  }
+  const idempotent = idempotentReplies(deps.idempotency, { required: true });
 
   app.post('/payments/hpp', (request, reply) =>
     idempotent(
@@ -97,10 +53,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   );
 
   app.get<{ Querystring: Record<string, string | string[]> }>('/payments', async (request) => {
-    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status'], {
-      fallback: LIMITS.listDefault,
-      max: LIMITS.listMax,
-    });
+    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status']);
     const status = filters.status;
     if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
       throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
@@ -110,27 +63,13 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
         startingAfter,
         status: (status as PaymentStatus | undefined) ?? null,
       })
-      .catch((error: unknown) => {
-        // A cursor that names no payment of this merchant is a bad parameter, not a missing resource.
-        if (error instanceof TillError && error.code === ErrorCode.NotFound)
-          throw invalid('starting_after', `starting_after: no such payment '${startingAfter}'`);
-        throw error;
-      });
+      .catch(unknownCursor('payment', startingAfter));
     return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
   });
 
   app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
     idempotent(request, reply, async (tx) => {
-      const body = request.body;
-      if (
-        body !== undefined &&
-        body !== null &&
-        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
-      )
-        throw invalid(
-          Object.keys(body as object)[0] ?? 'body',
-          'This endpoint takes no parameters in the body.',
-        );
+      bodyParams(request.body, []);
       const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
       return { status: 200, body: JSON.stringify(payment(canceled)) };
     }),
@@ -138,23 +77,17 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
 
   app.post<{ Params: { id: string } }>('/payments/:id/capture', (request, reply) =>
     idempotent(request, reply, async () => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body))
-        throw invalid('body', 'Send a JSON object: {"amount": …}');
-      for (const key of Object.keys(body))
-        if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
-      if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
-        throw invalid('amount', 'amount must be an integer number of minor units');
+      const body = bodyParams(request.body, ['amount']);
       const captured = await deps.authorizations.capture(
         principalOf(request),
         request.params.id,
-        body.amount as number | undefined,
+        minorUnitsParam(body, 'amount'),
       );
       return { status: 200, body: JSON.stringify(payment(captured)) };
     }),
   );
 
-  const context: V1Context = { deps, idempotent, principalOf };
+  const context: V1Context = { deps, idempotent };
   refundRoutes(app, context);
   webhookRoutes(app, context);
   eventRoutes(app, context);

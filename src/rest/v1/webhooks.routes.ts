@@ -1,29 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../../domain/errors.js';
+import { listWindow } from '../../http/list-params.js';
+import { principalOf } from '../../http/pipeline/authenticate.js';
+import { bodyParams } from '../../http/pipeline/body-params.js';
 import type { V1Context } from './context.js';
 
-const objectBody = (body: unknown): Record<string, unknown> => {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw invalid('body', 'The request body must be a JSON object');
-  return body as Record<string, unknown>;
-};
-
-function only(body: Record<string, unknown>, allowed: string[]): void {
-  for (const key of Object.keys(body))
-    if (!allowed.includes(key)) throw invalid(key, `Received unknown parameter: ${key}`);
-}
-
 /** `/v1/webhook_endpoints`: create (the `whsec_` secret shown once), list, read, update, delete, rotate, deliveries. */
-export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principalOf }: V1Context): void {
+export function webhookRoutes(app: FastifyInstance, { deps, idempotent }: V1Context): void {
   const ok = (value: unknown) => ({ status: 200, body: JSON.stringify(value) });
   /** An answer that shows a new `whsec_` secret: its stored replay is sealed. */
   const withSecret = (value: unknown) => ({ ...ok(value), secret: true });
 
   app.post('/webhook_endpoints', (request, reply) =>
     idempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      only(body, ['url', 'enabled_events', 'description']);
+      const body = bodyParams(request.body, ['url', 'enabled_events', 'description']);
       return withSecret(await deps.webhooks.create(principalOf(request), body));
     }),
   );
@@ -41,8 +30,7 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
 
   app.post<{ Params: { id: string } }>('/webhook_endpoints/:id', (request, reply) =>
     idempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      only(body, ['url', 'enabled_events', 'description', 'disabled']);
+      const body = bodyParams(request.body, ['url', 'enabled_events', 'description', 'disabled']);
       return ok(await deps.webhooks.update(principalOf(request), request.params.id, body));
     }),
   );
@@ -53,8 +41,7 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
 
   app.post<{ Params: { id: string } }>('/webhook_endpoints/:id/rotate_secret', (request, reply) =>
     idempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      only(body, ['grace_period_seconds']);
+      const body = bodyParams(request.body, ['grace_period_seconds']);
       return withSecret(
         await deps.webhooks.rotateSecret(
           principalOf(request),
@@ -68,9 +55,11 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
     '/webhook_endpoints/:id/deliveries',
     async (request) => {
-      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-        throw invalid('limit', 'limit must be an integer from 1 to 100');
+      const { limit } = listWindow(
+        { limit: request.query.limit === undefined ? undefined : Number(request.query.limit), cursor: null },
+        { limit: 'limit', cursor: 'starting_after' },
+        { fallback: 20 },
+      );
       return {
         object: 'list',
         url: `/v1/webhook_endpoints/${request.params.id}/deliveries`,
