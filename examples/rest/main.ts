@@ -25,7 +25,7 @@ function fail(step: string, response: Response, { error }: TillError): never {
   process.exit(1);
 }
 
-const describe = (payment: Payment) =>
+const summary = (payment: Payment) =>
   `${payment.id} ${payment.status} (${payment.amount} ${payment.currency} in minor units)`;
 
 // A retry after a timeout must reuse the key: Till then answers the first request's result instead
@@ -42,11 +42,11 @@ const created = await till.POST('/v1/payments/hpp', {
 });
 if (created.error) fail('create', created.response, created.error);
 const payment = created.data;
-console.log(`created ${describe(payment)}; the customer pays at ${payment.hosted_payment_url}`);
+console.log(`created ${summary(payment)}; the customer pays at ${payment.hosted_payment_url}`);
 
 const retrieved = await till.GET('/v1/payments/{id}', { params: { path: { id: payment.id } } });
 if (retrieved.error) fail('retrieve', retrieved.response, retrieved.error);
-console.log(`retrieved ${describe(retrieved.data)}`);
+console.log(`retrieved ${summary(retrieved.data)}`);
 
 const listed = await till.GET('/v1/payments', { params: { query: { limit: 5 } } });
 if (listed.error) fail('list', listed.response, listed.error);
@@ -59,14 +59,14 @@ const canceled = await till.POST('/v1/payments/{id}/cancel', {
   params: { path: { id: payment.id }, header: { 'Idempotency-Key': randomUUID() } },
 });
 if (canceled.error) fail('cancel', canceled.response, canceled.error);
-console.log(`canceled ${describe(canceled.data)}`);
+console.log(`canceled ${summary(canceled.data)}`);
 
 // Only a PENDING or REQUIRES_ACTION payment can be canceled: Till refuses with a typed 400.
 const again = await till.POST('/v1/payments/{id}/cancel', {
   params: { path: { id: payment.id }, header: { 'Idempotency-Key': randomUUID() } },
 });
 if (!again.error) {
-  console.error(`a second cancel unexpectedly succeeded: ${describe(again.data)}`);
+  console.error(`a second cancel unexpectedly succeeded: ${summary(again.data)}`);
   process.exit(1);
 }
 console.log(`canceling again is refused: HTTP ${again.response.status} ${again.error.error.code}`);

@@ -82,6 +82,8 @@ export type TransactionType =
   | 'AUTHORIZE'
   | 'PURCHASE';
 
+export type UserErrorFieldsFragment = { field: Array<string>, code: string, message: string };
+
 export type CreateHostedPaymentMutationVariables = Exact<{
   input: CreateHostedPaymentInput;
 }>;
@@ -128,7 +130,13 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const UserErrorFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UserErrorFields on UserError {
+  field
+  code
+  message
+}
+    `, {"fragmentName":"UserErrorFields"}) as unknown as TypedDocumentString<UserErrorFieldsFragment, unknown>;
 export const CreateHostedPaymentDocument = new TypedDocumentString(`
     mutation CreateHostedPayment($input: CreateHostedPaymentInput!) {
   createHostedPayment(input: $input) {
@@ -140,13 +148,15 @@ export const CreateHostedPaymentDocument = new TypedDocumentString(`
       hostedPaymentUrl
     }
     userErrors {
-      field
-      code
-      message
+      ...UserErrorFields
     }
   }
 }
-    `) as unknown as TypedDocumentString<CreateHostedPaymentMutation, CreateHostedPaymentMutationVariables>;
+    fragment UserErrorFields on UserError {
+  field
+  code
+  message
+}`) as unknown as TypedDocumentString<CreateHostedPaymentMutation, CreateHostedPaymentMutationVariables>;
 export const PaymentByIdDocument = new TypedDocumentString(`
     query PaymentById($id: ID!) {
   payment(id: $id) {
@@ -166,13 +176,15 @@ export const CancelPaymentDocument = new TypedDocumentString(`
       status
     }
     userErrors {
-      field
-      code
-      message
+      ...UserErrorFields
     }
   }
 }
-    `) as unknown as TypedDocumentString<CancelPaymentMutation, CancelPaymentMutationVariables>;
+    fragment UserErrorFields on UserError {
+  field
+  code
+  message
+}`) as unknown as TypedDocumentString<CancelPaymentMutation, CancelPaymentMutationVariables>;
 export const PaymentStatusChangedDocument = new TypedDocumentString(`
     subscription PaymentStatusChanged($paymentId: ID!) {
   paymentStatusChanged(paymentId: $paymentId) {
