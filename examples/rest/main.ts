@@ -11,10 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
 import { settingsFromEnv } from '../settings.ts';
-import type { components, paths } from './openapi.d.ts';
+import type { paths } from './openapi.d.ts';
 
-type Payment = components['schemas']['Payment'];
-type TillError = components['schemas']['V1Error'];
+// Named by the endpoints that answer them rather than by component name, which a document is free to
+// change without changing the API.
+type Retrieve = paths['/v1/payments/{id}']['get']['responses'];
+type Payment = Retrieve[200]['content']['application/json'];
+type TillError = Retrieve[404]['content']['application/json'];
 
 const { tillUrl, secretKey } = settingsFromEnv();
 const till = createClient<paths>({ baseUrl: tillUrl, headers: { Authorization: `Bearer ${secretKey}` } });
