@@ -11,6 +11,8 @@ export default tseslint.config(
       'test/seed-samples/',
       'coverage/',
       'bench/results/',
+      'examples/rest/openapi.d.ts',
+      'examples/graphql/__generated__/',
     ],
   },
   js.configs.recommended,
