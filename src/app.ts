@@ -14,7 +14,8 @@ import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
 import { answerInSurfaceFormat } from './http/framework-errors.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
 import { configuredSecrets, redactingStream } from './http/log-redaction.js';
-import { openApiRoutes } from './http/openapi.js';
+import { docsRoutes } from './http/docs.js';
+import { registerOpenApi } from './http/openapi.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
 import { apiRoutes } from './rest/api/routes.js';
@@ -230,13 +231,13 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       .observe(reply.elapsedTime / 1000);
   });
 
+  await registerOpenApi(http, { publicUrl: config.publicUrl });
   await http.register(opsRoutes, {
     metrics,
     metricsToken: config.metricsToken,
     checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
     isDraining: () => draining,
   });
-  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
     rateLimit,
     auth,
@@ -275,6 +276,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     publicUrl: config.publicUrl,
   });
   await http.register(hppRoutes, { checkout, payments, processor });
+  await http.register(docsRoutes);
 
   const schema = await buildTillSchema({
     apiKeys,

@@ -142,6 +142,8 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // GraphQL is described by its own schema (schema/schema.graphql), not by the OpenAPI document.
+    schema: { hide: true },
     handler,
     errorHandler: (error, _request, reply) => sendGraphQLRequestError(reply, error),
   });

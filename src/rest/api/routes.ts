@@ -17,6 +17,7 @@ import type { RefundService } from '../../services/refunds.js';
 import { toPaymentObject } from '../../services/payment-object.js';
 import { sendApiError } from './errors.js';
 import { parseApiPayment, propertyNamer } from './parse.js';
+import * as s from './schemas.js';
 
 export interface ApiDeps {
   auth: Authenticator;
@@ -123,7 +124,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return deps.payments.createHostedPayment(principal, input, tx);
   }
 
-  app.post('/hosted-payment-page', (request, reply) =>
+  app.post('/hosted-payment-page', { schema: s.createHostedPaymentPage }, (request, reply) =>
     maybeIdempotent(
       request,
       reply,
@@ -140,7 +141,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     ),
   );
 
-  app.post('/sessions', async (request, reply) => {
+  app.post('/sessions', { schema: s.createSession }, async (request, reply) => {
     await requireApiKey(request, true);
     // Read before the idempotent operation: inside it, only its transaction may touch the database.
     const clientKey = await deps.merchants.clientKeyOf(request.principal!.merchantId);
@@ -179,56 +180,69 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return body as Record<string, unknown>;
   };
 
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/capture', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const amount = intField(bodyOf(request), 'amount');
-      const payment = await deps.authorizations.capture(
-        request.principal!,
-        (await sessionPayment(request)).id,
-        amount,
-      );
-      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
-    }),
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/capture',
+    { schema: s.captureSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const amount = intField(bodyOf(request), 'amount');
+        const payment = await deps.authorizations.capture(
+          request.principal!,
+          (await sessionPayment(request)).id,
+          amount,
+        );
+        return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+      }),
   );
 
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/void', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const payment = await deps.authorizations.cancel(
-        request.principal!,
-        (await sessionPayment(request)).id,
-      );
-      return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
-    }),
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/void',
+    { schema: s.voidSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const payment = await deps.authorizations.cancel(
+          request.principal!,
+          (await sessionPayment(request)).id,
+        );
+        return { status: 200, body: JSON.stringify(toPaymentObject(payment, deps.publicUrl)) };
+      }),
   );
 
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/refunds', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const body = bodyOf(request);
-      if (body.reason !== undefined && typeof body.reason !== 'string')
-        throw new TillError(ErrorCode.InvalidRequest, 'reason must be a string', 'reason');
-      const refund = await deps.refunds.create(request.principal!, (await sessionPayment(request)).id, {
-        amount: intField(body, 'amount'),
-        reason: body.reason as string | undefined,
-      });
-      return { status: 200, body: JSON.stringify(refund) };
-    }),
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/refunds',
+    { schema: s.refundSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const body = bodyOf(request);
+        if (body.reason !== undefined && typeof body.reason !== 'string')
+          throw new TillError(ErrorCode.InvalidRequest, 'reason must be a string', 'reason');
+        const refund = await deps.refunds.create(request.principal!, (await sessionPayment(request)).id, {
+          amount: intField(body, 'amount'),
+          reason: body.reason as string | undefined,
+        });
+        return { status: 200, body: JSON.stringify(refund) };
+      }),
   );
 
-  app.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
-    await requireApiKey(request, false);
-    const p = await deps.payments.getPaymentBySession(request.principal!, request.params.sessionId);
-    return {
-      session_id: p.sessionId,
-      status: p.status,
-      payment_id: p.id,
-      reference: p.merchantReference,
-      amount: p.amount,
-      currency: p.currency,
-      transaction_type: p.transactionType,
-      terminal_id: p.terminalId,
-      decline_code: p.declineCode ?? null,
-      created_at: Math.floor(p.createdAt.getTime() / 1000),
-      expires_at: Math.floor(p.expiresAt.getTime() / 1000),
-    };
-  });
+  app.get<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId',
+    { schema: s.getSession },
+    async (request) => {
+      await requireApiKey(request, false);
+      const p = await deps.payments.getPaymentBySession(request.principal!, request.params.sessionId);
+      return {
+        session_id: p.sessionId,
+        status: p.status,
+        payment_id: p.id,
+        reference: p.merchantReference,
+        amount: p.amount,
+        currency: p.currency,
+        transaction_type: p.transactionType,
+        terminal_id: p.terminalId,
+        decline_code: p.declineCode ?? null,
+        created_at: Math.floor(p.createdAt.getTime() / 1000),
+        expires_at: Math.floor(p.expiresAt.getTime() / 1000),
+      };
+    },
+  );
 }

@@ -18,6 +18,7 @@ import type { V1Context, V1Deps } from './context.js';
 import { eventRoutes } from './events.routes.js';
 import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
+import * as s from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,7 +80,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.body);
   }
 
-  app.post('/payments/hpp', (request, reply) =>
+  app.post('/payments/hpp', { schema: s.createHppPayment }, (request, reply) =>
     idempotent(
       request,
       reply,
@@ -92,66 +93,76 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     ),
   );
 
-  app.get<{ Params: { id: string } }>('/payments/:id', async (request) =>
+  app.get<{ Params: { id: string } }>('/payments/:id', { schema: s.getPayment }, async (request) =>
     payment(await deps.payments.getPayment(principalOf(request), request.params.id)),
   );
 
-  app.get<{ Querystring: Record<string, string | string[]> }>('/payments', async (request) => {
-    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status'], {
-      fallback: LIMITS.listDefault,
-      max: LIMITS.listMax,
-    });
-    const status = filters.status;
-    if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
-      throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
-    const page = await deps.payments
-      .listPayments(principalOf(request), {
-        limit,
-        startingAfter,
-        status: (status as PaymentStatus | undefined) ?? null,
-      })
-      .catch((error: unknown) => {
-        // A cursor that names no payment of this merchant is a bad parameter, not a missing resource.
-        if (error instanceof TillError && error.code === ErrorCode.NotFound)
-          throw invalid('starting_after', `starting_after: no such payment '${startingAfter}'`);
-        throw error;
+  app.get<{ Querystring: Record<string, string | string[]> }>(
+    '/payments',
+    { schema: s.listPayments },
+    async (request) => {
+      const { limit, startingAfter, filters } = parseListQuery(request.query, ['status'], {
+        fallback: LIMITS.listDefault,
+        max: LIMITS.listMax,
       });
-    return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
-  });
-
-  app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
-    idempotent(request, reply, async (tx) => {
-      const body = request.body;
-      if (
-        body !== undefined &&
-        body !== null &&
-        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
-      )
-        throw invalid(
-          Object.keys(body as object)[0] ?? 'body',
-          'This endpoint takes no parameters in the body.',
-        );
-      const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
-      return { status: 200, body: JSON.stringify(payment(canceled)) };
-    }),
+      const status = filters.status;
+      if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
+        throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
+      const page = await deps.payments
+        .listPayments(principalOf(request), {
+          limit,
+          startingAfter,
+          status: (status as PaymentStatus | undefined) ?? null,
+        })
+        .catch((error: unknown) => {
+          // A cursor that names no payment of this merchant is a bad parameter, not a missing resource.
+          if (error instanceof TillError && error.code === ErrorCode.NotFound)
+            throw invalid('starting_after', `starting_after: no such payment '${startingAfter}'`);
+          throw error;
+        });
+      return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
+    },
   );
 
-  app.post<{ Params: { id: string } }>('/payments/:id/capture', (request, reply) =>
-    idempotent(request, reply, async () => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body))
-        throw invalid('body', 'Send a JSON object: {"amount": …}');
-      for (const key of Object.keys(body))
-        if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
-      if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
-        throw invalid('amount', 'amount must be an integer number of minor units');
-      const captured = await deps.authorizations.capture(
-        principalOf(request),
-        request.params.id,
-        body.amount as number | undefined,
-      );
-      return { status: 200, body: JSON.stringify(payment(captured)) };
-    }),
+  app.post<{ Params: { id: string } }>(
+    '/payments/:id/cancel',
+    { schema: s.cancelPayment },
+    (request, reply) =>
+      idempotent(request, reply, async (tx) => {
+        const body = request.body;
+        if (
+          body !== undefined &&
+          body !== null &&
+          (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
+        )
+          throw invalid(
+            Object.keys(body as object)[0] ?? 'body',
+            'This endpoint takes no parameters in the body.',
+          );
+        const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
+        return { status: 200, body: JSON.stringify(payment(canceled)) };
+      }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/payments/:id/capture',
+    { schema: s.capturePayment },
+    (request, reply) =>
+      idempotent(request, reply, async () => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        if (typeof body !== 'object' || Array.isArray(body))
+          throw invalid('body', 'Send a JSON object: {"amount": …}');
+        for (const key of Object.keys(body))
+          if (key !== 'amount') throw invalid(key, `Received unknown parameter: ${key}`);
+        if (body.amount !== undefined && (typeof body.amount !== 'number' || !Number.isInteger(body.amount)))
+          throw invalid('amount', 'amount must be an integer number of minor units');
+        const captured = await deps.authorizations.capture(
+          principalOf(request),
+          request.params.id,
+          body.amount as number | undefined,
+        );
+        return { status: 200, body: JSON.stringify(payment(captured)) };
+      }),
   );
 
   const context: V1Context = { deps, idempotent, principalOf };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../domain/errors.js';
 import type { V1Context } from './context.js';
+import * as s from './schemas.js';
 
 const objectBody = (body: unknown): Record<string, unknown> => {
   if (body === undefined || body === null) return {};
@@ -20,7 +21,7 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
   /** An answer that shows a new `whsec_` secret: its stored replay is sealed. */
   const withSecret = (value: unknown) => ({ ...ok(value), secret: true });
 
-  app.post('/webhook_endpoints', (request, reply) =>
+  app.post('/webhook_endpoints', { schema: s.createWebhookEndpoint }, (request, reply) =>
     idempotent(request, reply, async () => {
       const body = objectBody(request.body);
       only(body, ['url', 'enabled_events', 'description']);
@@ -28,45 +29,56 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
     }),
   );
 
-  app.get('/webhook_endpoints', async (request) => ({
+  app.get('/webhook_endpoints', { schema: s.listWebhookEndpoints }, async (request) => ({
     object: 'list',
     url: '/v1/webhook_endpoints',
     has_more: false,
     data: await deps.webhooks.list(principalOf(request)),
   }));
 
-  app.get<{ Params: { id: string } }>('/webhook_endpoints/:id', async (request) =>
-    deps.webhooks.get(principalOf(request), request.params.id),
+  app.get<{ Params: { id: string } }>(
+    '/webhook_endpoints/:id',
+    { schema: s.getWebhookEndpoint },
+    async (request) => deps.webhooks.get(principalOf(request), request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>('/webhook_endpoints/:id', (request, reply) =>
-    idempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      only(body, ['url', 'enabled_events', 'description', 'disabled']);
-      return ok(await deps.webhooks.update(principalOf(request), request.params.id, body));
-    }),
+  app.post<{ Params: { id: string } }>(
+    '/webhook_endpoints/:id',
+    { schema: s.updateWebhookEndpoint },
+    (request, reply) =>
+      idempotent(request, reply, async () => {
+        const body = objectBody(request.body);
+        only(body, ['url', 'enabled_events', 'description', 'disabled']);
+        return ok(await deps.webhooks.update(principalOf(request), request.params.id, body));
+      }),
   );
 
-  app.delete<{ Params: { id: string } }>('/webhook_endpoints/:id', async (request) =>
-    deps.webhooks.delete(principalOf(request), request.params.id),
+  app.delete<{ Params: { id: string } }>(
+    '/webhook_endpoints/:id',
+    { schema: s.deleteWebhookEndpoint },
+    async (request) => deps.webhooks.delete(principalOf(request), request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>('/webhook_endpoints/:id/rotate_secret', (request, reply) =>
-    idempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      only(body, ['grace_period_seconds']);
-      return withSecret(
-        await deps.webhooks.rotateSecret(
-          principalOf(request),
-          request.params.id,
-          body.grace_period_seconds ?? 86400,
-        ),
-      );
-    }),
+  app.post<{ Params: { id: string } }>(
+    '/webhook_endpoints/:id/rotate_secret',
+    { schema: s.rotateWebhookSecret },
+    (request, reply) =>
+      idempotent(request, reply, async () => {
+        const body = objectBody(request.body);
+        only(body, ['grace_period_seconds']);
+        return withSecret(
+          await deps.webhooks.rotateSecret(
+            principalOf(request),
+            request.params.id,
+            body.grace_period_seconds ?? 86400,
+          ),
+        );
+      }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
     '/webhook_endpoints/:id/deliveries',
+    { schema: s.listDeliveries },
     async (request) => {
       const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100)
@@ -82,6 +94,7 @@ export function webhookRoutes(app: FastifyInstance, { deps, idempotent, principa
 
   app.post<{ Params: { id: string; deliveryId: string } }>(
     '/webhook_endpoints/:id/deliveries/:deliveryId/redeliver',
+    { schema: s.redeliver },
     (request, reply) =>
       idempotent(request, reply, async () =>
         ok(await deps.webhooks.redeliver(principalOf(request), request.params.id, request.params.deliveryId)),
