@@ -15,7 +15,7 @@ import { answerInSurfaceFormat } from './http/framework-errors.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
 import { configuredSecrets, redactingStream } from './http/log-redaction.js';
 import { docsRoutes } from './http/docs.js';
-import { registerOpenApi } from './http/openapi.js';
+import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
 import { apiRoutes } from './rest/api/routes.js';
@@ -70,6 +70,8 @@ export interface Till {
   relay: OutboxRelay;
   workers: Workers;
   metrics: Metrics;
+  /** Every HTTP route registered (method and path), as the OpenAPI document should cover them. */
+  routes: readonly RegisteredRoute[];
   /** Seals and opens the credentials Till stores (webhook secrets, signing keys). */
   sealer: Sealer;
   /** Starts listening and the background workers; resolves to the bound address. */
@@ -231,7 +233,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       .observe(reply.elapsedTime / 1000);
   });
 
-  await registerOpenApi(http, { publicUrl: config.publicUrl });
+  const routes = await registerOpenApi(http, { publicUrl: config.publicUrl });
   await http.register(opsRoutes, {
     metrics,
     metricsToken: config.metricsToken,
@@ -336,6 +338,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     relay,
     workers,
     metrics,
+    routes,
     sealer,
     async listen() {
       const address = await http.listen({ port: config.port, host: config.host });
