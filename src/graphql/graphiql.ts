@@ -24,7 +24,7 @@ async function loadAssets(): Promise<Record<string, { type: string; body: string
 /**
  * Starts GraphiQL on /graphql. Queries go out as JSON POSTs, which Apollo's CSRF prevention
  * accepts (a browser preflights them); the key a user types into the headers editor
- * (`{"Authorization": "Bearer api_test_sk_…"}`) is sent with every request.
+ * (`{"Authorization": "Bearer api_test_sk_..."}`) is sent with every request.
  */
 const START_SCRIPT = `self.MonacoEnvironment = {
   globalAPI: false,
@@ -37,8 +37,7 @@ YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), {
   endpoint: '/graphql',
   title: 'Till GraphQL',
   method: 'POST',
-  headers: JSON.stringify({ Authorization: 'Bearer api_test_sk_…' }, null, 2),
-  defaultQuery: '# Put your secret key in the Headers tab below, then run:\\nquery Payments {\\n  payments(first: 5) {\\n    edges {\\n      node {\\n        id\\n        amount\\n        currency\\n        status\\n      }\\n    }\\n  }\\n}\\n',
+  defaultQuery: '# Put your secret key in the Headers tab below:\\n# {"Authorization": "Bearer api_test_sk_..."}\\nquery Payments {\\n  payments(first: 5) {\\n    edges {\\n      node {\\n        id\\n        amount\\n        currency\\n        status\\n      }\\n    }\\n  }\\n}\\n',
   subscriptionsProtocol: 'WS',
 });
 `;
