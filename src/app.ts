@@ -18,7 +18,8 @@ import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
 import { answerInSurfaceFormat } from './http/framework-errors.js';
 import { BODY_LIMIT, registerJsonBody } from './http/json-body.js';
 import { configuredSecrets, redactingStream } from './http/log-redaction.js';
-import { openApiRoutes } from './http/openapi.js';
+import { docsRoutes } from './http/docs.js';
+import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
 import { Metrics, opsRoutes } from './http/ops.js';
 import { adminRoutes } from './rest/admin/routes.js';
 import { apiRoutes } from './rest/api/routes.js';
@@ -73,6 +74,8 @@ export interface Till {
   relay: OutboxRelay;
   workers: Workers;
   metrics: Metrics;
+  /** Every HTTP route registered (method and path), as the OpenAPI document should cover them. */
+  routes: readonly RegisteredRoute[];
   /** Seals and opens the credentials Till stores (webhook secrets, signing keys). */
   sealer: Sealer;
   /** Starts listening and the background workers; resolves to the bound address. */
@@ -243,13 +246,13 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       .observe(reply.elapsedTime / 1000);
   });
 
+  const routes = await registerOpenApi(http, { publicUrl: config.publicUrl });
   await http.register(opsRoutes, {
     metrics,
     metricsToken: config.metricsToken,
     checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
     isDraining: () => draining,
   });
-  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   await http.register(v1Routes, {
     rateLimit,
     auth,
@@ -288,6 +291,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     publicUrl: config.publicUrl,
   });
   await http.register(hppRoutes, { checkout, payments, processor });
+  await http.register(docsRoutes);
 
   const schema = await buildTillSchema({
     apiKeys,
@@ -347,6 +351,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     relay,
     workers,
     metrics,
+    routes,
     sealer,
     async listen() {
       const address = await http.listen({ port: config.port, host: config.host });

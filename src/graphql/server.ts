@@ -18,6 +18,7 @@ import {
 import type { Principal } from '../services/principal.js';
 import type { GraphQLContext } from './context.js';
 import { graphQLErrorOf, toGraphQLError, unauthenticated } from './errors.js';
+import { graphiqlAssetRoutes, isGraphiQLNavigation, sendGraphiQL } from './graphiql.js';
 import { inputRulesPlugin } from './input-rules.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
 import { SocketPrincipals } from './socket-principals.js';
@@ -144,9 +145,15 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler,
+    // GraphQL is described by its own schema (schema/schema.graphql), not by the OpenAPI document.
+    schema: { hide: true },
+    // A browser opening /graphql gets GraphiQL; operations go to Apollo.
+    handler: (request, reply) =>
+      isGraphiQLNavigation(request) ? sendGraphiQL(reply) : handler.call(app, request, reply),
     errorHandler: (error, _request, reply) => sendGraphQLRequestError(reply, error),
   });
+
+  graphiqlAssetRoutes(app);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: socketLimits.maxPayloadBytes });
   app.server.on('upgrade', (request: IncomingMessage, socket, head) => {

@@ -8,6 +8,7 @@ import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
 import type { Processor } from '../processors/processor.js';
 import type { PaymentService } from '../services/payments.js';
 import { challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
+import * as s from './schemas.js';
 
 export interface HppDeps {
   checkout: CheckoutService;
@@ -99,11 +100,15 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
     return reply.send(checkoutPage(view, ref, nonce));
   };
 
-  app.get<{ Params: { paymentId: string } }>('/hpp/:paymentId', async (request, reply) =>
-    page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
+  app.get<{ Params: { paymentId: string } }>(
+    '/hpp/:paymentId',
+    { schema: s.pageByPayment },
+    async (request, reply) =>
+      page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
   );
   app.get<{ Params: { token: string; sessionId: string } }>(
     '/hpp/payment/:token/:sessionId',
+    { schema: s.pageBySession },
     async (request, reply) =>
       page(
         reply,
@@ -111,14 +116,18 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
       ),
   );
 
-  app.get<{ Params: { file: string } }>('/hpp/assets/:file', async (request, reply) => {
-    const type = ASSET_TYPES[request.params.file];
-    if (!type) return reply.code(404).send('not found');
-    secure(reply, null);
-    const body = await readFile(new URL(request.params.file, ASSETS)).catch(() => null);
-    if (!body) return reply.code(404).send('not found');
-    return reply.header('Cache-Control', 'public, max-age=300').type(type).send(body);
-  });
+  app.get<{ Params: { file: string } }>(
+    '/hpp/assets/:file',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const type = ASSET_TYPES[request.params.file];
+      if (!type) return reply.code(404).send('not found');
+      secure(reply, null);
+      const body = await readFile(new URL(request.params.file, ASSETS)).catch(() => null);
+      if (!body) return reply.code(404).send('not found');
+      return reply.header('Cache-Control', 'public, max-age=300').type(type).send(body);
+    },
+  );
 
   // Public checkout API for the page.
   const refOf = (request: FastifyRequest<{ Params: { sessionId: string } }>): CheckoutRef => {
@@ -129,33 +138,42 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
     return { sessionId: request.params.sessionId, secret, clientKey };
   };
 
-  app.get<{ Params: { sessionId: string } }>('/hpp/api/sessions/:sessionId', async (request, reply) => {
-    secure(reply, null);
-    return publicView(await deps.checkout.view(refOf(request)));
-  });
+  app.get<{ Params: { sessionId: string } }>(
+    '/hpp/api/sessions/:sessionId',
+    { schema: s.checkoutSession },
+    async (request, reply) => {
+      secure(reply, null);
+      return publicView(await deps.checkout.view(refOf(request)));
+    },
+  );
 
-  app.post<{ Params: { sessionId: string } }>('/hpp/api/sessions/:sessionId/pay', async (request, reply) => {
-    secure(reply, null);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
-    const int = (k: string) =>
-      typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
-    const view = await deps.checkout.submitCard(
-      refOf(request),
-      {
-        number: text('number'),
-        expMonth: int('exp_month'),
-        expYear: int('exp_year'),
-        cvc: text('cvc'),
-        name: text('name'),
-      },
-      request.ip,
-    );
-    return publicView(view);
-  });
+  app.post<{ Params: { sessionId: string } }>(
+    '/hpp/api/sessions/:sessionId/pay',
+    { schema: s.pay },
+    async (request, reply) => {
+      secure(reply, null);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+      const int = (k: string) =>
+        typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
+      const view = await deps.checkout.submitCard(
+        refOf(request),
+        {
+          number: text('number'),
+          expMonth: int('exp_month'),
+          expYear: int('exp_year'),
+          cvc: text('cvc'),
+          name: text('name'),
+        },
+        request.ip,
+      );
+      return publicView(view);
+    },
+  );
 
   app.post<{ Params: { sessionId: string } }>(
     '/hpp/api/sessions/:sessionId/cancel',
+    { schema: s.cancel },
     async (request, reply) => {
       secure(reply, null);
       return publicView(await deps.checkout.cancel(refOf(request)));
@@ -163,52 +181,62 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
   );
 
   // The sandbox processor's 3-D Secure access control server (a stand-in for the card issuer's page).
-  app.get<{ Params: { challengeId: string } }>('/hpp/sandbox/3ds/:challengeId', async (request, reply) => {
-    const challenge = await deps.processor.getChallenge(request.params.challengeId);
-    const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
-    const nonce = randomBytes(16).toString('base64');
-    // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
-    // exactly the URLs the merchant set at creation.
-    const targets = payment
-      ? [payment.successUrl, payment.errorUrl, payment.cancelUrl, payment.returnUrl]
-      : [];
-    secure(reply, nonce, [...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o))]);
-    reply.type('text/html; charset=utf-8');
-    if (!challenge || !payment) return reply.code(404).send(notFoundPage());
-    if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
-      const target = deps.checkout.redirectFor(payment);
-      if (target) return reply.redirect(target, 303);
-    }
-    return reply.send(
-      challengePage({
-        step: challenge.steps[challenge.step] ?? 'challenge',
-        merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
-        amountFormatted: formatMoney(payment.amount, payment.currency),
-        last4: payment.card?.last4 ?? '',
-        nonce,
-      }),
-    );
-  });
-
-  app.post<{ Params: { challengeId: string } }>('/hpp/sandbox/3ds/:challengeId', async (request, reply) => {
-    const action = (request.body as Record<string, string> | undefined)?.action;
-    const challenge = await deps.processor.getChallenge(request.params.challengeId);
-    if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
-    const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
-    const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
-    const target = done ? deps.checkout.redirectFor(payment) : null;
-    secure(
-      reply,
-      null,
-      [origin(target)].filter((o): o is string => !!o),
-    );
-    if (target) return reply.redirect(target, 303);
-    if (done) {
+  app.get<{ Params: { challengeId: string } }>(
+    '/hpp/sandbox/3ds/:challengeId',
+    { schema: s.challengePage },
+    async (request, reply) => {
+      const challenge = await deps.processor.getChallenge(request.params.challengeId);
+      const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
+      const nonce = randomBytes(16).toString('base64');
+      // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
+      // exactly the URLs the merchant set at creation.
+      const targets = payment
+        ? [payment.successUrl, payment.errorUrl, payment.cancelUrl, payment.returnUrl]
+        : [];
+      secure(reply, nonce, [
+        ...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o)),
+      ]);
       reply.type('text/html; charset=utf-8');
-      return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
-    }
-    return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
-  });
+      if (!challenge || !payment) return reply.code(404).send(notFoundPage());
+      if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
+        const target = deps.checkout.redirectFor(payment);
+        if (target) return reply.redirect(target, 303);
+      }
+      return reply.send(
+        challengePage({
+          step: challenge.steps[challenge.step] ?? 'challenge',
+          merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
+          amountFormatted: formatMoney(payment.amount, payment.currency),
+          last4: payment.card?.last4 ?? '',
+          nonce,
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { challengeId: string } }>(
+    '/hpp/sandbox/3ds/:challengeId',
+    { schema: s.challengeAnswer },
+    async (request, reply) => {
+      const action = (request.body as Record<string, string> | undefined)?.action;
+      const challenge = await deps.processor.getChallenge(request.params.challengeId);
+      if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
+      const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
+      const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
+      const target = done ? deps.checkout.redirectFor(payment) : null;
+      secure(
+        reply,
+        null,
+        [origin(target)].filter((o): o is string => !!o),
+      );
+      if (target) return reply.redirect(target, 303);
+      if (done) {
+        reply.type('text/html; charset=utf-8');
+        return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+      }
+      return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
+    },
+  );
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

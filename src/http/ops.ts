@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { safeEqual } from '../crypto/safe-equal.js';
 import { bearerToken } from '../services/authenticator.js';
+import * as s from './ops-schemas.js';
 
 /** Process and HTTP metrics in Prometheus format. One registry per app, so tests can run several. */
 export class Metrics {
@@ -50,11 +51,11 @@ export interface OpsDeps {
 
 /** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus). */
 export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: s.healthz }, async () => ({ status: 'ok' }));
   // Browsers ask for it on every page; answering "no content" keeps the logs free of 404s.
-  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { schema: s.readyz }, async (_request, reply) => {
     const entries = await Promise.all(
       Object.entries(deps.checks).map(
         async ([name, check]) => [name, await check().catch(() => false)] as const,
@@ -67,7 +68,7 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<vo
       .send({ status: ready ? 'ready' : deps.isDraining() ? 'draining' : 'unavailable', checks });
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { schema: s.metrics }, async (request, reply) => {
     if (deps.metricsToken && !safeEqual(bearerToken(request.headers.authorization), deps.metricsToken))
       return reply.code(401).send({ error: 'metrics require Authorization: Bearer <METRICS_TOKEN>' });
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

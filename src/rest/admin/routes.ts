@@ -11,6 +11,7 @@ import type { MerchantService } from '../../services/merchants.js';
 import { OPERATOR, type Actor } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
 import { sendV1Error } from '../v1/errors.js';
+import * as s from './schemas.js';
 
 export interface AdminDeps {
   merchants: MerchantService;
@@ -37,7 +38,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
     return id;
   };
 
-  app.post('/merchants', async (request, reply) => {
+  app.post('/merchants', { schema: s.createMerchant }, async (request, reply) => {
     const body = bodyParams(request.body, ['name']);
     if (typeof body.name !== 'string') throw invalid('name', 'name is required and must be a string');
     const credentials = await deps.merchants.createMerchant(body.name, operator(request));
@@ -45,14 +46,14 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
   });
 
   // Makes a new OIDC signing key the active one; the previous key keeps verifying until replaced.
-  app.post('/signing-keys/rotate', async (request, reply) =>
+  app.post('/signing-keys/rotate', { schema: s.rotateSigningKey }, async (request, reply) =>
     reply.code(201).send({ kid: await deps.tokens.rotate(operator(request)) }),
   );
 
   type MerchantParams = { Params: { merchant_id: string }; Querystring: QueryString };
   type KeyParams = { Params: { merchant_id: string; key_id: string } };
 
-  app.get<MerchantParams>('/merchants/:merchant_id/api_keys', async (request) => {
+  app.get<MerchantParams>('/merchants/:merchant_id/api_keys', { schema: s.listApiKeys }, async (request) => {
     const { filters } = parseListQuery(request.query, ['livemode']);
     if (filters.livemode !== undefined && !['true', 'false'].includes(filters.livemode))
       throw invalid('livemode', 'livemode must be true or false');
@@ -64,36 +65,52 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
     return { object: 'list', has_more: false, data };
   });
 
-  app.post<MerchantParams>('/merchants/:merchant_id/api_keys', async (request, reply) => {
-    const body = bodyParams(request.body, ['type', 'livemode']);
-    const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
-    return reply.code(201).send({ ...key, secret });
-  });
+  app.post<MerchantParams>(
+    '/merchants/:merchant_id/api_keys',
+    { schema: s.createApiKey },
+    async (request, reply) => {
+      const body = bodyParams(request.body, ['type', 'livemode']);
+      const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
+      return reply.code(201).send({ ...key, secret });
+    },
+  );
 
-  app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/roll', async (request) => {
-    const body = bodyParams(request.body, ['expires_in_seconds']);
-    const rolled = await deps.apiKeys.roll(
-      request.params.merchant_id,
-      request.params.key_id,
-      { expiresInSeconds: body.expires_in_seconds },
-      operator(request),
-    );
-    return { ...rolled.key, secret: rolled.secret, previous: rolled.previous };
-  });
+  app.post<KeyParams>(
+    '/merchants/:merchant_id/api_keys/:key_id/roll',
+    { schema: s.rollApiKey },
+    async (request) => {
+      const body = bodyParams(request.body, ['expires_in_seconds']);
+      const rolled = await deps.apiKeys.roll(
+        request.params.merchant_id,
+        request.params.key_id,
+        { expiresInSeconds: body.expires_in_seconds },
+        operator(request),
+      );
+      return { ...rolled.key, secret: rolled.secret, previous: rolled.previous };
+    },
+  );
 
-  app.post<KeyParams>('/merchants/:merchant_id/api_keys/:key_id/revoke', async (request) => {
-    bodyParams(request.body, []);
-    return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
-  });
+  app.post<KeyParams>(
+    '/merchants/:merchant_id/api_keys/:key_id/revoke',
+    { schema: s.revokeApiKey },
+    async (request) => {
+      bodyParams(request.body, []);
+      return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
+    },
+  );
 
   // New x-api-key and OAuth pairs for the api dialect; the old ones and their tokens stop at once.
-  app.post<MerchantParams>('/merchants/:merchant_id/api_credentials/rotate', async (request, reply) => {
-    bodyParams(request.body, []);
-    const merchantId = await merchantOf(request.params.merchant_id);
-    return reply
-      .code(201)
-      .send(await deps.merchants.rotateApiDialectCredentials(merchantId, operator(request)));
-  });
+  app.post<MerchantParams>(
+    '/merchants/:merchant_id/api_credentials/rotate',
+    { schema: s.rotateApiCredentials },
+    async (request, reply) => {
+      bodyParams(request.body, []);
+      const merchantId = await merchantOf(request.params.merchant_id);
+      return reply
+        .code(201)
+        .send(await deps.merchants.rotateApiDialectCredentials(merchantId, operator(request)));
+    },
+  );
 
   const auditPage = async (scope: Parameters<AuditLog['list']>[0], query: QueryString, url: string) => {
     const { limit, startingAfter } = parseListQuery(query, []);
@@ -102,11 +119,15 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
       .catch(unknownCursor('audit entry', startingAfter));
     return { object: 'list', url, has_more: page.hasMore, data: page.data };
   };
-  app.get<{ Querystring: QueryString }>('/audit_log', async (request) =>
+  app.get<{ Querystring: QueryString }>('/audit_log', { schema: s.auditLog }, async (request) =>
     auditPage('all', request.query, '/admin/v1/audit_log'),
   );
-  app.get<MerchantParams>('/merchants/:merchant_id/audit_log', async (request) => {
-    const merchantId = await merchantOf(request.params.merchant_id);
-    return auditPage({ merchantId }, request.query, `/admin/v1/merchants/${merchantId}/audit_log`);
-  });
+  app.get<MerchantParams>(
+    '/merchants/:merchant_id/audit_log',
+    { schema: s.merchantAuditLog },
+    async (request) => {
+      const merchantId = await merchantOf(request.params.merchant_id);
+      return auditPage({ merchantId }, request.query, `/admin/v1/merchants/${merchantId}/audit_log`);
+    },
+  );
 }

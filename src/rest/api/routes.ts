@@ -17,6 +17,7 @@ import { sendApiError } from './errors.js';
 import { parseApiPayment, propertyNamer } from './parse.js';
 import { v1Payment, v1Refund } from '../v1/payment.view.js';
 import { sessionView } from './session.view.js';
+import * as s from './schemas.js';
 
 export interface ApiDeps {
   auth: Authenticator;
@@ -104,14 +105,14 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       { transactional: true },
     );
 
-  app.post('/hosted-payment-page', (request, reply) =>
+  app.post('/hosted-payment-page', { schema: s.createHostedPaymentPage }, (request, reply) =>
     createSession(request, reply, 'flat', ({ payment, redirectUrl }) => ({
       redirect_url: redirectUrl,
       session_id: payment.sessionId,
     })),
   );
 
-  app.post('/sessions', async (request, reply) => {
+  app.post('/sessions', { schema: s.createSession }, async (request, reply) => {
     await requireApiKey(request, true);
     // Read before the idempotent operation: inside it, only its transaction may touch the database.
     const clientKey = await deps.merchants.clientKeyOf(principalOf(request).merchantId);
@@ -125,43 +126,56 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   // After the page, by session id: the api dialect's capture, void and refunds (same services as v1).
   const sessionPayment = (request: FastifyRequest<{ Params: { sessionId: string } }>) =>
     deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId);
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/capture', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const amount = minorUnitsParam(objectBody(request.body), 'amount', { nullIsAbsent: true });
-      const payment = await deps.authorizations.capture(
-        principalOf(request),
-        (await sessionPayment(request)).id,
-        amount,
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/capture',
+    { schema: s.captureSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const amount = minorUnitsParam(objectBody(request.body), 'amount', { nullIsAbsent: true });
+        const payment = await deps.authorizations.capture(
+          principalOf(request),
+          (await sessionPayment(request)).id,
+          amount,
+        );
+        return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
+      }),
+  );
+
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/void',
+    { schema: s.voidSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const payment = await deps.authorizations.cancel(
+          principalOf(request),
+          (await sessionPayment(request)).id,
+        );
+        return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
+      }),
+  );
+
+  app.post<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId/refunds',
+    { schema: s.refundSession },
+    (request, reply) =>
+      maybeIdempotent(request, reply, async () => {
+        const body = objectBody(request.body);
+        const refund = await deps.refunds.create(principalOf(request), (await sessionPayment(request)).id, {
+          amount: minorUnitsParam(body, 'amount', { nullIsAbsent: true }),
+          reason: textParam(body, 'reason'),
+        });
+        return { status: 200, body: JSON.stringify(v1Refund(refund)) };
+      }),
+  );
+
+  app.get<{ Params: { sessionId: string } }>(
+    '/sessions/:sessionId',
+    { schema: s.getSession },
+    async (request) => {
+      await requireApiKey(request, false);
+      return sessionView(
+        await deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId),
       );
-      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
-    }),
+    },
   );
-
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/void', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const payment = await deps.authorizations.cancel(
-        principalOf(request),
-        (await sessionPayment(request)).id,
-      );
-      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
-    }),
-  );
-
-  app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/refunds', (request, reply) =>
-    maybeIdempotent(request, reply, async () => {
-      const body = objectBody(request.body);
-      const refund = await deps.refunds.create(principalOf(request), (await sessionPayment(request)).id, {
-        amount: minorUnitsParam(body, 'amount', { nullIsAbsent: true }),
-        reason: textParam(body, 'reason'),
-      });
-      return { status: 200, body: JSON.stringify(v1Refund(refund)) };
-    }),
-  );
-
-  app.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
-    await requireApiKey(request, false);
-    return sessionView(
-      await deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId),
-    );
-  });
 }

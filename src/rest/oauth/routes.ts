@@ -3,6 +3,7 @@ import { badTextMessage, unstorableText } from '../../http/json-body.js';
 import type { LoginThrottle } from '../../services/login-throttle.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { TokenService } from '../../services/tokens.js';
+import * as s from './schemas.js';
 
 export interface OAuthDeps {
   merchants: MerchantService;
@@ -130,9 +131,13 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     },
   );
 
-  app.get('/.well-known/openid-configuration', async () => deps.tokens.discovery());
-  app.get('/.well-known/oauth-authorization-server', async () => deps.tokens.discovery());
-  app.get('/api/oauth2/jwks', async (_request, reply) => {
+  app.get('/.well-known/openid-configuration', { schema: s.openIdConfiguration }, async () =>
+    deps.tokens.discovery(),
+  );
+  app.get('/.well-known/oauth-authorization-server', { schema: s.authorizationServer }, async () =>
+    deps.tokens.discovery(),
+  );
+  app.get('/api/oauth2/jwks', { schema: s.jwks }, async (_request, reply) => {
     reply.header('Cache-Control', 'public, max-age=300');
     return deps.tokens.jwks();
   });
@@ -188,7 +193,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
   };
 
   // RFC 6749 §4.4 (client credentials) and §4.3 (password), form-encoded.
-  app.post('/api/oauth2/token', async (request, reply) => {
+  app.post('/api/oauth2/token', { schema: s.token }, async (request, reply) => {
     const { form, client } = formRequest(request, 'token');
     const grant = form.grant_type;
     if (!grant) throw new OAuthError('invalid_request', 'grant_type is required.');
@@ -228,7 +233,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
   // RFC 7009 token revocation. A confidential client authenticates as at the token endpoint; a
   // caller without client credentials proves its right by holding the token. Always 200 for a
   // well-formed request, whether or not the token was valid (the RFC's rule: nothing to learn).
-  app.post('/api/oauth2/revoke', async (request, reply) => {
+  app.post('/api/oauth2/revoke', { schema: s.revoke }, async (request, reply) => {
     const { form, client } = formRequest(request, 'revocation');
     if (!form.token) throw new OAuthError('invalid_request', 'token is required.');
     const verified = client ? await authenticateClient(request, client) : null;
@@ -238,7 +243,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
   });
 
   // Seed 000's createToken(): JSON {username, password} → {access_token, token_type, expires_in}.
-  app.post('/api/oauth2/login/token', async (request, reply) => {
+  app.post('/api/oauth2/login/token', { schema: s.loginToken }, async (request, reply) => {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body))
       throw new OAuthError('invalid_request', 'Send a JSON object: {"username": "…", "password": "…"}.');

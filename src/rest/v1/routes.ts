@@ -13,6 +13,7 @@ import type { V1Context, V1Deps } from './context.js';
 import { eventRoutes } from './events.routes.js';
 import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
+import * as s from './schemas.js';
 
 /** Seed 004's REST dialect under /v1: routes and shape translation only; the services do the work. */
 export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void> {
@@ -35,7 +36,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   /** Every v1 POST: Idempotency-Key required, same key + same request → the stored bytes. */
   const idempotent = idempotentReplies(deps.idempotency, { required: true });
 
-  app.post('/payments/hpp', (request, reply) =>
+  app.post('/payments/hpp', { schema: s.createHppPayment }, (request, reply) =>
     idempotent(
       request,
       reply,
@@ -48,43 +49,53 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     ),
   );
 
-  app.get<{ Params: { id: string } }>('/payments/:id', async (request) =>
+  app.get<{ Params: { id: string } }>('/payments/:id', { schema: s.getPayment }, async (request) =>
     payment(await deps.payments.getPayment(principalOf(request), request.params.id)),
   );
 
-  app.get<{ Querystring: Record<string, string | string[]> }>('/payments', async (request) => {
-    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status']);
-    const status = filters.status;
-    if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
-      throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
-    const page = await deps.payments
-      .listPayments(principalOf(request), {
-        limit,
-        startingAfter,
-        status: (status as PaymentStatus | undefined) ?? null,
-      })
-      .catch(unknownCursor('payment', startingAfter));
-    return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
-  });
-
-  app.post<{ Params: { id: string } }>('/payments/:id/cancel', (request, reply) =>
-    idempotent(request, reply, async (tx) => {
-      bodyParams(request.body, []);
-      const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
-      return { status: 200, body: JSON.stringify(payment(canceled)) };
-    }),
+  app.get<{ Querystring: Record<string, string | string[]> }>(
+    '/payments',
+    { schema: s.listPayments },
+    async (request) => {
+      const { limit, startingAfter, filters } = parseListQuery(request.query, ['status']);
+      const status = filters.status;
+      if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
+        throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
+      const page = await deps.payments
+        .listPayments(principalOf(request), {
+          limit,
+          startingAfter,
+          status: (status as PaymentStatus | undefined) ?? null,
+        })
+        .catch(unknownCursor('payment', startingAfter));
+      return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
+    },
   );
 
-  app.post<{ Params: { id: string } }>('/payments/:id/capture', (request, reply) =>
-    idempotent(request, reply, async () => {
-      const body = bodyParams(request.body, ['amount']);
-      const captured = await deps.authorizations.capture(
-        principalOf(request),
-        request.params.id,
-        minorUnitsParam(body, 'amount'),
-      );
-      return { status: 200, body: JSON.stringify(payment(captured)) };
-    }),
+  app.post<{ Params: { id: string } }>(
+    '/payments/:id/cancel',
+    { schema: s.cancelPayment },
+    (request, reply) =>
+      idempotent(request, reply, async (tx) => {
+        bodyParams(request.body, []);
+        const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
+        return { status: 200, body: JSON.stringify(payment(canceled)) };
+      }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/payments/:id/capture',
+    { schema: s.capturePayment },
+    (request, reply) =>
+      idempotent(request, reply, async () => {
+        const body = bodyParams(request.body, ['amount']);
+        const captured = await deps.authorizations.capture(
+          principalOf(request),
+          request.params.id,
+          minorUnitsParam(body, 'amount'),
+        );
+        return { status: 200, body: JSON.stringify(payment(captured)) };
+      }),
   );
 
   const context: V1Context = { deps, idempotent };
