@@ -34,7 +34,7 @@ const summary = (payment: Payment) =>
 // A retry after a timeout must reuse the key: Till then answers the first request's result instead
 // of creating a second payment.
 const created = await till.POST('/v1/payments/hpp', {
-  params: { header: { 'Idempotency-Key': randomUUID() } },
+  params: { header: { 'idempotency-key': randomUUID() } },
   body: {
     amount: 2500,
     currency: 'EUR',
@@ -59,14 +59,14 @@ console.log(
 );
 
 const canceled = await till.POST('/v1/payments/{id}/cancel', {
-  params: { path: { id: payment.id }, header: { 'Idempotency-Key': randomUUID() } },
+  params: { path: { id: payment.id }, header: { 'idempotency-key': randomUUID() } },
 });
 if (canceled.error) fail('cancel', canceled.response, canceled.error);
 console.log(`canceled ${summary(canceled.data)}`);
 
 // Only a PENDING or REQUIRES_ACTION payment can be canceled: Till refuses with a typed 400.
 const again = await till.POST('/v1/payments/{id}/cancel', {
-  params: { path: { id: payment.id }, header: { 'Idempotency-Key': randomUUID() } },
+  params: { path: { id: payment.id }, header: { 'idempotency-key': randomUUID() } },
 });
 if (!again.error) {
   console.error(`a second cancel unexpectedly succeeded: ${summary(again.data)}`);

@@ -4,6 +4,74 @@
  */
 
 export interface paths {
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI 3.1 document */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: every dependency (database, Redis) answers and the instance is not draining */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments/hpp": {
         parameters: {
             query?: never;
@@ -13,134 +81,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a hosted payment page payment (seed 004) */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Same key + same request → the stored response (Idempotent-Replayed: true); different request → 422; in flight → 409. Expires after 24 h. */
-                    "Idempotency-Key": components["parameters"]["IdempotencyKey"];
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateHppPayment"];
-                };
-            };
-            responses: {
-                /** @description The Payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Payment"];
-                    };
-                };
-                /** @description Invalid request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-                /** @description Bad or missing key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-                /** @description Idempotency-Key in use */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-                /** @description Idempotency-Key reused with another request */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/payments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List payments, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    starting_after?: string;
-                    status?: "PENDING" | "REQUIRES_ACTION" | "PROCESSING" | "AUTHORIZED" | "SUCCEEDED" | "FAILED" | "CANCELED" | "EXPIRED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            object?: "list";
-                            has_more?: boolean;
-                            url?: string;
-                            data?: components["schemas"]["Payment"][];
-                        };
-                    };
-                };
-                /** @description Bad parameter */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
+        /**
+         * Create a hosted payment page payment
+         * @description Answers with the Payment and its hosted_payment_url, where the customer pays. The body is checked as a whole, with a message naming the first bad parameter.
+         */
+        post: operations["createHppPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -155,37 +100,24 @@ export interface paths {
             cookie?: never;
         };
         /** Retrieve a payment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The Payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Payment"];
-                    };
-                };
-                /** @description No such payment */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-            };
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** List payments, newest first */
+        get: operations["listPayments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -203,57 +135,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a PENDING or REQUIRES_ACTION payment */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Same key + same request → the stored response (Idempotent-Replayed: true); different request → 422; in flight → 409. Expires after 24 h. */
-                    "Idempotency-Key": components["parameters"]["IdempotencyKey"];
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The canceled Payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Payment"];
-                    };
-                };
-                /** @description Not cancelable */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-                /** @description No such payment */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-            };
-        };
+        /** Cancel a payment that is not yet authorized, or void an authorization */
+        post: operations["cancelPayment"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/oauth2/login/token": {
+    "/v1/payments/{id}/capture": {
         parameters: {
             query?: never;
             header?: never;
@@ -262,59 +152,70 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Seed 000's login: username and password → access token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        username: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Token */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"];
-                    };
-                };
-                /** @description Bad credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-                /** @description Locked out after repeated failures */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-            };
-        };
+        /** Capture an authorized payment, in whole or in part */
+        post: operations["capturePayment"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/oauth2/token": {
+    "/v1/payments/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment's refunds */
+        get: operations["listRefunds"];
+        put?: never;
+        /** Refund a payment, in whole or in part */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Create a webhook endpoint (its signing secret is shown once) */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a webhook endpoint */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        /** Update a webhook endpoint */
+        post: operations["updateWebhookEndpoint"];
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}/rotate_secret": {
         parameters: {
             query?: never;
             header?: never;
@@ -323,89 +224,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OAuth 2.0 token endpoint (client_credentials, password) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        /** @enum {unknown} */
-                        grant_type: "client_credentials" | "password";
-                        client_id?: string;
-                        client_secret?: string;
-                        username?: string;
-                        password?: string;
-                        scope?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Token */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"];
-                    };
-                };
-                /** @description RFC 6749 error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-                /** @description invalid_client */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-            };
-        };
+        /** Roll the signing secret; the old one keeps signing for a grace period */
+        post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/oauth2/jwks": {
+    "/v1/webhook_endpoints/{id}/deliveries": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** JSON Web Key Set */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JWKS */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** An endpoint's recent deliveries, newest first */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -414,32 +249,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/.well-known/openid-configuration": {
+    "/v1/webhook_endpoints/{id}/deliveries/{deliveryId}/redeliver": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** OpenID Provider metadata */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Discovery document */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** List events, newest first */
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -448,175 +283,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/hosted-payment-page": {
+    "/v1/events/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Create a hosted payment session (seed 000) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ApiHostedPaymentPage"];
-                };
-            };
-            responses: {
-                /** @description Redirect the customer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            redirect_url: string;
-                            session_id: string;
-                        };
-                    };
-                };
-                /** @description Every bad field, at once */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-                /** @description Bad or missing token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a session (seed 000's createSession sample): nested customer, country, metadata */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description The session */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            session_id?: string;
-                            client_key?: string;
-                            redirect_url?: string;
-                        };
-                    };
-                };
-                /** @description Every bad field, at once */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-                /** @description Bad token or x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-                /** @description Token and x-api-key of different merchants */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/sessions/{session_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A session's status */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Status */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No such session */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiInvalid"];
-                    };
-                };
-            };
-        };
+        /** Retrieve an event */
+        get: operations["getEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -634,40 +309,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a merchant (credentials shown once) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Credentials */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Bad admin token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["V1Error"];
-                    };
-                };
-            };
-        };
+        /** Create a merchant (its credentials are shown once) */
+        post: operations["createMerchant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -683,57 +326,95 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the OIDC signing key */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The new kid */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /**
+         * Make a new OIDC signing key the active one
+         * @description The previous key keeps verifying the tokens it signed until it is replaced in turn.
+         */
+        post: operations["rotateSigningKey"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/healthz": {
+    "/admin/v1/merchants/{merchant_id}/api_keys": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Alive */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
+        /** A merchant's API keys */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Create an API key (its secret is shown once) */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/merchants/{merchant_id}/api_keys/{key_id}/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Replace a key; the old one keeps working for a while */
+        post: operations["rollApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/merchants/{merchant_id}/api_keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key at once */
+        post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/merchants/{merchant_id}/api_credentials/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New x-api-key and OAuth credentials; the old ones and their tokens stop at once */
+        post: operations["rotateApiDialectCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/audit_log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log of every merchant, newest first */
+        get: operations["listAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -742,39 +423,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/readyz": {
+    "/admin/v1/merchants/{merchant_id}/audit_log": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Readiness (database, Redis) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Not ready */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** A merchant's audit log, newest first */
+        get: operations["listMerchantAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -783,34 +440,322 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics": {
+    "/.well-known/openid-configuration": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Metrics */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** OpenID Provider metadata */
+        get: operations["getOpenIdConfiguration"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OAuth 2.0 authorization server metadata */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The keys that verify access tokens (JWKS) */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Token endpoint: client_credentials or password grant
+         * @description Client credentials as HTTP Basic (client_secret_basic) or in the form (client_secret_post). Repeated failures lock the identity out for a while (429 with Retry-After).
+         */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an access token
+         * @description A confidential client authenticates as at the token endpoint; without client credentials, holding the token is the proof. 200 for every well-formed request, valid token or not.
+         */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/login/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Username and password → access token (JSON) */
+        post: operations["createLoginToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosted-payment-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a hosted payment session; redirect the customer to its URL
+         * @description Property names of errors are the flat body fields (customer_country).
+         */
+        post: operations["createHostedPaymentPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a session with a nested customer (needs x-api-key)
+         * @description Property names of errors are dotted paths (customer.address.country).
+         */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{sessionId}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Capture a session's authorized payment, in whole or in part */
+        post: operations["captureSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{sessionId}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a session's authorization */
+        post: operations["voidSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{sessionId}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a session's payment, in whole or in part */
+        post: operations["refundSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session's status
+         * @description x-api-key is optional here; when sent it must belong to the token’s merchant.
+         */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hosted payment page of a /v1 payment */
+        get: operations["getCheckoutPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/payment/{token}/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hosted payment page of an api-dialect session (its redirect_url) */
+        get: operations["getSessionCheckoutPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/api/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checkout's state, as the page's script reads it */
+        get: operations["getCheckoutSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/api/sessions/{sessionId}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pay with a card (the number and CVC go to the processor, never stored) */
+        post: operations["payCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/api/sessions/{sessionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer cancels the checkout */
+        post: operations["cancelCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/sandbox/3ds/{challengeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sandbox's 3-D Secure page (a stand-in for the card issuer's) */
+        get: operations["getSandboxChallenge"];
+        put?: never;
+        /** Answer the sandbox's 3-D Secure challenge */
+        post: operations["answerSandboxChallenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -821,9 +766,9 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The error body of /v1 and /admin/v1. */
         V1Error: {
             error: {
-                /** @enum {unknown} */
                 type: "invalid_request_error" | "authentication_error" | "idempotency_error" | "api_error";
                 code: string;
                 message: string;
@@ -831,6 +776,7 @@ export interface components {
             };
         };
         /**
+         * @description The error body of the api dialect: every bad property at once. /api/sessions names nested properties with dots (customer.address.country), /api/hosted-payment-page with underscores.
          * @example {
          *       "status": "INVALID",
          *       "errors": [
@@ -842,17 +788,22 @@ export interface components {
          *     }
          */
         ApiInvalid: {
-            /** @constant */
+            /** @enum {string} */
             status: "INVALID";
             errors: {
                 property: string;
                 message: string;
             }[];
         };
+        /** @description An OAuth 2.0 error response. */
         OAuthError: {
-            /** @enum {unknown} */
             error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
             error_description?: string;
+        };
+        /** @description The error body of the hosted page and its checkout API. */
+        CheckoutError: {
+            error: string;
+            message: string;
         };
         Address: {
             line1?: string | null;
@@ -880,24 +831,38 @@ export interface components {
         CreateHppPayment: {
             /** Format: int64 */
             amount: number;
-            /** @enum {unknown} */
+            /** @enum {string} */
             currency: "EUR";
             /** Format: uri */
             return_url: string;
             merchant_reference?: string;
             description?: string;
             billing_details?: components["schemas"]["BillingDetails"];
-            /** @description Values of at most 500 characters (any other JSON value counted as its JSON text); at most 8 KiB as JSON. */
-            metadata?: Record<string, never>;
+            /** @description At most 50 keys of 1 to 40 characters; values of at most 500 characters (any other JSON value counted as its JSON text); at most 8 KiB as JSON. */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
+        Refund: {
+            id: string;
+            /** @enum {string} */
+            object: "refund";
+            payment_id: string;
+            /** Format: int64 */
+            amount: number;
+            status: "pending" | "succeeded" | "failed";
+            reason: string | null;
+            failure_reason: string | null;
+            /** Format: int64 */
+            created_at: number;
+        };
+        /** @description A payment, as /v1, events and webhooks show it. */
         Payment: {
             id: string;
             /** Format: int64 */
             amount: number;
             currency: string;
-            /** @enum {unknown} */
             status: "PENDING" | "REQUIRES_ACTION" | "PROCESSING" | "AUTHORIZED" | "SUCCEEDED" | "FAILED" | "CANCELED" | "EXPIRED";
-            /** @enum {unknown} */
             integration_type: "DIRECT" | "HOSTED_PAYMENT_PAGE";
             /** Format: int64 */
             amount_refunded: number;
@@ -909,59 +874,32 @@ export interface components {
             merchant_reference?: string | null;
             description?: string | null;
             card?: {
-                brand?: string;
-                last4?: string;
-                exp_month?: number;
-                exp_year?: number;
-                country?: string | null;
+                brand: string;
+                last4: string;
+                exp_month: number;
+                exp_year: number;
+                country: string | null;
             } | null;
             billing_details?: components["schemas"]["BillingDetails"] | null;
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             decline_code?: string | null;
             decline_message?: string | null;
             hosted_payment_url?: string | null;
-            refunds?: Record<string, never>[];
+            refunds?: components["schemas"]["Refund"][];
             status_transitions?: {
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 requires_action_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 processing_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 authorized_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 succeeded_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 failed_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 canceled_at?: number | null;
-                /**
-                 * Format: int64
-                 * @description Unix timestamp (seconds).
-                 */
                 expired_at?: number | null;
             };
             next_action?: {
-                redirect_url?: string;
+                redirect_url: string;
             } | null;
-            /** @enum {unknown} */
             transaction_type?: "PURCHASE" | "AUTHORIZE";
             return_url?: string | null;
             terminal_id?: string | null;
@@ -969,65 +907,3255 @@ export interface components {
             success_url?: string | null;
             cancel_url?: string | null;
             error_url?: string | null;
-            customer?: Record<string, never> | null;
+            customer?: {
+                [key: string]: unknown;
+            } | null;
             /** Format: int64 */
             expires_at?: number;
             version?: number;
         };
-        ApiHostedPaymentPage: {
-            reference: string;
-            terminal_id: string;
-            /** @description One of the terminal's currencies. */
-            currency: string;
-            /** Format: int64 */
-            amount: number;
-            /** @enum {unknown} */
-            transaction_type: "PURCHASE" | "AUTHORIZE";
-            description?: string;
-            /** Format: uri */
-            success_url: string;
-            /** Format: uri */
-            cancel_url: string;
-            /** Format: uri */
-            error_url: string;
-            customer_id?: string;
-            customer_first_name?: string;
-            customer_last_name?: string;
-            /** Format: email */
-            customer_email?: string;
-            /** @description E.164 recommended. */
-            customer_phone_number?: string;
-            customer_address?: string;
-            customer_city?: string;
-            customer_country?: string;
-            customer_postal_code?: string;
-            tokenization?: {
-                save_card_for_future_payments?: boolean;
-            };
-            /** @description Test mode: simulated_flow and response_code override the test card outcome. The v1 metadata limits apply: 50 keys of 1 to 40 characters, values of at most 500, 8 KiB. */
-            metadata?: {
-                /** @enum {unknown} */
-                simulated_flow?: "FRICTIONLESS" | "CHALLENGE" | "VERSIONING_FINGERPRINT_Y_CHALLENGE" | "VERSIONING_FINGERPRINT_N_CHALLENGE" | "VERSIONING_FINGERPRINT_Y_FRICTIONLESS";
-                /** @enum {unknown} */
-                response_code?: "APPROVED" | "DECLINED" | "INSUFFICIENT_FUNDS" | "EXPIRED_CARD" | "INCORRECT_CVC" | "PROCESSING_ERROR" | "AUTHENTICATION_FAILED";
-            };
-        };
-        TokenResponse: {
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            expires_in: number;
-            scope?: string;
+        /** @description Test mode: simulated_flow and response_code override the test card outcome. The v1 metadata limits apply: 50 keys of 1 to 40 characters, values of at most 500, 8 KiB. */
+        SimulationMetadata: {
+            simulated_flow?: "FRICTIONLESS" | "CHALLENGE" | "VERSIONING_FINGERPRINT_Y_CHALLENGE" | "VERSIONING_FINGERPRINT_N_CHALLENGE" | "VERSIONING_FINGERPRINT_Y_FRICTIONLESS";
+            response_code?: "APPROVED" | "DECLINED" | "INSUFFICIENT_FUNDS" | "EXPIRED_CARD" | "INCORRECT_CVC" | "PROCESSING_ERROR" | "AUTHENTICATION_FAILED";
         };
     };
     responses: never;
-    parameters: {
-        /** @description Same key + same request → the stored response (Idempotent-Replayed: true); different request → 422; in flight → 409. Expires after 24 h. */
-        IdempotencyKey: string;
-    };
+    parameters: never;
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ready" | "draining" | "unavailable";
+                        checks: {
+                            [key: string]: "ok" | "down";
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, or draining */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ready" | "draining" | "unavailable";
+                        checks: {
+                            [key: string]: "ok" | "down";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description METRICS_TOKEN is set and was not sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    createHppPayment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHppPayment"];
+            };
+        };
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The payment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The id of the last item of the previous page. */
+                starting_after?: string;
+                status?: "PENDING" | "REQUIRES_ACTION" | "PROCESSING" | "AUTHORIZED" | "SUCCEEDED" | "FAILED" | "CANCELED" | "EXPIRED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: components["schemas"]["Payment"][];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    cancelPayment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The payment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No parameters. */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The canceled payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    capturePayment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The payment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Minor units; the whole authorized amount without it.
+                     */
+                    amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The captured payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The payment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: components["schemas"]["Refund"][];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The payment's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Minor units; all that is refundable without it.
+                     */
+                    amount?: number;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The refund */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "webhook_endpoint";
+                            /** Format: uri */
+                            url: string;
+                            description: string | null;
+                            enabled_events: string[];
+                            status: "enabled" | "disabled";
+                            disabled_reason: string | null;
+                            livemode: boolean;
+                            created_at: number;
+                            /** @description The whsec_ signing secret: only in the answers to create and rotate. */
+                            secret?: string;
+                            previous_secret_expires_at: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description A public https URL.
+                     */
+                    url: string;
+                    /** @description The event types to send; `*` for all. */
+                    enabled_events: ("payment.created" | "payment.requires_action" | "payment.processing" | "payment.authorized" | "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.created" | "refund.succeeded" | "refund.failed" | "*")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        /** Format: uri */
+                        url: string;
+                        description: string | null;
+                        enabled_events: string[];
+                        status: "enabled" | "disabled";
+                        disabled_reason: string | null;
+                        livemode: boolean;
+                        created_at: number;
+                        /** @description The whsec_ signing secret: only in the answers to create and rotate. */
+                        secret?: string;
+                        previous_secret_expires_at: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        /** Format: uri */
+                        url: string;
+                        description: string | null;
+                        enabled_events: string[];
+                        status: "enabled" | "disabled";
+                        disabled_reason: string | null;
+                        livemode: boolean;
+                        created_at: number;
+                        /** @description The whsec_ signing secret: only in the answers to create and rotate. */
+                        secret?: string;
+                        previous_secret_expires_at: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The endpoint's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    url?: string;
+                    /** @description The event types to send; `*` for all. */
+                    enabled_events?: ("payment.created" | "payment.requires_action" | "payment.processing" | "payment.authorized" | "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.created" | "refund.succeeded" | "refund.failed" | "*")[];
+                    description?: string | null;
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        /** Format: uri */
+                        url: string;
+                        description: string | null;
+                        enabled_events: string[];
+                        status: "enabled" | "disabled";
+                        disabled_reason: string | null;
+                        livemode: boolean;
+                        created_at: number;
+                        /** @description The whsec_ signing secret: only in the answers to create and rotate. */
+                        secret?: string;
+                        previous_secret_expires_at: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The endpoint's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the old secret also signs.
+                     * @default 86400
+                     */
+                    grace_period_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        /** Format: uri */
+                        url: string;
+                        description: string | null;
+                        enabled_events: string[];
+                        status: "enabled" | "disabled";
+                        disabled_reason: string | null;
+                        livemode: boolean;
+                        created_at: number;
+                        /** @description The whsec_ signing secret: only in the answers to create and rotate. */
+                        secret?: string;
+                        previous_secret_expires_at: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "webhook_delivery";
+                            endpoint_id: string;
+                            event_id: string;
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: {
+                                attempted_at: number;
+                                status_code: number | null;
+                                latency_ms: number;
+                                response_excerpt: string | null;
+                                error: string | null;
+                            }[];
+                            next_attempt_at: number | null;
+                            created_at: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required on every POST. Same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. Kept for 24 h. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "webhook_delivery";
+                        endpoint_id: string;
+                        event_id: string;
+                        status: "pending" | "succeeded" | "failed";
+                        attempts: {
+                            attempted_at: number;
+                            status_code: number | null;
+                            latency_ms: number;
+                            response_excerpt: string | null;
+                            error: string | null;
+                        }[];
+                        next_attempt_at: number | null;
+                        created_at: number;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such endpoint or delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The id of the last item of the previous page. */
+                starting_after?: string;
+                /** @description An event type (payment.created, payment.requires_action, payment.processing, payment.authorized, payment.succeeded, payment.failed, payment.canceled, payment.expired, refund.created, refund.succeeded, refund.failed) or payment.* / refund.* */
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "event";
+                            type: "payment.created" | "payment.requires_action" | "payment.processing" | "payment.authorized" | "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.created" | "refund.succeeded" | "refund.failed";
+                            created_at: number;
+                            livemode: boolean;
+                            data: {
+                                object: components["schemas"]["Payment"] | components["schemas"]["Refund"];
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The event's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "event";
+                        type: "payment.created" | "payment.requires_action" | "payment.processing" | "payment.authorized" | "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.created" | "refund.succeeded" | "refund.failed";
+                        created_at: number;
+                        livemode: boolean;
+                        data: {
+                            object: components["schemas"]["Payment"] | components["schemas"]["Refund"];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired secret key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Over the key’s request rate (RateLimit headers say when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    createMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The merchant's credentials */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        merchant_id: string;
+                        name: string;
+                        test_secret_key: string;
+                        live_secret_key: string;
+                        client_key: string;
+                        api_key: string;
+                        oauth: {
+                            client_id: string;
+                            client_secret: string;
+                            username: string;
+                            password: string;
+                        };
+                        terminals: {
+                            id: string;
+                            currencies: string[];
+                            payment_methods: string[];
+                            tokenization: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new key id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kid: string;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                livemode?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "api_key";
+                            type: string;
+                            livemode: boolean;
+                            /** @description The prefix and the last four characters. */
+                            redacted: string;
+                            last4: string | null;
+                            status: "active" | "expiring" | "expired" | "revoked";
+                            created_at: number;
+                            expires_at: number | null;
+                            revoked_at: number | null;
+                            replaced_by: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    type?: string;
+                    livemode?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The key, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "api_key";
+                        type: string;
+                        livemode: boolean;
+                        /** @description The prefix and the last four characters. */
+                        redacted: string;
+                        last4: string | null;
+                        status: "active" | "expiring" | "expired" | "revoked";
+                        created_at: number;
+                        expires_at: number | null;
+                        revoked_at: number | null;
+                        replaced_by: string | null;
+                    } & {
+                        /** @description Shown once. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    rollApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long the old key keeps working. */
+                    expires_in_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key with its secret, and the old one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "api_key";
+                        type: string;
+                        livemode: boolean;
+                        /** @description The prefix and the last four characters. */
+                        redacted: string;
+                        last4: string | null;
+                        status: "active" | "expiring" | "expired" | "revoked";
+                        created_at: number;
+                        expires_at: number | null;
+                        revoked_at: number | null;
+                        replaced_by: string | null;
+                    } & {
+                        secret: string;
+                        /** @description An API key, never its secret */
+                        previous: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "api_key";
+                            type: string;
+                            livemode: boolean;
+                            /** @description The prefix and the last four characters. */
+                            redacted: string;
+                            last4: string | null;
+                            status: "active" | "expiring" | "expired" | "revoked";
+                            created_at: number;
+                            expires_at: number | null;
+                            revoked_at: number | null;
+                            replaced_by: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant or key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "api_key";
+                        type: string;
+                        livemode: boolean;
+                        /** @description The prefix and the last four characters. */
+                        redacted: string;
+                        last4: string | null;
+                        status: "active" | "expiring" | "expired" | "revoked";
+                        created_at: number;
+                        expires_at: number | null;
+                        revoked_at: number | null;
+                        replaced_by: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant or key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    rotateApiDialectCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The new credentials */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_key: string;
+                        oauth: {
+                            client_id: string;
+                            client_secret: string;
+                            username: string;
+                            password: string;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "audit_entry";
+                            merchant_id: string | null;
+                            livemode: boolean | null;
+                            actor: {
+                                type: string;
+                                id: string | null;
+                            };
+                            action: string;
+                            object_type: string;
+                            object_id: string | null;
+                            request_id: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            created_at: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listMerchantAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The id of the last item of the previous page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "audit_entry";
+                            merchant_id: string | null;
+                            livemode: boolean | null;
+                            actor: {
+                                type: string;
+                                id: string | null;
+                            };
+                            action: string;
+                            object_type: string;
+                            object_id: string | null;
+                            request_id: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            created_at: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenID Provider / authorization server metadata */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issuer: string;
+                        jwks_uri: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenID Provider / authorization server metadata */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issuer: string;
+                        jwks_uri: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Web Key Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: ({
+                            kid: string;
+                            kty: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    grant_type: "client_credentials" | "password";
+                    client_id?: string;
+                    client_secret?: string;
+                    username?: string;
+                    password?: string;
+                    /** @enum {string} */
+                    scope?: "payments";
+                };
+            };
+        };
+        responses: {
+            /** @description An access token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /** @description Seconds. */
+                        expires_in: number;
+                        /** @enum {string} */
+                        scope: "payments";
+                    };
+                };
+            };
+            /** @description invalid_request, invalid_grant, unsupported_grant_type or invalid_scope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Locked out after repeated failures */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                    token_type_hint?: string;
+                    client_id?: string;
+                    client_secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Revoked (or nothing to revoke) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    createLoginToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An access token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /** @description Seconds. */
+                        expires_in: number;
+                        /** @enum {string} */
+                        scope: "payments";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_grant: bad username or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Locked out after repeated failures */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    createHostedPaymentPage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent: same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The merchant's order reference. */
+                    reference: string;
+                    terminal_id: string;
+                    /** @description One of the terminal's currencies. */
+                    currency: string;
+                    /**
+                     * Format: int64
+                     * @description Minor units.
+                     */
+                    amount: number;
+                    transaction_type: "PURCHASE" | "AUTHORIZE";
+                    description?: string;
+                    /** Format: uri */
+                    success_url: string;
+                    /** Format: uri */
+                    cancel_url: string;
+                    /** Format: uri */
+                    error_url: string;
+                    tokenization?: {
+                        save_card_for_future_payments?: boolean;
+                    };
+                    metadata?: components["schemas"]["SimulationMetadata"];
+                    customer_id?: string;
+                    customer_first_name?: string;
+                    customer_last_name?: string;
+                    /** Format: email */
+                    customer_email?: string;
+                    /** @description E.164 recommended. */
+                    customer_phone_number?: string;
+                    customer_address?: string;
+                    customer_city?: string;
+                    customer_country?: string;
+                    customer_postal_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where to send the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        redirect_url: string;
+                        session_id: string;
+                    };
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent: same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The merchant's order reference. */
+                    reference: string;
+                    terminal_id: string;
+                    /** @description One of the terminal's currencies. */
+                    currency: string;
+                    /**
+                     * Format: int64
+                     * @description Minor units.
+                     */
+                    amount: number;
+                    transaction_type: "PURCHASE" | "AUTHORIZE";
+                    description?: string;
+                    /** Format: uri */
+                    success_url: string;
+                    /** Format: uri */
+                    cancel_url: string;
+                    /** Format: uri */
+                    error_url: string;
+                    tokenization?: {
+                        save_card_for_future_payments?: boolean;
+                    };
+                    metadata?: components["schemas"]["SimulationMetadata"];
+                    country?: string;
+                    customer?: {
+                        id?: string;
+                        first_name?: string;
+                        last_name?: string;
+                        /** Format: email */
+                        email?: string;
+                        phone?: string;
+                        address?: string;
+                        city?: string;
+                        country?: string;
+                        postal_code?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The session and where to send the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session_id: string;
+                        client_key: string;
+                        /** Format: uri */
+                        redirect_url: string;
+                    };
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The token and the x-api-key belong to different merchants */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    captureSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent: same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The session id. */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Minor units.
+                     */
+                    amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The captured payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    voidSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent: same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The session id. */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The voided payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    refundSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. When sent: same key + same request → the stored response (Idempotent-Replayed: true); same key + another request → 422; still in flight → 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The session id. */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Minor units.
+                     */
+                    amount?: number;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The refund */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key is in use by a request still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session_id: string;
+                        status: "PENDING" | "REQUIRES_ACTION" | "PROCESSING" | "AUTHORIZED" | "SUCCEEDED" | "FAILED" | "CANCELED" | "EXPIRED";
+                        payment_id: string;
+                        reference: string | null;
+                        /** Format: int64 */
+                        amount: number;
+                        currency: string;
+                        transaction_type: "PURCHASE" | "AUTHORIZE";
+                        terminal_id: string | null;
+                        decline_code: string | null;
+                        created_at: number;
+                        expires_at: number;
+                    };
+                };
+            };
+            /** @description Every bad property, at once */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description The token and the x-api-key belong to different merchants */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+            /** @description Over the rate of the token’s merchant */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInvalid"];
+                };
+            };
+        };
+    };
+    getCheckoutPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getSessionCheckoutPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such session, or the token does not open it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the page shows: no merchant ids, no secrets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        state: string;
+                        message: string | null;
+                        redirectUrl: string | null;
+                        amountFormatted: string;
+                        merchantName: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+            /** @description The payment link is not valid */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    payCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    number: string;
+                    exp_month: number;
+                    exp_year: number;
+                    cvc: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What the page shows: no merchant ids, no secrets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        state: string;
+                        message: string | null;
+                        redirectUrl: string | null;
+                        amountFormatted: string;
+                        merchantName: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+            /** @description The payment link is not valid */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    cancelCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the page shows: no merchant ids, no secrets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        state: string;
+                        message: string | null;
+                        redirectUrl: string | null;
+                        amountFormatted: string;
+                        merchantName: string;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+            /** @description The payment link is not valid */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    getSandboxChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challengeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Already answered: on to the merchant’s URL */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such challenge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    answerSandboxChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challengeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    action: "pass" | "fail";
+                };
+            };
+        };
+        responses: {
+            /** @description The outcome, when the merchant set no URL for it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description On to the merchant’s URL, or the next step */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such challenge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+}
