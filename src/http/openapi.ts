@@ -115,6 +115,10 @@ export async function registerOpenApi(
         },
       },
     },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? optionalBodies(document.openapiObject as OpenApiDocument)
+        : document.swaggerObject,
     // Shared schemas keep their `$id` as their name under components.schemas.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -138,4 +142,33 @@ export async function registerOpenApi(
       reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())),
   );
   return routes;
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: RequestBody }>>;
+}
+
+interface RequestBody {
+  required?: boolean;
+  content?: Record<string, { schema?: { type?: string; required?: string[]; $ref?: string } }>;
+}
+
+/**
+ * A body whose parameters are all optional may be left out altogether: Till reads no body as `{}`
+ * (a capture of the whole amount, a cancel, a refund of what is left). @fastify/swagger marks every
+ * declared body required, so such bodies are marked optional here.
+ */
+function optionalBodies<T extends OpenApiDocument>(document: T): T {
+  for (const operations of Object.values(document.paths ?? {}))
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      const schemas = Object.values(body?.content ?? {}).map((c) => c.schema);
+      if (
+        body &&
+        schemas.length > 0 &&
+        schemas.every((s) => s?.type === 'object' && !s.$ref && (s.required ?? []).length === 0)
+      )
+        body.required = false;
+    }
+  return document;
 }
