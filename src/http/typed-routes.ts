@@ -45,7 +45,11 @@ export type TypedRouteSchema<S extends RouteSchema> = {
         : S[K];
 };
 
-/** A route schema, typed for its handler as {@link TypedRouteSchema} says; the object itself is unchanged. */
+/**
+ * A route schema, typed for its handler as {@link TypedRouteSchema} says; the object itself is
+ * unchanged. `const` keeps each schema's own part types: without it a schema whose other fields
+ * widen (several `security` alternatives) is inferred as the bare {@link RouteSchema}.
+ */
 export const routeSchema = <const S extends RouteSchema>(schema: S): TypedRouteSchema<S> =>
   schema as unknown as TypedRouteSchema<S>;
 
