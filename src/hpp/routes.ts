@@ -9,6 +9,7 @@ import type { Processor } from '../processors/processor.js';
 import type { PaymentService } from '../services/payments.js';
 import { challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
 import * as s from './schemas.js';
+import { typed } from '../http/typed-routes.js';
 
 export interface HppDeps {
   checkout: CheckoutService;
@@ -88,7 +89,8 @@ export function sendCheckoutError(reply: FastifyReply, error: unknown): FastifyR
  * The hosted payment page: its two URL forms, the browser app's assets, the public checkout API
  * (client key + the URL's secret, never a merchant secret) and the sandbox's 3-D Secure page.
  */
-export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<void> {
+export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promise<void> {
+  const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendCheckoutError(reply, error));
 
   const page = async (reply: FastifyReply, ref: CheckoutRef | null) => {
@@ -100,22 +102,17 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
     return reply.send(checkoutPage(view, ref, nonce));
   };
 
-  app.get<{ Params: { paymentId: string } }>(
-    '/hpp/:paymentId',
-    { schema: s.pageByPayment },
-    async (request, reply) =>
-      page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
+  app.get('/hpp/:paymentId', { schema: s.pageByPayment }, async (request, reply) =>
+    page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
   );
-  app.get<{ Params: { token: string; sessionId: string } }>(
-    '/hpp/payment/:token/:sessionId',
-    { schema: s.pageBySession },
-    async (request, reply) =>
-      page(
-        reply,
-        await deps.checkout.refForUrl({ token: request.params.token, sessionId: request.params.sessionId }),
-      ),
+  app.get('/hpp/payment/:token/:sessionId', { schema: s.pageBySession }, async (request, reply) =>
+    page(
+      reply,
+      await deps.checkout.refForUrl({ token: request.params.token, sessionId: request.params.sessionId }),
+    ),
   );
 
+  // Undocumented, so no schema gives its parameters' type.
   app.get<{ Params: { file: string } }>(
     '/hpp/assets/:file',
     { schema: { hide: true } },
@@ -138,105 +135,83 @@ export async function hppRoutes(app: FastifyInstance, deps: HppDeps): Promise<vo
     return { sessionId: request.params.sessionId, secret, clientKey };
   };
 
-  app.get<{ Params: { sessionId: string } }>(
-    '/hpp/api/sessions/:sessionId',
-    { schema: s.checkoutSession },
-    async (request, reply) => {
-      secure(reply, null);
-      return publicView(await deps.checkout.view(refOf(request)));
-    },
-  );
+  app.get('/hpp/api/sessions/:sessionId', { schema: s.checkoutSession }, async (request, reply) => {
+    secure(reply, null);
+    return publicView(await deps.checkout.view(refOf(request)));
+  });
 
-  app.post<{ Params: { sessionId: string } }>(
-    '/hpp/api/sessions/:sessionId/pay',
-    { schema: s.pay },
-    async (request, reply) => {
-      secure(reply, null);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
-      const int = (k: string) =>
-        typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
-      const view = await deps.checkout.submitCard(
-        refOf(request),
-        {
-          number: text('number'),
-          expMonth: int('exp_month'),
-          expYear: int('exp_year'),
-          cvc: text('cvc'),
-          name: text('name'),
-        },
-        request.ip,
-      );
-      return publicView(view);
-    },
-  );
+  app.post('/hpp/api/sessions/:sessionId/pay', { schema: s.pay }, async (request, reply) => {
+    secure(reply, null);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    const int = (k: string) =>
+      typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
+    const view = await deps.checkout.submitCard(
+      refOf(request),
+      {
+        number: text('number'),
+        expMonth: int('exp_month'),
+        expYear: int('exp_year'),
+        cvc: text('cvc'),
+        name: text('name'),
+      },
+      request.ip,
+    );
+    return publicView(view);
+  });
 
-  app.post<{ Params: { sessionId: string } }>(
-    '/hpp/api/sessions/:sessionId/cancel',
-    { schema: s.cancel },
-    async (request, reply) => {
-      secure(reply, null);
-      return publicView(await deps.checkout.cancel(refOf(request)));
-    },
-  );
+  app.post('/hpp/api/sessions/:sessionId/cancel', { schema: s.cancel }, async (request, reply) => {
+    secure(reply, null);
+    return publicView(await deps.checkout.cancel(refOf(request)));
+  });
 
   // The sandbox processor's 3-D Secure access control server (a stand-in for the card issuer's page).
-  app.get<{ Params: { challengeId: string } }>(
-    '/hpp/sandbox/3ds/:challengeId',
-    { schema: s.challengePage },
-    async (request, reply) => {
-      const challenge = await deps.processor.getChallenge(request.params.challengeId);
-      const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
-      const nonce = randomBytes(16).toString('base64');
-      // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
-      // exactly the URLs the merchant set at creation.
-      const targets = payment
-        ? [payment.successUrl, payment.errorUrl, payment.cancelUrl, payment.returnUrl]
-        : [];
-      secure(reply, nonce, [
-        ...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o)),
-      ]);
-      reply.type('text/html; charset=utf-8');
-      if (!challenge || !payment) return reply.code(404).send(notFoundPage());
-      if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
-        const target = deps.checkout.redirectFor(payment);
-        if (target) return reply.redirect(target, 303);
-      }
-      return reply.send(
-        challengePage({
-          step: challenge.steps[challenge.step] ?? 'challenge',
-          merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
-          amountFormatted: formatMoney(payment.amount, payment.currency),
-          last4: payment.card?.last4 ?? '',
-          nonce,
-        }),
-      );
-    },
-  );
-
-  app.post<{ Params: { challengeId: string } }>(
-    '/hpp/sandbox/3ds/:challengeId',
-    { schema: s.challengeAnswer },
-    async (request, reply) => {
-      const action = (request.body as Record<string, string> | undefined)?.action;
-      const challenge = await deps.processor.getChallenge(request.params.challengeId);
-      if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
-      const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
-      const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
-      const target = done ? deps.checkout.redirectFor(payment) : null;
-      secure(
-        reply,
-        null,
-        [origin(target)].filter((o): o is string => !!o),
-      );
+  app.get('/hpp/sandbox/3ds/:challengeId', { schema: s.challengePage }, async (request, reply) => {
+    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
+    const nonce = randomBytes(16).toString('base64');
+    // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
+    // exactly the URLs the merchant set at creation.
+    const targets = payment
+      ? [payment.successUrl, payment.errorUrl, payment.cancelUrl, payment.returnUrl]
+      : [];
+    secure(reply, nonce, [...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o))]);
+    reply.type('text/html; charset=utf-8');
+    if (!challenge || !payment) return reply.code(404).send(notFoundPage());
+    if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
+      const target = deps.checkout.redirectFor(payment);
       if (target) return reply.redirect(target, 303);
-      if (done) {
-        reply.type('text/html; charset=utf-8');
-        return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
-      }
-      return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
-    },
-  );
+    }
+    return reply.send(
+      challengePage({
+        step: challenge.steps[challenge.step] ?? 'challenge',
+        merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
+        amountFormatted: formatMoney(payment.amount, payment.currency),
+        last4: payment.card?.last4 ?? '',
+        nonce,
+      }),
+    );
+  });
+
+  app.post('/hpp/sandbox/3ds/:challengeId', { schema: s.challengeAnswer }, async (request, reply) => {
+    const action = (request.body as Record<string, string> | undefined)?.action;
+    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
+    const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
+    const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
+    const target = done ? deps.checkout.redirectFor(payment) : null;
+    secure(
+      reply,
+      null,
+      [origin(target)].filter((o): o is string => !!o),
+    );
+    if (target) return reply.redirect(target, 303);
+    if (done) {
+      reply.type('text/html; charset=utf-8');
+      return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+    }
+    return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
+  });
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

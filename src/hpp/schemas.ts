@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
+import { routeSchema } from '../http/typed-routes.js';
 import { errorResponses, htmlPage } from '../http/schema-components.js';
 
 /** The hosted page's route schemas, for the OpenAPI document. */
@@ -25,34 +25,34 @@ const CheckoutView = Type.Object(
 const errors = (own: Record<number, string>) =>
   errorResponses('CheckoutError', { 400: 'Invalid request', ...own });
 
-export const pageByPayment: FastifySchema = {
+export const pageByPayment = routeSchema({
   operationId: 'getCheckoutPage',
   tags: TAGS,
   summary: 'The hosted payment page of a /v1 payment',
   security: [],
   params: Type.Object({ paymentId: str }),
   response: { 200: htmlPage('The page'), 404: htmlPage('No such payment') },
-};
+});
 
-export const pageBySession: FastifySchema = {
+export const pageBySession = routeSchema({
   operationId: 'getSessionCheckoutPage',
   tags: TAGS,
   summary: 'The hosted payment page of an api-dialect session (its redirect_url)',
   security: [],
   params: Type.Object({ token: str, sessionId: str }),
   response: { 200: htmlPage('The page'), 404: htmlPage('No such session, or the token does not open it') },
-};
+});
 
-export const checkoutSession: FastifySchema = {
+export const checkoutSession = routeSchema({
   operationId: 'getCheckoutSession',
   tags: TAGS,
   summary: "The checkout's state, as the page's script reads it",
   security: CHECKOUT_KEYS,
   params: SessionId,
   response: { 200: CheckoutView, ...errors({ 404: 'The payment link is not valid' }) },
-};
+});
 
-export const pay: FastifySchema = {
+export const pay = routeSchema({
   operationId: 'payCheckoutSession',
   tags: TAGS,
   summary: 'Pay with a card (the number and CVC go to the processor, never stored)',
@@ -69,18 +69,18 @@ export const pay: FastifySchema = {
     200: CheckoutView,
     ...errors({ 404: 'The payment link is not valid', 429: 'Too many attempts' }),
   },
-};
+});
 
-export const cancel: FastifySchema = {
+export const cancel = routeSchema({
   operationId: 'cancelCheckoutSession',
   tags: TAGS,
   summary: 'The customer cancels the checkout',
   security: CHECKOUT_KEYS,
   params: SessionId,
   response: { 200: CheckoutView, ...errors({ 404: 'The payment link is not valid' }) },
-};
+});
 
-export const challengePage: FastifySchema = {
+export const challengePage = routeSchema({
   operationId: 'getSandboxChallenge',
   tags: TAGS,
   summary: "The sandbox's 3-D Secure page (a stand-in for the card issuer's)",
@@ -91,9 +91,9 @@ export const challengePage: FastifySchema = {
     303: { description: 'Already answered: on to the merchant’s URL', type: 'null' },
     404: htmlPage('No such challenge'),
   },
-};
+});
 
-export const challengeAnswer: FastifySchema = {
+export const challengeAnswer = routeSchema({
   operationId: 'answerSandboxChallenge',
   tags: TAGS,
   summary: "Answer the sandbox's 3-D Secure challenge",
@@ -111,4 +111,4 @@ export const challengeAnswer: FastifySchema = {
     303: { description: 'On to the merchant’s URL, or the next step', type: 'null' },
     ...errorResponses('CheckoutError', { 404: 'No such challenge' }),
   },
-};
+});

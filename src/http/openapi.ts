@@ -20,7 +20,8 @@ export const TAGS = [
  * in the domain with its own precise messages and error format, and some answers are stored bytes
  * sent again on an idempotent replay: so Fastify neither validates requests against the schemas nor
  * serialises responses through them. A request reaches its handler as parsed, and a response goes
- * out as JSON.stringify writes it (or as the string the handler sends).
+ * out as JSON.stringify writes it (or as the string the handler sends). The types handlers get from
+ * the schemas claim only what holds without this enforcement (see typed-routes.ts).
  */
 function describeWithoutEnforcing(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (value) => ({ value }));

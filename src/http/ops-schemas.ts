@@ -1,17 +1,17 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
+import { routeSchema } from './typed-routes.js';
 
 /** The operations routes' schemas, for the OpenAPI document. */
 
 const TAGS = ['Operations'];
 
-export const healthz: FastifySchema = {
+export const healthz = routeSchema({
   operationId: 'getHealth',
   tags: TAGS,
   summary: 'Liveness: the process answers',
   security: [],
   response: { 200: Type.Object({ status: Type.Literal('ok') }, { description: 'Alive' }) },
-};
+});
 
 const Readiness = (description: string) =>
   Type.Object(
@@ -22,15 +22,15 @@ const Readiness = (description: string) =>
     { description },
   );
 
-export const readyz: FastifySchema = {
+export const readyz = routeSchema({
   operationId: 'getReadiness',
   tags: TAGS,
   summary: 'Readiness: every dependency (database, Redis) answers and the instance is not draining',
   security: [],
   response: { 200: Readiness('Ready'), 503: Readiness('Not ready, or draining') },
-};
+});
 
-export const metrics: FastifySchema = {
+export const metrics = routeSchema({
   operationId: 'getMetrics',
   tags: TAGS,
   summary: 'Prometheus metrics',
@@ -42,4 +42,4 @@ export const metrics: FastifySchema = {
     },
     401: Type.Object({ error: Type.String() }, { description: 'METRICS_TOKEN is set and was not sent' }),
   },
-};
+});

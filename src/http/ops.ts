@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { safeEqual } from '../crypto/safe-equal.js';
 import { bearerToken } from '../services/authenticator.js';
 import * as s from './ops-schemas.js';
+import { typed } from './typed-routes.js';
 
 /** Process and HTTP metrics in Prometheus format. One registry per app, so tests can run several. */
 export class Metrics {
@@ -50,7 +51,8 @@ export interface OpsDeps {
 }
 
 /** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus). */
-export async function opsRoutes(app: FastifyInstance, deps: OpsDeps): Promise<void> {
+export async function opsRoutes(instance: FastifyInstance, deps: OpsDeps): Promise<void> {
+  const app = typed(instance);
   app.get('/healthz', { schema: s.healthz }, async () => ({ status: 'ok' }));
   // Browsers ask for it on every page; answering "no content" keeps the logs free of 404s.
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());

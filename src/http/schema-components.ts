@@ -259,6 +259,12 @@ export const listOf = (item: TSchema, description: string) =>
     { description },
   );
 
+/** The answers an idempotent POST may get for its Idempotency-Key, in either REST dialect. */
+export const IDEMPOTENCY_ERRORS = {
+  409: 'The Idempotency-Key is in use by a request still in flight',
+  422: 'The Idempotency-Key was used with another request',
+};
+
 /** `limit` and `starting_after`, the cursor parameters of every list. */
 export const cursorQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),

@@ -12,6 +12,7 @@ import { OPERATOR, type Actor } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
 import { sendV1Error } from '../v1/errors.js';
 import * as s from './schemas.js';
+import { typed } from '../../http/typed-routes.js';
 
 export interface AdminDeps {
   merchants: MerchantService;
@@ -22,7 +23,8 @@ export interface AdminDeps {
 }
 
 /** Operator API: Bearer ADMIN_TOKEN. Errors use the v1 format. Disabled (401) without a token. */
-export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
+export async function adminRoutes(instance: FastifyInstance, deps: AdminDeps) {
+  const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
   app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
   app.addHook('onRequest', async (request) => {
@@ -50,10 +52,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
     reply.code(201).send({ kid: await deps.tokens.rotate(operator(request)) }),
   );
 
-  type MerchantParams = { Params: { merchant_id: string }; Querystring: QueryString };
-  type KeyParams = { Params: { merchant_id: string; key_id: string } };
-
-  app.get<MerchantParams>('/merchants/:merchant_id/api_keys', { schema: s.listApiKeys }, async (request) => {
+  app.get('/merchants/:merchant_id/api_keys', { schema: s.listApiKeys }, async (request) => {
     const { filters } = parseListQuery(request.query, ['livemode']);
     if (filters.livemode !== undefined && !['true', 'false'].includes(filters.livemode))
       throw invalid('livemode', 'livemode must be true or false');
@@ -65,42 +64,30 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
     return { object: 'list', has_more: false, data };
   });
 
-  app.post<MerchantParams>(
-    '/merchants/:merchant_id/api_keys',
-    { schema: s.createApiKey },
-    async (request, reply) => {
-      const body = bodyParams(request.body, ['type', 'livemode']);
-      const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
-      return reply.code(201).send({ ...key, secret });
-    },
-  );
+  app.post('/merchants/:merchant_id/api_keys', { schema: s.createApiKey }, async (request, reply) => {
+    const body = bodyParams(request.body, ['type', 'livemode']);
+    const { key, secret } = await deps.apiKeys.create(request.params.merchant_id, body, operator(request));
+    return reply.code(201).send({ ...key, secret });
+  });
 
-  app.post<KeyParams>(
-    '/merchants/:merchant_id/api_keys/:key_id/roll',
-    { schema: s.rollApiKey },
-    async (request) => {
-      const body = bodyParams(request.body, ['expires_in_seconds']);
-      const rolled = await deps.apiKeys.roll(
-        request.params.merchant_id,
-        request.params.key_id,
-        { expiresInSeconds: body.expires_in_seconds },
-        operator(request),
-      );
-      return { ...rolled.key, secret: rolled.secret, previous: rolled.previous };
-    },
-  );
+  app.post('/merchants/:merchant_id/api_keys/:key_id/roll', { schema: s.rollApiKey }, async (request) => {
+    const body = bodyParams(request.body, ['expires_in_seconds']);
+    const rolled = await deps.apiKeys.roll(
+      request.params.merchant_id,
+      request.params.key_id,
+      { expiresInSeconds: body.expires_in_seconds },
+      operator(request),
+    );
+    return { ...rolled.key, secret: rolled.secret, previous: rolled.previous };
+  });
 
-  app.post<KeyParams>(
-    '/merchants/:merchant_id/api_keys/:key_id/revoke',
-    { schema: s.revokeApiKey },
-    async (request) => {
-      bodyParams(request.body, []);
-      return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
-    },
-  );
+  app.post('/merchants/:merchant_id/api_keys/:key_id/revoke', { schema: s.revokeApiKey }, async (request) => {
+    bodyParams(request.body, []);
+    return deps.apiKeys.revoke(request.params.merchant_id, request.params.key_id, operator(request));
+  });
 
   // New x-api-key and OAuth pairs for the api dialect; the old ones and their tokens stop at once.
-  app.post<MerchantParams>(
+  app.post(
     '/merchants/:merchant_id/api_credentials/rotate',
     { schema: s.rotateApiCredentials },
     async (request, reply) => {
@@ -119,15 +106,11 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
       .catch(unknownCursor('audit entry', startingAfter));
     return { object: 'list', url, has_more: page.hasMore, data: page.data };
   };
-  app.get<{ Querystring: QueryString }>('/audit_log', { schema: s.auditLog }, async (request) =>
+  app.get('/audit_log', { schema: s.auditLog }, async (request) =>
     auditPage('all', request.query, '/admin/v1/audit_log'),
   );
-  app.get<MerchantParams>(
-    '/merchants/:merchant_id/audit_log',
-    { schema: s.merchantAuditLog },
-    async (request) => {
-      const merchantId = await merchantOf(request.params.merchant_id);
-      return auditPage({ merchantId }, request.query, `/admin/v1/merchants/${merchantId}/audit_log`);
-    },
-  );
+  app.get('/merchants/:merchant_id/audit_log', { schema: s.merchantAuditLog }, async (request) => {
+    const merchantId = await merchantOf(request.params.merchant_id);
+    return auditPage({ merchantId }, request.query, `/admin/v1/merchants/${merchantId}/audit_log`);
+  });
 }

@@ -1,17 +1,14 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
 import { cursorQuery, errorResponses, listOf, SECURITY } from '../../http/schema-components.js';
+import { routeSchema, type RouteSchema } from '../../http/typed-routes.js';
 
 /** The operator API's route schemas, for the OpenAPI document. Errors use the v1 format. */
 
 const str = Type.String();
 const nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-const admin = (schema: FastifySchema & { operationId: string }): FastifySchema => ({
-  tags: ['Admin'],
-  security: SECURITY.adminToken,
-  ...schema,
-});
+const admin = <S extends RouteSchema & { operationId: string }>(schema: S) =>
+  routeSchema({ tags: ['Admin'], security: SECURITY.adminToken, ...schema });
 
 const errors = (own: Record<number, string> = {}) =>
   errorResponses('V1Error', {

@@ -18,6 +18,7 @@ import { parseApiPayment, propertyNamer } from './parse.js';
 import { v1Payment, v1Refund } from '../v1/payment.view.js';
 import { sessionView } from './session.view.js';
 import * as s from './schemas.js';
+import { typed } from '../../http/typed-routes.js';
 
 export interface ApiDeps {
   auth: Authenticator;
@@ -37,7 +38,8 @@ const unauthenticated = (property: string, message: string) =>
  * Seed 000's "api" dialect: hosted sessions with an OIDC access token (plus `x-api-key` on
  * /api/sessions). Routes and shape translation only; PaymentService does the work.
  */
-export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function apiRoutes(instance: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const app = typed(instance);
   const flatName = propertyNamer('flat');
   const nestedName = propertyNamer('nested');
   app.setErrorHandler((error, request, reply) =>
@@ -126,56 +128,43 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   // After the page, by session id: the api dialect's capture, void and refunds (same services as v1).
   const sessionPayment = (request: FastifyRequest<{ Params: { sessionId: string } }>) =>
     deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId);
-  app.post<{ Params: { sessionId: string } }>(
-    '/sessions/:sessionId/capture',
-    { schema: s.captureSession },
-    (request, reply) =>
-      maybeIdempotent(request, reply, async () => {
-        const amount = minorUnitsParam(objectBody(request.body), 'amount', { nullIsAbsent: true });
-        const payment = await deps.authorizations.capture(
-          principalOf(request),
-          (await sessionPayment(request)).id,
-          amount,
-        );
-        return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
-      }),
-  );
-
-  app.post<{ Params: { sessionId: string } }>(
-    '/sessions/:sessionId/void',
-    { schema: s.voidSession },
-    (request, reply) =>
-      maybeIdempotent(request, reply, async () => {
-        const payment = await deps.authorizations.cancel(
-          principalOf(request),
-          (await sessionPayment(request)).id,
-        );
-        return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
-      }),
-  );
-
-  app.post<{ Params: { sessionId: string } }>(
-    '/sessions/:sessionId/refunds',
-    { schema: s.refundSession },
-    (request, reply) =>
-      maybeIdempotent(request, reply, async () => {
-        const body = objectBody(request.body);
-        const refund = await deps.refunds.create(principalOf(request), (await sessionPayment(request)).id, {
-          amount: minorUnitsParam(body, 'amount', { nullIsAbsent: true }),
-          reason: textParam(body, 'reason'),
-        });
-        return { status: 200, body: JSON.stringify(v1Refund(refund)) };
-      }),
-  );
-
-  app.get<{ Params: { sessionId: string } }>(
-    '/sessions/:sessionId',
-    { schema: s.getSession },
-    async (request) => {
-      await requireApiKey(request, false);
-      return sessionView(
-        await deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId),
+  app.post('/sessions/:sessionId/capture', { schema: s.captureSession }, (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const amount = minorUnitsParam(objectBody(request.body), 'amount', { nullIsAbsent: true });
+      const payment = await deps.authorizations.capture(
+        principalOf(request),
+        (await sessionPayment(request)).id,
+        amount,
       );
-    },
+      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
+    }),
   );
+
+  app.post('/sessions/:sessionId/void', { schema: s.voidSession }, (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const payment = await deps.authorizations.cancel(
+        principalOf(request),
+        (await sessionPayment(request)).id,
+      );
+      return { status: 200, body: JSON.stringify(v1Payment(payment, deps.publicUrl)) };
+    }),
+  );
+
+  app.post('/sessions/:sessionId/refunds', { schema: s.refundSession }, (request, reply) =>
+    maybeIdempotent(request, reply, async () => {
+      const body = objectBody(request.body);
+      const refund = await deps.refunds.create(principalOf(request), (await sessionPayment(request)).id, {
+        amount: minorUnitsParam(body, 'amount', { nullIsAbsent: true }),
+        reason: textParam(body, 'reason'),
+      });
+      return { status: 200, body: JSON.stringify(v1Refund(refund)) };
+    }),
+  );
+
+  app.get('/sessions/:sessionId', { schema: s.getSession }, async (request) => {
+    await requireApiKey(request, false);
+    return sessionView(
+      await deps.payments.getPaymentBySession(principalOf(request), request.params.sessionId),
+    );
+  });
 }

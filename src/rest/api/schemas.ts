@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
 import { PAYMENT_STATUSES } from '../../domain/payment-status.js';
-import { errorResponses, ref, SECURITY } from '../../http/schema-components.js';
+import { errorResponses, IDEMPOTENCY_ERRORS, ref, SECURITY } from '../../http/schema-components.js';
+import { routeSchema } from '../../http/typed-routes.js';
 
 /** The api dialect's route schemas, for the OpenAPI document. Its errors are all ApiInvalid. */
 
@@ -29,12 +29,7 @@ const errors = (own: Record<number, string> = {}) =>
     429: 'Over the rate of the token’s merchant',
     ...own,
   });
-const postErrors = (own: Record<number, string> = {}) =>
-  errors({
-    409: 'The Idempotency-Key is in use by a request still in flight',
-    422: 'The Idempotency-Key was used with another request',
-    ...own,
-  });
+const postErrors = (own: Record<number, string> = {}) => errors({ ...IDEMPOTENCY_ERRORS, ...own });
 
 const common = {
   reference: Type.String({ maxLength: 255, description: "The merchant's order reference." }),
@@ -81,7 +76,7 @@ const Session = Type.Object({
   ),
 });
 
-export const createHostedPaymentPage: FastifySchema = {
+export const createHostedPaymentPage = routeSchema({
   operationId: 'createHostedPaymentPage',
   tags: TAGS,
   summary: 'Create a hosted payment session; redirect the customer to its URL',
@@ -93,9 +88,9 @@ export const createHostedPaymentPage: FastifySchema = {
     200: Type.Object({ redirect_url: url, session_id: str }, { description: 'Where to send the customer' }),
     ...postErrors({ 413: 'The body is too large' }),
   },
-};
+});
 
-export const createSession: FastifySchema = {
+export const createSession = routeSchema({
   operationId: 'createSession',
   tags: TAGS,
   summary: 'Create a session with a nested customer (needs x-api-key)',
@@ -113,11 +108,11 @@ export const createSession: FastifySchema = {
       413: 'The body is too large',
     }),
   },
-};
+});
 
 const Amount = Type.Optional(Type.Integer({ format: 'int64', minimum: 1, description: 'Minor units.' }));
 
-export const captureSession: FastifySchema = {
+export const captureSession = routeSchema({
   operationId: 'captureSession',
   tags: TAGS,
   summary: "Capture a session's authorized payment, in whole or in part",
@@ -129,9 +124,9 @@ export const captureSession: FastifySchema = {
     200: ref('Payment', { description: 'The captured payment' }),
     ...postErrors({ 404: 'No such session' }),
   },
-};
+});
 
-export const voidSession: FastifySchema = {
+export const voidSession = routeSchema({
   operationId: 'voidSession',
   tags: TAGS,
   summary: "Void a session's authorization",
@@ -142,9 +137,9 @@ export const voidSession: FastifySchema = {
     200: ref('Payment', { description: 'The voided payment' }),
     ...postErrors({ 404: 'No such session' }),
   },
-};
+});
 
-export const refundSession: FastifySchema = {
+export const refundSession = routeSchema({
   operationId: 'refundSession',
   tags: TAGS,
   summary: "Refund a session's payment, in whole or in part",
@@ -153,9 +148,9 @@ export const refundSession: FastifySchema = {
   headers: IdempotencyKey,
   body: Type.Object({ amount: Amount, reason: Type.Optional(str) }),
   response: { 200: ref('Refund', { description: 'The refund' }), ...postErrors({ 404: 'No such session' }) },
-};
+});
 
-export const getSession: FastifySchema = {
+export const getSession = routeSchema({
   operationId: 'getSession',
   tags: TAGS,
   summary: "A session's status",
@@ -181,4 +176,4 @@ export const getSession: FastifySchema = {
     ),
     ...errors({ 403: 'The token and the x-api-key belong to different merchants', 404: 'No such session' }),
   },
-};
+});

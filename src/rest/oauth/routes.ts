@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../../services/login-throttle.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { TokenService } from '../../services/tokens.js';
 import * as s from './schemas.js';
+import { typed } from '../../http/typed-routes.js';
 
 export interface OAuthDeps {
   merchants: MerchantService;
@@ -108,7 +109,8 @@ function formRequest(
  * OAuth 2.0 / OIDC: discovery, JWKS, the standard token endpoint (client_credentials and password
  * grants) and seed 000's JSON login endpoint. Tokens are Till's short-lived ES256 JWTs.
  */
-export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
+export async function oauthRoutes(instance: FastifyInstance, deps: OAuthDeps): Promise<void> {
+  const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendOAuthError(reply, error));
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
+import { routeSchema } from '../../http/typed-routes.js';
 import { errorResponses } from '../../http/schema-components.js';
 
 /** The OAuth / OIDC routes' schemas, for the OpenAPI document. Errors are RFC 6749's. */
@@ -22,13 +22,8 @@ const Discovery = Type.Object(
   { additionalProperties: true, description: 'OpenID Provider / authorization server metadata' },
 );
 
-const discovery = (operationId: string, summary: string): FastifySchema => ({
-  operationId,
-  tags: TAGS,
-  summary,
-  security: [],
-  response: { 200: Discovery },
-});
+const discovery = (operationId: string, summary: string) =>
+  routeSchema({ operationId, tags: TAGS, summary, security: [], response: { 200: Discovery } });
 
 export const openIdConfiguration = discovery('getOpenIdConfiguration', 'OpenID Provider metadata');
 export const authorizationServer = discovery(
@@ -36,7 +31,7 @@ export const authorizationServer = discovery(
   'OAuth 2.0 authorization server metadata',
 );
 
-export const jwks: FastifySchema = {
+export const jwks = routeSchema({
   operationId: 'getJwks',
   tags: TAGS,
   summary: 'The keys that verify access tokens (JWKS)',
@@ -47,13 +42,13 @@ export const jwks: FastifySchema = {
       { description: 'JSON Web Key Set' },
     ),
   },
-};
+});
 
 const form = (schema: TSchema) => ({
   content: { 'application/x-www-form-urlencoded': { schema } },
 });
 
-export const token: FastifySchema = {
+export const token = routeSchema({
   operationId: 'createToken',
   tags: TAGS,
   summary: 'Token endpoint: client_credentials or password grant',
@@ -78,9 +73,9 @@ export const token: FastifySchema = {
       429: 'Locked out after repeated failures',
     }),
   },
-};
+});
 
-export const revoke: FastifySchema = {
+export const revoke = routeSchema({
   operationId: 'revokeToken',
   tags: TAGS,
   summary: 'Revoke an access token',
@@ -99,9 +94,9 @@ export const revoke: FastifySchema = {
     200: { description: 'Revoked (or nothing to revoke)', type: 'null' },
     ...errorResponses('OAuthError', { 400: 'invalid_request', 401: 'invalid_client' }),
   },
-};
+});
 
-export const loginToken: FastifySchema = {
+export const loginToken = routeSchema({
   operationId: 'createLoginToken',
   tags: TAGS,
   summary: 'Username and password → access token (JSON)',
@@ -115,4 +110,4 @@ export const loginToken: FastifySchema = {
       429: 'Locked out after repeated failures',
     }),
   },
-};
+});

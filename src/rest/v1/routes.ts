@@ -14,9 +14,11 @@ import { eventRoutes } from './events.routes.js';
 import { refundRoutes } from './refunds.routes.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import * as s from './schemas.js';
+import { typed } from '../../http/typed-routes.js';
 
 /** Seed 004's REST dialect under /v1: routes and shape translation only; the services do the work. */
-export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void> {
+export async function v1Routes(instance: FastifyInstance, deps: V1Deps): Promise<void> {
+  const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
   app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
 
@@ -49,53 +51,43 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
     ),
   );
 
-  app.get<{ Params: { id: string } }>('/payments/:id', { schema: s.getPayment }, async (request) =>
+  app.get('/payments/:id', { schema: s.getPayment }, async (request) =>
     payment(await deps.payments.getPayment(principalOf(request), request.params.id)),
   );
 
-  app.get<{ Querystring: Record<string, string | string[]> }>(
-    '/payments',
-    { schema: s.listPayments },
-    async (request) => {
-      const { limit, startingAfter, filters } = parseListQuery(request.query, ['status']);
-      const status = filters.status;
-      if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
-        throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
-      const page = await deps.payments
-        .listPayments(principalOf(request), {
-          limit,
-          startingAfter,
-          status: (status as PaymentStatus | undefined) ?? null,
-        })
-        .catch(unknownCursor('payment', startingAfter));
-      return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
-    },
+  app.get('/payments', { schema: s.listPayments }, async (request) => {
+    const { limit, startingAfter, filters } = parseListQuery(request.query, ['status']);
+    const status = filters.status;
+    if (status !== undefined && !(PAYMENT_STATUSES as readonly string[]).includes(status))
+      throw invalid('status', `status must be one of ${PAYMENT_STATUSES.join(', ')}`);
+    const page = await deps.payments
+      .listPayments(principalOf(request), {
+        limit,
+        startingAfter,
+        status: (status as PaymentStatus | undefined) ?? null,
+      })
+      .catch(unknownCursor('payment', startingAfter));
+    return { object: 'list', url: '/v1/payments', has_more: page.hasMore, data: page.data.map(payment) };
+  });
+
+  app.post('/payments/:id/cancel', { schema: s.cancelPayment }, (request, reply) =>
+    idempotent(request, reply, async (tx) => {
+      bodyParams(request.body, []);
+      const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
+      return { status: 200, body: JSON.stringify(payment(canceled)) };
+    }),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/payments/:id/cancel',
-    { schema: s.cancelPayment },
-    (request, reply) =>
-      idempotent(request, reply, async (tx) => {
-        bodyParams(request.body, []);
-        const canceled = await deps.authorizations.cancel(principalOf(request), request.params.id, tx);
-        return { status: 200, body: JSON.stringify(payment(canceled)) };
-      }),
-  );
-
-  app.post<{ Params: { id: string } }>(
-    '/payments/:id/capture',
-    { schema: s.capturePayment },
-    (request, reply) =>
-      idempotent(request, reply, async () => {
-        const body = bodyParams(request.body, ['amount']);
-        const captured = await deps.authorizations.capture(
-          principalOf(request),
-          request.params.id,
-          minorUnitsParam(body, 'amount'),
-        );
-        return { status: 200, body: JSON.stringify(payment(captured)) };
-      }),
+  app.post('/payments/:id/capture', { schema: s.capturePayment }, (request, reply) =>
+    idempotent(request, reply, async () => {
+      const body = bodyParams(request.body, ['amount']);
+      const captured = await deps.authorizations.capture(
+        principalOf(request),
+        request.params.id,
+        minorUnitsParam(body, 'amount'),
+      );
+      return { status: 200, body: JSON.stringify(payment(captured)) };
+    }),
   );
 
   const context: V1Context = { deps, idempotent };

@@ -1,8 +1,15 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifySchema } from 'fastify';
 import { PAYMENT_STATUSES } from '../../domain/payment-status.js';
 import { EVENT_TYPES } from '../../events/topics.js';
-import { cursorQuery, errorResponses, listOf, ref, SECURITY } from '../../http/schema-components.js';
+import {
+  cursorQuery,
+  errorResponses,
+  IDEMPOTENCY_ERRORS,
+  listOf,
+  ref,
+  SECURITY,
+} from '../../http/schema-components.js';
+import { routeSchema, type RouteSchema } from '../../http/typed-routes.js';
 
 /** The /v1 routes' schemas: what each takes and answers, for the OpenAPI document. */
 
@@ -25,17 +32,10 @@ const errors = (own: Record<number, string> = {}) =>
     429: 'Over the key’s request rate (RateLimit headers say when to retry)',
     ...own,
   });
-const postErrors = (own: Record<number, string> = {}) =>
-  errors({
-    409: 'The Idempotency-Key is in use by a request still in flight',
-    422: 'The Idempotency-Key was used with another request',
-    ...own,
-  });
+const postErrors = (own: Record<number, string> = {}) => errors({ ...IDEMPOTENCY_ERRORS, ...own });
 
-const v1 = (schema: FastifySchema & { operationId: string; tags: string[] }): FastifySchema => ({
-  security: SECURITY.secretKey,
-  ...schema,
-});
+const v1 = <S extends RouteSchema & { operationId: string; tags: string[] }>(schema: S) =>
+  routeSchema({ security: SECURITY.secretKey, ...schema });
 
 const AmountBody = (what: string) =>
   Type.Object(
