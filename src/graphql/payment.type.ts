@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { PAYMENT_STATUSES, type PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import {
   amountRefundable,
   hostedPaymentUrl,
@@ -8,16 +9,11 @@ import {
 import { paymentFromPayload, type PaymentPayload } from '../events/payment-payload.js';
 import { JSONObject, SafeInt } from './scalars.js';
 
-export enum PaymentStatus {
-  PENDING = 'PENDING',
-  REQUIRES_ACTION = 'REQUIRES_ACTION',
-  PROCESSING = 'PROCESSING',
-  AUTHORIZED = 'AUTHORIZED',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELED = 'CANCELED',
-  EXPIRED = 'EXPIRED',
-}
+/** The domain's payment statuses as a GraphQL enum, each value named as it is spelled. */
+export const PaymentStatus = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, status])) as {
+  [S in DomainStatus]: S;
+};
+export type PaymentStatus = DomainStatus;
 registerEnumType(PaymentStatus, { name: 'PaymentStatus', description: 'Where a payment is in its life.' });
 
 export enum IntegrationType {
@@ -170,7 +166,7 @@ export class Payment {
       id: p.id,
       amount: p.amount,
       currency: p.currency,
-      status: p.status as PaymentStatus,
+      status: p.status,
       integrationType: p.integrationType as IntegrationType,
       amountRefunded: p.amountRefunded,
       amountRefundable: amountRefundable(p),
