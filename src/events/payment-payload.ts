@@ -1,4 +1,5 @@
 import type { PaymentStatus } from '../domain/payment-status.js';
+import { fromUnixSeconds, fromUnixSecondsOrNull, unixSeconds, unixSecondsOrNull } from '../domain/time.js';
 import {
   amountRefundable,
   hostedPaymentUrl,
@@ -71,11 +72,6 @@ export interface RefundPayload {
   created_at: number;
 }
 
-const unix = (d: Date): number => Math.floor(d.getTime() / 1000);
-const unixOrNull = (d: Date | null): number | null => (d ? unix(d) : null);
-const dateOrNull = (seconds: number | null): Date | null =>
-  seconds === null ? null : new Date(seconds * 1000);
-
 export function refundPayload(r: Refund): RefundPayload {
   return {
     id: r.id,
@@ -85,7 +81,7 @@ export function refundPayload(r: Refund): RefundPayload {
     status: r.status,
     reason: r.reason,
     failure_reason: r.failureReason,
-    created_at: unix(r.createdAt),
+    created_at: unixSeconds(r.createdAt),
   };
 }
 
@@ -99,7 +95,7 @@ export function paymentPayload(p: Payment, publicUrl: string): PaymentPayload {
     integration_type: p.integrationType,
     amount_refunded: p.amountRefunded,
     amount_refundable: amountRefundable(p),
-    created_at: unix(p.createdAt),
+    created_at: unixSeconds(p.createdAt),
     livemode: p.livemode,
     merchant_reference: p.merchantReference,
     description: p.description,
@@ -118,13 +114,13 @@ export function paymentPayload(p: Payment, publicUrl: string): PaymentPayload {
       p.integrationType === 'HOSTED_PAYMENT_PAGE' ? hostedPaymentUrl(publicUrl, p.id) : null,
     refunds: p.refunds.map(refundPayload),
     status_transitions: {
-      requires_action_at: unixOrNull(t.requiresActionAt),
-      processing_at: unixOrNull(t.processingAt),
-      authorized_at: unixOrNull(t.authorizedAt),
-      succeeded_at: unixOrNull(t.succeededAt),
-      failed_at: unixOrNull(t.failedAt),
-      canceled_at: unixOrNull(t.canceledAt),
-      expired_at: unixOrNull(t.expiredAt),
+      requires_action_at: unixSecondsOrNull(t.requiresActionAt),
+      processing_at: unixSecondsOrNull(t.processingAt),
+      authorized_at: unixSecondsOrNull(t.authorizedAt),
+      succeeded_at: unixSecondsOrNull(t.succeededAt),
+      failed_at: unixSecondsOrNull(t.failedAt),
+      canceled_at: unixSecondsOrNull(t.canceledAt),
+      expired_at: unixSecondsOrNull(t.expiredAt),
     },
     next_action: p.nextAction && { redirect_url: p.nextAction.redirectUrl },
     transaction_type: p.transactionType,
@@ -137,7 +133,7 @@ export function paymentPayload(p: Payment, publicUrl: string): PaymentPayload {
     customer: p.customer,
     card_token: p.cardToken,
     amount_captured: p.amountCaptured,
-    expires_at: unix(p.expiresAt),
+    expires_at: unixSeconds(p.expiresAt),
     version: p.version,
   };
 }
@@ -150,7 +146,7 @@ export function refundFromPayload(r: RefundPayload): Refund {
     status: r.status,
     reason: r.reason,
     failureReason: r.failure_reason,
-    createdAt: new Date(r.created_at * 1000),
+    createdAt: fromUnixSeconds(r.created_at),
   };
 }
 
@@ -191,16 +187,16 @@ export function paymentFromPayload(o: PaymentPayload): Payment {
     cardToken: o.card_token,
     refunds: (o.refunds ?? []).map(refundFromPayload),
     transitions: {
-      requiresActionAt: dateOrNull(t.requires_action_at),
-      processingAt: dateOrNull(t.processing_at),
-      authorizedAt: dateOrNull(t.authorized_at),
-      succeededAt: dateOrNull(t.succeeded_at),
-      failedAt: dateOrNull(t.failed_at),
-      canceledAt: dateOrNull(t.canceled_at),
-      expiredAt: dateOrNull(t.expired_at),
+      requiresActionAt: fromUnixSecondsOrNull(t.requires_action_at),
+      processingAt: fromUnixSecondsOrNull(t.processing_at),
+      authorizedAt: fromUnixSecondsOrNull(t.authorized_at),
+      succeededAt: fromUnixSecondsOrNull(t.succeeded_at),
+      failedAt: fromUnixSecondsOrNull(t.failed_at),
+      canceledAt: fromUnixSecondsOrNull(t.canceled_at),
+      expiredAt: fromUnixSecondsOrNull(t.expired_at),
     },
-    createdAt: new Date(o.created_at * 1000),
-    expiresAt: new Date(o.expires_at * 1000),
+    createdAt: fromUnixSeconds(o.created_at),
+    expiresAt: fromUnixSeconds(o.expires_at),
     version: o.version,
   };
 }

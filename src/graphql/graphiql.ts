@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BUNDLED_TOOL_CSP } from '../http/csp.js';
 
 /** Where GraphiQL's files are served: all from Till, none from a CDN. */
 const ASSETS = '/graphql/graphiql';
@@ -42,20 +43,6 @@ YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), {
 });
 `;
 
-/** GraphiQL's page may load only what Till serves and talk only to Till (HTTP and WebSocket). */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 const PAGE =
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Till GraphQL</title>` +
   `<meta name="viewport" content="width=device-width, initial-scale=1">` +
@@ -79,7 +66,7 @@ export function isGraphiQLNavigation(request: FastifyRequest): boolean {
 export function sendGraphiQL(reply: FastifyReply): FastifyReply {
   return reply
     .type('text/html; charset=utf-8')
-    .header('Content-Security-Policy', CSP)
+    .header('Content-Security-Policy', BUNDLED_TOOL_CSP)
     .header('X-Content-Type-Options', 'nosniff')
     .send(PAGE);
 }
@@ -99,7 +86,7 @@ export function graphiqlAssetRoutes(app: FastifyInstance): void {
       if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
       return reply
         .type(asset.type)
-        .header('Content-Security-Policy', CSP)
+        .header('Content-Security-Policy', BUNDLED_TOOL_CSP)
         .header('X-Content-Type-Options', 'nosniff')
         .header('Cache-Control', 'public, max-age=300')
         .send(asset.body);

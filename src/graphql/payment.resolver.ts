@@ -1,5 +1,4 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import { LIMITS, type Payment as DomainPayment } from '../domain/payment.js';
 import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
 import type { IdempotencyService } from '../services/idempotency.js';
@@ -58,7 +57,7 @@ export class PaymentResolver {
     const page = await this.deps.payments
       .listPayments(principal, {
         ...window,
-        status: (filter?.status as DomainStatus | null | undefined) ?? null,
+        status: filter?.status ?? null,
       })
       .catch((error) => {
         throw toGraphQLError(error);

@@ -1,4 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { unixSeconds, unixSecondsOrNull } from '../domain/time.js';
+import { PAYMENT_STATUSES, type PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import {
   amountRefundable,
   hostedPaymentUrl,
@@ -8,16 +10,11 @@ import {
 import { paymentFromPayload, type PaymentPayload } from '../events/payment-payload.js';
 import { JSONObject, SafeInt } from './scalars.js';
 
-export enum PaymentStatus {
-  PENDING = 'PENDING',
-  REQUIRES_ACTION = 'REQUIRES_ACTION',
-  PROCESSING = 'PROCESSING',
-  AUTHORIZED = 'AUTHORIZED',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELED = 'CANCELED',
-  EXPIRED = 'EXPIRED',
-}
+/** The domain's payment statuses as a GraphQL enum, each value named as it is spelled. */
+export const PaymentStatus = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, status])) as {
+  [S in DomainStatus]: S;
+};
+export type PaymentStatus = DomainStatus;
 registerEnumType(PaymentStatus, { name: 'PaymentStatus', description: 'Where a payment is in its life.' });
 
 export enum IntegrationType {
@@ -110,7 +107,7 @@ export class Refund {
       status: r.status,
       reason: r.reason,
       failureReason: r.failureReason,
-      createdAt: unix(r.createdAt),
+      createdAt: unixSeconds(r.createdAt),
     });
   }
 }
@@ -170,12 +167,12 @@ export class Payment {
       id: p.id,
       amount: p.amount,
       currency: p.currency,
-      status: p.status as PaymentStatus,
+      status: p.status,
       integrationType: p.integrationType as IntegrationType,
       amountRefunded: p.amountRefunded,
       amountRefundable: amountRefundable(p),
       amountCaptured: p.amountCaptured,
-      createdAt: unix(p.createdAt),
+      createdAt: unixSeconds(p.createdAt),
       livemode: p.livemode,
       merchantReference: p.merchantReference,
       description: p.description,
@@ -203,13 +200,13 @@ export class Payment {
         p.integrationType === 'HOSTED_PAYMENT_PAGE' ? hostedPaymentUrl(publicUrl, p.id) : null,
       refunds: p.refunds.map((r) => Refund.from(r)),
       statusTransitions: {
-        requiresActionAt: unixOrNull(t.requiresActionAt),
-        processingAt: unixOrNull(t.processingAt),
-        authorizedAt: unixOrNull(t.authorizedAt),
-        succeededAt: unixOrNull(t.succeededAt),
-        failedAt: unixOrNull(t.failedAt),
-        canceledAt: unixOrNull(t.canceledAt),
-        expiredAt: unixOrNull(t.expiredAt),
+        requiresActionAt: unixSecondsOrNull(t.requiresActionAt),
+        processingAt: unixSecondsOrNull(t.processingAt),
+        authorizedAt: unixSecondsOrNull(t.authorizedAt),
+        succeededAt: unixSecondsOrNull(t.succeededAt),
+        failedAt: unixSecondsOrNull(t.failedAt),
+        canceledAt: unixSecondsOrNull(t.canceledAt),
+        expiredAt: unixSecondsOrNull(t.expiredAt),
       },
       nextAction: p.nextAction && { ...p.nextAction },
       transactionType: p.transactionType as TransactionType,
@@ -231,7 +228,7 @@ export class Payment {
         postalCode: p.customer.postal_code ?? null,
       },
       cardToken: p.cardToken,
-      expiresAt: unix(p.expiresAt),
+      expiresAt: unixSeconds(p.expiresAt),
       version: p.version,
     });
   }
@@ -244,6 +241,3 @@ export class Payment {
     return Payment.from(paymentFromPayload(payload), publicUrl);
   }
 }
-
-const unix = (d: Date): number => Math.floor(d.getTime() / 1000);
-const unixOrNull = (d: Date | null): number | null => (d ? unix(d) : null);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, RateLimitError, TillError } from '../domain/errors.js';
+import { strictCsp } from '../http/csp.js';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import { formatMoney } from '../domain/money.js';
 import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
@@ -34,20 +35,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 /** Strict headers for every page and API answer of the hosted page. */
 function secure(reply: FastifyReply, nonce: string | null, formTargets: string[] = []): void {
-  const script = nonce ? `'self' 'nonce-${nonce}'` : "'self'";
   reply
     .header(
       'Content-Security-Policy',
-      [
-        "default-src 'none'",
-        `script-src ${script}`,
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        `form-action 'self'${formTargets.map((t) => ` ${t}`).join('')}`,
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-      ].join('; '),
+      strictCsp({
+        'script-src': nonce ? `'self' 'nonce-${nonce}'` : "'self'",
+        'form-action': `'self'${formTargets.map((t) => ` ${t}`).join('')}`,
+      }),
     )
     .header('X-Content-Type-Options', 'nosniff')
     .header('Referrer-Policy', 'no-referrer')

@@ -1,25 +1,9 @@
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
+import { BUNDLED_TOOL_CSP } from './csp.js';
 
 /** Where @scalar/fastify-api-reference serves its browser bundle (from the package, not a CDN). */
 const SCALAR_PREFIX = '/docs/scalar';
-
-/**
- * Only Till's own origin: the bundle and the start script, the styles Scalar injects, and the
- * requests its "try it" client sends to Till itself.
- */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Scalar's options: no fonts or services from elsewhere, the document embedded in the page. */
 const START_SCRIPT = `Scalar.createApiReference('#app', {
@@ -52,7 +36,7 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     },
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('Content-Security-Policy', CSP);
+    reply.header('Content-Security-Policy', BUNDLED_TOOL_CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
   });
 

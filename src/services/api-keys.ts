@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { unixSeconds, unixSecondsOrNull } from '../domain/time.js';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { ApiKey } from '../db/entities/api-key.entity.js';
 import { safeEqual } from '../crypto/safe-equal.js';
@@ -84,8 +85,6 @@ export interface ApiKeyObject {
   replaced_by: string | null;
 }
 
-const unix = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
-
 function toObject(key: ApiKey, now = Date.now()): ApiKeyObject {
   const prefix = key.displayPrefix.slice(0, key.displayPrefix.lastIndexOf('_') + 1);
   return {
@@ -102,9 +101,9 @@ function toObject(key: ApiKey, now = Date.now()): ApiKeyObject {
           ? 'expired'
           : 'expiring'
         : 'active',
-    created_at: unix(key.createdAt)!,
-    expires_at: unix(key.expiresAt ?? null),
-    revoked_at: unix(key.revokedAt ?? null),
+    created_at: unixSeconds(key.createdAt),
+    expires_at: unixSecondsOrNull(key.expiresAt ?? null),
+    revoked_at: unixSecondsOrNull(key.revokedAt ?? null),
     replaced_by: key.replacedBy ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/orm.js';
+import { unixSecondsOrNull } from '../domain/time.js';
 import { WebhookRepository, type EndpointRow } from '../db/repositories/webhooks.js';
 import { ErrorCode, invalid, notFound, TillError } from '../domain/errors.js';
 import { randomBase62 } from '../domain/ids.js';
@@ -42,7 +43,8 @@ export interface DeliveryObject {
   created_at: number;
 }
 
-const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
+/** Raw rows carry times as Date or as the driver's string. */
+const unix = (d: Date | string | null) => unixSecondsOrNull(d === null ? null : new Date(d));
 const pgArray = (v: string[] | string) =>
   Array.isArray(v) ? v : v.replace(/[{}]/g, '').split(',').filter(Boolean);
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;

@@ -5,6 +5,7 @@ import {
   type PaymentStatusChangedSubscription,
 } from '../__generated__/graphql.js';
 import { accessToken } from '../support/api-dialect.js';
+import { createSession } from '../support/checkout.js';
 import { browserAvailable, launchBrowser, MerchantSite, screenshot } from '../support/browser.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
@@ -60,24 +61,15 @@ describeBrowser('the hosted payment page in Chromium', () => {
 
   /** A seed 000 session: success, cancel and error URLs. */
   async function apiPayment(extra: Record<string, unknown> = {}) {
-    const res = await request(app.url, 'POST', '/api/hosted-payment-page', {
-      key: token,
-      body: {
-        reference: 'ORDER-1',
-        terminal_id: 'DEV02',
-        currency: 'EUR',
-        amount: 4999,
-        transaction_type: 'PURCHASE',
-        description: 'Order #1',
-        success_url: `${shop.url}/success`,
-        cancel_url: `${shop.url}/cancel`,
-        error_url: `${shop.url}/error`,
-        ...extra,
-      },
+    const created = await createSession(app.url, token, {
+      description: 'Order #1',
+      success_url: `${shop.url}/success`,
+      cancel_url: `${shop.url}/cancel`,
+      error_url: `${shop.url}/error`,
+      ...extra,
     });
-    expect(res.status).toBe(200);
-    const session = await request(app.url, 'GET', `/api/sessions/${res.json.session_id}`, { key: token });
-    return { redirectUrl: res.json.redirect_url as string, id: session.json.payment_id as string };
+    const session = await request(app.url, 'GET', `/api/sessions/${created.session_id}`, { key: token });
+    return { redirectUrl: created.redirect_url, id: session.json.payment_id as string };
   }
 
   async function fillCard(card: string, expiry = '12/34', cvc = '123', name = 'Jenny Rosen') {

@@ -1,6 +1,6 @@
 import { accessToken } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
-import { openCheckout } from '../support/checkout.js';
+import { createSession, openCheckout } from '../support/checkout.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
@@ -104,21 +104,8 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
 
   describe('an api-dialect payment opens only through its token URL', () => {
     async function apiPayment() {
-      const res = await request(app.url, 'POST', '/api/hosted-payment-page', {
-        key: await accessToken(app.url, merchant),
-        body: {
-          reference: 'ORDER-1',
-          terminal_id: 'DEV02',
-          currency: 'EUR',
-          amount: 4999,
-          transaction_type: 'PURCHASE',
-          success_url: 'https://shop.example.com/s',
-          cancel_url: 'https://shop.example.com/c',
-          error_url: 'https://shop.example.com/e',
-        },
-      });
-      expect(res.status).toBe(200);
-      return { redirectUrl: res.json.redirect_url as string, ...(await openCheckout(res.json.redirect_url)) };
+      const created = await createSession(app.url, await accessToken(app.url, merchant));
+      return { redirectUrl: created.redirect_url, ...(await openCheckout(created.redirect_url)) };
     }
     const byIdHeaders = (s: Awaited<ReturnType<typeof apiPayment>>) => ({
       'x-client-key': s.init.client_key,
@@ -206,24 +193,16 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
 
   it('saves a card token when asked and supported, kept with the customer', async () => {
     const token = await accessToken(app.url, merchant);
-    const created = await request(app.url, 'POST', '/api/hosted-payment-page', {
-      key: token,
-      body: {
-        reference: 'R',
-        terminal_id: 'TERM001',
-        currency: 'EUR',
-        amount: 500,
-        transaction_type: 'PURCHASE',
-        success_url: 'https://shop.example.com/s',
-        cancel_url: 'https://shop.example.com/c',
-        error_url: 'https://shop.example.com/e',
-        customer_id: 'CUST-1',
-        tokenization: { save_card_for_future_payments: true },
-      },
+    const created = await createSession(app.url, token, {
+      reference: 'R',
+      terminal_id: 'TERM001',
+      amount: 500,
+      customer_id: 'CUST-1',
+      tokenization: { save_card_for_future_payments: true },
     });
-    const { init, hpp } = await openCheckout(created.json.redirect_url);
+    const { init, hpp } = await openCheckout(created.redirect_url);
     expect((await pay({ init, hpp }, {})).status).toBe(200);
-    const session = await request(app.url, 'GET', `/api/sessions/${created.json.session_id}`, { key: token });
+    const session = await request(app.url, 'GET', `/api/sessions/${created.session_id}`, { key: token });
     const payment = await v1(session.json.payment_id);
     expect(payment).toMatchObject({
       status: 'SUCCEEDED',

@@ -1,7 +1,7 @@
 import { SignJWT, decodeJwt, importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { CreateHostedPaymentDocument, PaymentStatusChangedDocument } from '../__generated__/graphql.js';
-import { accessToken, HPP_BODY } from '../support/api-dialect.js';
+import { accessToken, HPP_BODY, oidcClient } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
@@ -29,12 +29,10 @@ describe.each(backends)('OIDC / OAuth 2.0 (%s)', (backend) => {
   });
 
   it('a standard OIDC client discovers Till, gets a client-credentials token and creates a hosted payment', async () => {
-    const basic = await oidc.discovery(
-      new URL(app.till.config.publicUrl),
-      merchant.oauth.client_id,
-      merchant.oauth.client_secret,
+    const basic = await oidcClient(
+      app.till.config.publicUrl,
+      merchant,
       oidc.ClientSecretBasic(merchant.oauth.client_secret),
-      { execute: [oidc.allowInsecureRequests] },
     );
     expect(basic.serverMetadata().issuer).toBe(app.till.config.publicUrl);
     const tokens = await oidc.clientCredentialsGrant(basic, { scope: 'payments' });
@@ -50,15 +48,7 @@ describe.each(backends)('OIDC / OAuth 2.0 (%s)', (backend) => {
       session_id: expect.any(String),
     });
 
-    const post = await oidc.discovery(
-      new URL(app.till.config.publicUrl),
-      merchant.oauth.client_id,
-      merchant.oauth.client_secret,
-      undefined,
-      {
-        execute: [oidc.allowInsecureRequests],
-      },
-    );
+    const post = await oidcClient(app.till.config.publicUrl, merchant);
     expect((await oidc.clientCredentialsGrant(post)).access_token).toEqual(expect.any(String));
   });
 

@@ -9,7 +9,7 @@ import {
   RevokeApiKeyDocument,
   RollApiKeyDocument,
 } from '../__generated__/graphql.js';
-import { accessToken, HPP_BODY } from '../support/api-dialect.js';
+import { accessToken, HPP_BODY, oidcClient } from '../support/api-dialect.js';
 import { backends } from '../support/backends.js';
 import { openCheckout, paidPayment } from '../support/checkout.js';
 import { closeCode, Collector, gql, wsClient } from '../support/graphql.js';
@@ -351,12 +351,10 @@ describe.each(backends)(
 
     it('RFC 7009: a revoked access token fails at once on the api dialect, GraphQL and its open socket', async () => {
       const token = await accessToken(app.url, merchant);
-      const config = await oidc.discovery(
-        new URL(app.till.config.publicUrl),
-        merchant.oauth.client_id,
-        merchant.oauth.client_secret,
+      const config = await oidcClient(
+        app.till.config.publicUrl,
+        merchant,
         oidc.ClientSecretBasic(merchant.oauth.client_secret),
-        { execute: [oidc.allowInsecureRequests] },
       );
       expect(config.serverMetadata().revocation_endpoint).toBe(
         `${app.till.config.publicUrl}/api/oauth2/revoke`,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as oidc from 'openid-client';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
 const samples = readFileSync(new URL('../seed-samples/seed-000-samples.js', import.meta.url), 'utf8');
@@ -48,3 +49,21 @@ export const HPP_BODY = {
   cancel_url: 'https://merchant.example.com/cancel-url',
   error_url: 'https://merchant.example.com/error-url',
 };
+
+/**
+ * A standard OpenID client for a merchant's OAuth client, configured by discovery from Till's
+ * public URL (plain HTTP allowed, as in tests). Without `clientAuth`, the library's default method.
+ */
+export function oidcClient(
+  publicUrl: string,
+  merchant: MerchantCredentials,
+  clientAuth?: oidc.ClientAuth,
+): Promise<oidc.Configuration> {
+  return oidc.discovery(
+    new URL(publicUrl),
+    merchant.oauth.client_id,
+    merchant.oauth.client_secret,
+    clientAuth,
+    { execute: [oidc.allowInsecureRequests] },
+  );
+}

@@ -19,6 +19,33 @@ export async function openCheckout(url: string) {
 }
 
 /**
+ * A shop's hosted-payment-page session (the api dialect's create request), with `extra` replacing
+ * or adding body fields.
+ */
+export async function createSession(
+  base: string,
+  token: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ session_id: string; redirect_url: string }> {
+  const created = await request(base, 'POST', '/api/hosted-payment-page', {
+    key: token,
+    body: {
+      reference: 'ORDER-1',
+      terminal_id: 'DEV02',
+      currency: 'EUR',
+      amount: 4999,
+      transaction_type: 'PURCHASE',
+      success_url: 'https://shop.example.com/s',
+      cancel_url: 'https://shop.example.com/c',
+      error_url: 'https://shop.example.com/e',
+      ...extra,
+    },
+  });
+  if (created.status !== 200) throw new Error(`create failed: ${created.status} ${created.text}`);
+  return created.json;
+}
+
+/**
  * A paid payment without a browser: a seed-000 session paid with a test card through the hosted
  * page's own checkout API (the page's InitData/HppData give the client key and secret).
  */
@@ -27,22 +54,11 @@ export async function paidPayment(
   merchant: MerchantCredentials,
   options: { transactionType?: 'PURCHASE' | 'AUTHORIZE'; amount?: number; card?: string } = {},
 ): Promise<string> {
-  const token = await accessToken(app.url, merchant);
-  const created = await request(app.url, 'POST', '/api/hosted-payment-page', {
-    key: token,
-    body: {
-      reference: 'ORDER-1',
-      terminal_id: 'DEV02',
-      currency: 'EUR',
-      amount: options.amount ?? 4999,
-      transaction_type: options.transactionType ?? 'PURCHASE',
-      success_url: 'https://shop.example.com/s',
-      cancel_url: 'https://shop.example.com/c',
-      error_url: 'https://shop.example.com/e',
-    },
+  const created = await createSession(app.url, await accessToken(app.url, merchant), {
+    amount: options.amount ?? 4999,
+    transaction_type: options.transactionType ?? 'PURCHASE',
   });
-  if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
-  const { init, hpp } = await openCheckout(created.json.redirect_url);
+  const { init, hpp } = await openCheckout(created.redirect_url);
   const paid = await request(app.url, 'POST', `/hpp/api/sessions/${init.session_id}/pay`, {
     headers: { 'x-client-key': init.client_key, 'x-session-secret': hpp.session_secret },
     body: {

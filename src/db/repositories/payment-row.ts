@@ -1,4 +1,5 @@
 import type { PaymentRecord, Refund } from '../../domain/payment.js';
+import { fromUnixSeconds, unixSeconds } from '../../domain/time.js';
 import type { Payment as PaymentRow, StoredRefund } from '../entities/payment.entity.js';
 
 /** A stored refund document as the domain's Refund. */
@@ -10,7 +11,7 @@ export function refundFromStored(r: StoredRefund): Refund {
     status: r.status,
     reason: r.reason,
     failureReason: r.failure_reason,
-    createdAt: new Date(r.created_at * 1000),
+    createdAt: fromUnixSeconds(r.created_at),
   };
 }
 
@@ -23,7 +24,7 @@ export function storedRefund(r: Refund): StoredRefund {
     status: r.status,
     reason: r.reason,
     failure_reason: r.failureReason,
-    created_at: Math.floor(r.createdAt.getTime() / 1000),
+    created_at: unixSeconds(r.createdAt),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Payment } from '../../domain/payment.js';
+import { unixSeconds } from '../../domain/time.js';
 
 /** The api dialect's session (`GET /api/sessions/:id`): the hosted session and its payment's outcome. */
 export interface SessionView {
@@ -26,7 +27,7 @@ export function sessionView(p: Payment): SessionView {
     transaction_type: p.transactionType,
     terminal_id: p.terminalId,
     decline_code: p.declineCode,
-    created_at: Math.floor(p.createdAt.getTime() / 1000),
-    expires_at: Math.floor(p.expiresAt.getTime() / 1000),
+    created_at: unixSeconds(p.createdAt),
+    expires_at: unixSeconds(p.expiresAt),
   };
 }

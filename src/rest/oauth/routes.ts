@@ -181,6 +181,24 @@ export async function oauthRoutes(instance: FastifyInstance, deps: OAuthDeps): P
         : new OAuthError('invalid_client', 'Client authentication failed.', 401),
     );
 
+  /**
+   * A username and password checked (with lockout), or `invalid_grant`: 400 on the token endpoint
+   * as RFC 6749 §5.2 words it, 401 on the JSON login endpoint.
+   */
+  const authenticatePassword = (
+    request: FastifyRequest,
+    username: string,
+    password: string,
+    status: number,
+  ) =>
+    check(
+      request,
+      'oauth_password',
+      username,
+      password,
+      () => new OAuthError('invalid_grant', 'Invalid username or password.', status),
+    );
+
   const tokenResponse = async (
     reply: FastifyReply,
     verified: { merchantId: string; credentialId: string },
@@ -217,13 +235,7 @@ export async function oauthRoutes(instance: FastifyInstance, deps: OAuthDeps): P
     if (grant === 'password') {
       if (!form.username || form.password === undefined)
         throw new OAuthError('invalid_request', 'username and password are required.');
-      const verified = await check(
-        request,
-        'oauth_password',
-        form.username,
-        form.password,
-        () => new OAuthError('invalid_grant', 'Invalid username or password.'),
-      );
+      const verified = await authenticatePassword(request, form.username, form.password, 400);
       return tokenResponse(reply, verified, form.username);
     }
     throw new OAuthError(
@@ -251,13 +263,7 @@ export async function oauthRoutes(instance: FastifyInstance, deps: OAuthDeps): P
       throw new OAuthError('invalid_request', 'Send a JSON object: {"username": "…", "password": "…"}.');
     if (typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username)
       throw new OAuthError('invalid_request', 'username and password are required strings.');
-    const verified = await check(
-      request,
-      'oauth_password',
-      body.username,
-      body.password,
-      () => new OAuthError('invalid_grant', 'Invalid username or password.', 401),
-    );
+    const verified = await authenticatePassword(request, body.username, body.password, 401);
     return tokenResponse(reply, verified, body.username);
   });
 }
