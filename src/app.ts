@@ -180,6 +180,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const rateLimit = new ApiRateLimit(rateStore, {
     testPerSecond: config.rateLimits.apiTestPerSecond,
     livePerSecond: config.rateLimits.apiLivePerSecond,
+    windowSec: config.rateLimits.apiWindowSeconds,
   });
   const audit = new AuditLog(db);
   const watch = new CredentialWatch(db, pubsub, ACCESS_TOKEN_TTL_SECONDS * 1000);

@@ -33,6 +33,8 @@ export interface Config {
   rateLimits: {
     apiTestPerSecond: number;
     apiLivePerSecond: number;
+    /** The window those API rates are counted over, in seconds (1 unless an operator widens it). */
+    apiWindowSeconds: number;
     loginMaxFailures: number;
     loginMaxFailuresPerAddress: number;
     checkoutDeclinesPerMerchantPerMinute: number;
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rateLimits = {
     apiTestPerSecond: int('API_RATE_LIMIT_TEST', 25, 1, 1_000_000),
     apiLivePerSecond: int('API_RATE_LIMIT_LIVE', 100, 1, 1_000_000),
+    apiWindowSeconds: int('API_RATE_LIMIT_WINDOW_SECONDS', 1, 1, 3600),
     loginMaxFailures: int('LOGIN_MAX_FAILURES', 5, 2, 1000),
     loginMaxFailuresPerAddress: int('LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 2, 1_000_000),
     checkoutDeclinesPerMerchantPerMinute: int('CHECKOUT_DECLINES_PER_MERCHANT', 30, 1, 1_000_000),

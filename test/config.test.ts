@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).rateLimits).toEqual({
       apiTestPerSecond: 25,
       apiLivePerSecond: 100,
+      apiWindowSeconds: 1,
       loginMaxFailures: 5,
       loginMaxFailuresPerAddress: 100,
       checkoutDeclinesPerMerchantPerMinute: 30,

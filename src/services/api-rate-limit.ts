@@ -2,13 +2,14 @@ import { RateLimitError } from '../domain/errors.js';
 import type { Principal } from './principal.js';
 import type { LimitDecision, Limiter, RateLimitStore } from './rate-limits.js';
 
-/** Requests per second one key may make, per mode (the larger gateways' defaults). */
+/** Requests one key may make per window, per mode (the larger gateways' defaults: per second). */
 export interface ApiRateOptions {
   testPerSecond: number;
   livePerSecond: number;
+  windowSec: number;
 }
 
-export const DEFAULT_API_RATE: ApiRateOptions = { testPerSecond: 25, livePerSecond: 100 };
+export const DEFAULT_API_RATE: ApiRateOptions = { testPerSecond: 25, livePerSecond: 100, windowSec: 1 };
 
 /**
  * The request rate of each credential, counted in the shared rate-limit store, so N instances
@@ -20,8 +21,9 @@ export class ApiRateLimit {
   private readonly live: Limiter;
 
   constructor(store: RateLimitStore, options: ApiRateOptions = DEFAULT_API_RATE) {
-    this.test = store.limiter({ name: 'api-test', points: options.testPerSecond, durationSec: 1 });
-    this.live = store.limiter({ name: 'api-live', points: options.livePerSecond, durationSec: 1 });
+    const durationSec = options.windowSec;
+    this.test = store.limiter({ name: 'api-test', points: options.testPerSecond, durationSec });
+    this.live = store.limiter({ name: 'api-live', points: options.livePerSecond, durationSec });
   }
 
   /** Counts one request of the principal's credential. */
@@ -34,7 +36,7 @@ export class ApiRateLimit {
     const decision = await this.admit(principal);
     if (!decision.allowed)
       throw new RateLimitError(
-        `Too many requests: this key may make ${decision.limit} requests per second. Retry after ${decision.resetSec} s.`,
+        `Too many requests: this key may make ${decision.limit} requests per ${decision.windowSec === 1 ? 'second' : `${decision.windowSec} seconds`}. Retry after ${decision.resetSec} s.`,
         decision,
       );
     return decision;

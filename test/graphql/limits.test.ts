@@ -10,8 +10,13 @@ import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { RawGraphQLSocket } from '../support/raw-ws.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 
-/** The bound every refusal, and every request made while one is refused, must stay under. */
-const FAST_MS = 50;
+/**
+ * How long a refusal, and a request made while one is refused, may take: a few trivial round trips
+ * of the same machine at the same moment (`baselineMs`), never less than 50 ms — what an idle
+ * machine needs — and never more than 1 s, however loaded the machine is. Work proportional to a
+ * hostile document (parsing, validating or running it) costs far more than that.
+ */
+const cheapWithin = (baselineMs: number) => Math.min(1000, Math.max(50, 10 * baselineMs));
 
 const PAYMENT_FIELDS = `id amount currency status integrationType amountRefunded amountRefundable amountCaptured
   createdAt livemode merchantReference description metadata declineCode declineMessage hostedPaymentUrl
@@ -74,8 +79,16 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
     await res.arrayBuffer();
     return res.status;
   };
-  /** Warms the keep-alive connections a request and a concurrent /healthz will use. */
-  const warm = () => Promise.all([healthz(), healthz()]);
+  /**
+   * Warms the keep-alive connections a request and a concurrent /healthz will use, and answers the
+   * median time of a trivial round trip now: the baseline a refusal's time is judged against.
+   */
+  const warm = async () => {
+    await Promise.all([healthz(), healthz()]);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push((await timed(healthz)).ms);
+    return times.sort((a, b) => a - b)[2]!;
+  };
   const open = async (key = merchant.test_secret_key) => {
     const socket = await RawGraphQLSocket.open(app.url, key);
     sockets.push(socket);
@@ -132,7 +145,7 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
       warmUp.subscribe('big', query);
       expect((await warmUp.closed).code).toBe(1009);
       const attacker = await open();
-      await warm();
+      const bound = cheapWithin(await warm());
 
       const sent = performance.now();
       attacker.subscribe('big', query);
@@ -142,9 +155,9 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
       ]);
 
       expect(closed.code).toBe(1009);
-      expect(closed.ms).toBeLessThan(FAST_MS);
+      expect(closed.ms).toBeLessThan(bound);
       expect(health.value).toBe(200);
-      expect(health.ms).toBeLessThan(FAST_MS);
+      expect(health.ms).toBeLessThan(bound);
       expect(attacker.of('big')).toEqual([]);
       // The other socket and its subscription carry on, and the instance is ready.
       expect(bystander.isOpen).toBe(true);
@@ -168,6 +181,7 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
       const query = `query{${aliases(count)}}`;
       socket.subscribe('warm-up', query);
       await socket.message('warm-up', 'error');
+      const bound = cheapWithin(await warm());
 
       const sent = performance.now();
       socket.subscribe('fits', query);
@@ -175,7 +189,7 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
       const ms = performance.now() - sent;
 
       expect(error.payload[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxTokens' });
-      expect(ms).toBeLessThan(FAST_MS);
+      expect(ms).toBeLessThan(bound);
       expect(socket.of('fits')).toHaveLength(1);
       expect(socket.isOpen).toBe(true);
       socket.subscribe('normal', STATUS_CHANGED, { id: paymentIds[1] });
@@ -226,10 +240,10 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
   });
 
   describe('over HTTP', () => {
-    it('refuses 320 aliases hidden in an inline fragment with a 400 in under 50 ms; /healthz stays fast', async () => {
+    it('refuses 320 aliases hidden in an inline fragment with a 400 at once; /healthz stays fast', async () => {
       const query = `{ ... on Query { ${aliases(320, 'payments(first: 100) { nodes { id } }')} } }`;
       await post({ query });
-      await warm();
+      const bound = cheapWithin(await warm());
 
       const [refused, health] = await Promise.all([timed(() => post({ query })), timed(healthz)]);
 
@@ -239,9 +253,9 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
         limit: 'maxTokens',
       });
       expect(refused.value.json.data).toBeUndefined();
-      expect(refused.ms).toBeLessThan(FAST_MS);
+      expect(refused.ms).toBeLessThan(bound);
       expect(health.value).toBe(200);
-      expect(health.ms).toBeLessThan(FAST_MS);
+      expect(health.ms).toBeLessThan(bound);
     });
 
     it('counts aliases through inline fragments', async () => {

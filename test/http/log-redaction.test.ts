@@ -26,15 +26,19 @@ describe('log redaction (every log line passes one scrubber)', () => {
   });
 
   it('stays fast on hostile lines (what a client sends ends up in the log)', () => {
-    const started = performance.now();
-    for (const line of [
+    const hostile = [
       'a'.repeat(200_000),
       'eyJ-'.repeat(50_000),
       '_sk'.repeat(70_000),
       'Bearer '.repeat(30_000),
-    ])
-      scrub(line);
-    expect(performance.now() - started).toBeLessThan(500);
+    ];
+    // The fastest of three runs: a loaded machine may pause one run, backtracking slows every run.
+    const runs = Array.from({ length: 3 }, () => {
+      const started = performance.now();
+      for (const line of hostile) scrub(line);
+      return performance.now() - started;
+    });
+    expect(Math.min(...runs)).toBeLessThan(500);
   });
 
   it('leaves a JSON log line valid JSON, secrets inside strings included', () => {
