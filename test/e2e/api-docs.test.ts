@@ -1,9 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launchBrowser, screenshot } from '../support/browser.js';
+import { describeBrowser, launchBrowser, screenshot } from '../support/browser.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
-
-const describeBrowser = browserAvailable ? describe : describe.skip;
 
 describeBrowser('the API reference and GraphiQL in Chromium', () => {
   let app: RunningTill;

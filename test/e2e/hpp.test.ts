@@ -6,13 +6,11 @@ import {
 } from '../__generated__/graphql.js';
 import { accessToken } from '../support/api-dialect.js';
 import { createSession } from '../support/checkout.js';
-import { browserAvailable, launchBrowser, MerchantSite, screenshot } from '../support/browser.js';
+import { describeBrowser, launchBrowser, MerchantSite, screenshot } from '../support/browser.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
-
-const describeBrowser = browserAvailable ? describe : describe.skip;
 
 describeBrowser('the hosted payment page in Chromium', () => {
   let app: RunningTill;

@@ -1,11 +1,9 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RedisPubSub } from '../../src/events/pubsub.js';
-import { serverServicesAvailable, serverUrls } from '../support/services.js';
+import { describeServer, serverUrls } from '../support/services.js';
 
-const describeRedis = serverServicesAvailable ? describe : describe.skip;
-
-describeRedis('Redis pub/sub', () => {
+describeServer('Redis pub/sub', () => {
   let pubsub: RedisPubSub;
   let publisher: Redis;
 

@@ -7,6 +7,7 @@ import { accessToken } from '../support/api-dialect.js';
 import { request } from '../support/http.js';
 import { runTill } from '../support/processes.js';
 import { Receiver } from '../support/receiver.js';
+import { itWhen } from '../support/ci.js';
 import { serverServicesAvailable } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import { kidOf } from '../../src/crypto/sealing.js';
@@ -193,7 +194,7 @@ describe('encryption keys: sealing at start and `till keys rotate-encryption`', 
     }
   }, 150_000);
 
-  (serverServicesAvailable ? it : it.skip)(
+  itWhen(serverServicesAvailable, 'PostgreSQL + Redis')(
     'server: a new TILL_ENCRYPTION_KEY on every instance, then everything re-sealed under it',
     async () => {
       const oldKey = `old:${Buffer.alloc(32, 11).toString('base64')}`;

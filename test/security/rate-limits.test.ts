@@ -4,7 +4,7 @@ import { backends } from '../support/backends.js';
 import { openCheckout } from '../support/checkout.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { request, SEED_004_SAMPLE } from '../support/http.js';
-import { serverServicesAvailable } from '../support/services.js';
+import { describeServer } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -266,8 +266,6 @@ describe('the API rate window', () => {
     await store.close();
   });
 });
-
-const describeServer = serverServicesAvailable ? describe : describe.skip;
 
 describeServer('rate limits shared across instances (PostgreSQL + Redis)', () => {
   const env = {

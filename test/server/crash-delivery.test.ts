@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
 import { Receiver } from '../support/receiver.js';
-import { createTestDatabase, serverServicesAvailable, serverUrls } from '../support/services.js';
+import { createTestDatabase, describeServer, serverUrls } from '../support/services.js';
 import { freePort, startTill, TEST_ENCRYPTION_KEY } from '../support/till.js';
 
-const describeServer = serverServicesAvailable ? describe : describe.skip;
 const root = path.resolve(import.meta.dirname, '../..');
 
 describeServer('killing Till in the middle of a webhook delivery', () => {

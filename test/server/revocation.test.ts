@@ -4,10 +4,9 @@ import { promisify } from 'node:util';
 import { PaymentStatusChangedDocument } from '../__generated__/graphql.js';
 import { closeCode, Collector, wsClient } from '../support/graphql.js';
 import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
-import { serverServicesAvailable, serverUrls } from '../support/services.js';
+import { describeServer, serverUrls } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 
-const describeServer = serverServicesAvailable ? describe : describe.skip;
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const ADMIN = 'test-admin-token-0123456789';

@@ -5,10 +5,8 @@ import {
 } from '../__generated__/graphql.js';
 import { Collector, gql, wsClient } from '../support/graphql.js';
 import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
-import { serverServicesAvailable } from '../support/services.js';
+import { describeServer } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
-
-const describeServer = serverServicesAvailable ? describe : describe.skip;
 
 describeServer('two instances sharing PostgreSQL and Redis', () => {
   let a: RunningTill & { databaseUrl?: string };

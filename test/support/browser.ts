@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ciSetting, inCI } from './ci.js';
+import { ciSetting, describeWhen, inCI } from './ci.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -13,6 +13,9 @@ if (!available)
 
 /** True when Debian's Chromium is installed; false (and warned) only outside CI. */
 export const browserAvailable = available;
+
+/** Suites that drive Chromium. */
+export const describeBrowser = describeWhen(available, 'Chromium');
 
 /** Headless Chromium with the flags this environment needs (no sandbox as root, no background traffic). */
 export function launchBrowser(): Promise<Browser> {
