@@ -3,19 +3,16 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ciSetting, describeWhen, inCI } from './ci.js';
+import { describeWhen } from './ci.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && inCI) throw new Error(`${ciSetting} but Chromium is missing at ${CHROMIUM}`);
-if (!available)
-  console.warn(`[till tests] browser suites skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /** True when Debian's Chromium is installed; false (and warned) only outside CI. */
 export const browserAvailable = available;
 
 /** Suites that drive Chromium. */
-export const describeBrowser = describeWhen(available, 'Chromium');
+export const describeBrowser = describeWhen(available, `Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /** Headless Chromium with the flags this environment needs (no sandbox as root, no background traffic). */
 export function launchBrowser(): Promise<Browser> {
