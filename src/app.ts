@@ -44,6 +44,11 @@ import { WebhookEndpointService } from './webhooks/endpoints.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
+import { SandboxConnector } from './processors/sandbox-connector.js';
+import { ConnectorRegistry } from './processors/registry.js';
+import { ConnectorAccountRepository } from './db/repositories/connector-accounts.js';
+import { ConnectorAccountService } from './services/connector-accounts.js';
+import { ChargeService } from './services/charging.js';
 import { CheckoutService } from './services/checkout.js';
 import { CheckoutGuard, DEFAULT_CHECKOUT_GUARD } from './services/checkout-guard.js';
 import { ApiRateLimit } from './services/api-rate-limit.js';
@@ -189,29 +194,51 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const apiKeys = new ApiKeyService(db, watch, audit);
   const idempotency = new IdempotencyService(db, sealer, () => void relay.kick());
   const paymentRepository = new PaymentRepository(db);
-  const payments = new PaymentService(paymentRepository, config, () => void relay.kick());
+  const connectorAccounts = new ConnectorAccountService(
+    new ConnectorAccountRepository(db),
+    sealer,
+    audit,
+    config.publicUrl,
+  );
+  const payments = new PaymentService(
+    paymentRepository,
+    config,
+    () => void relay.kick(),
+    (merchantId) => connectorAccounts.acceptsLive(merchantId),
+  );
   const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
   await tokens.init();
   const auth = new Authenticator(apiKeys, tokens, watch);
-  const processor = new SandboxProcessor(db, config.publicUrl);
-  const checkout = new CheckoutService(
-    paymentRepository,
-    payments,
-    processor,
-    auth,
-    new CheckoutGuard(rateStore, {
-      ...DEFAULT_CHECKOUT_GUARD,
-      perClient: config.checkoutAttemptsPerClient,
-      declinesPerMerchantPerMinute: config.rateLimits.checkoutDeclinesPerMerchantPerMinute,
-    }),
-    { authorizationTtlMs: config.authorizationTtlSeconds * 1000 },
+  const sandbox = new SandboxProcessor(db, config.publicUrl);
+  const connectors = new ConnectorRegistry(
+    { sandbox: (account) => new SandboxConnector(account.id, sandbox, db) },
+    { timeoutMs: config.connectors.timeoutMs },
   );
-  const authorizations = new AuthorizationService(payments, processor, audit);
+  const checkoutGuard = new CheckoutGuard(rateStore, {
+    ...DEFAULT_CHECKOUT_GUARD,
+    perClient: config.checkoutAttemptsPerClient,
+    declinesPerMerchantPerMinute: config.rateLimits.checkoutDeclinesPerMerchantPerMinute,
+  });
+  const charging = new ChargeService(
+    payments,
+    paymentRepository,
+    connectorAccounts,
+    connectors,
+    checkoutGuard,
+    {
+      publicUrl: config.publicUrl,
+      authorizationTtlMs: config.authorizationTtlSeconds * 1000,
+      reconcileAfterMs: config.connectors.reconcileAfterSeconds * 1000,
+    },
+    http.log,
+  );
+  const checkout = new CheckoutService(paymentRepository, payments, charging, sandbox, auth, checkoutGuard);
+  const authorizations = new AuthorizationService(payments, charging, audit);
   const refunds = new RefundService(
     paymentRepository,
     new RefundRepository(db),
     config,
-    processor,
+    charging,
     () => void relay.kick(),
     audit,
   );
@@ -291,7 +318,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     refunds,
     publicUrl: config.publicUrl,
   });
-  await http.register(hppRoutes, { checkout, payments, processor });
+  await http.register(hppRoutes, { checkout, payments, charging, sandbox });
   await http.register(docsRoutes);
 
   const schema = await buildTillSchema({

@@ -43,6 +43,12 @@ export interface Config {
   };
   /** How long an authorization waits for its capture before it is released. */
   authorizationTtlSeconds: number;
+  connectors: {
+    /** A call to an acquirer that has not answered in this time is a technical failure (failover). */
+    timeoutMs: number;
+    /** A payment PROCESSING this long is asked about at its acquirer (reconciliation). */
+    reconcileAfterSeconds: number;
+  };
   webhooks: {
     /** Allow loopback/private/link-local and other special-purpose targets (local development, tests). */
     allowPrivateNetworks: boolean;
@@ -166,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('RATE_LIMIT_KEY_PREFIX must be 1 to 100 letters, digits or : _ . -');
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   const authorizationTtlSeconds = int('AUTHORIZATION_TTL_SECONDS', 7 * 24 * 3600, 1, 30 * 24 * 3600);
+  const connectors = {
+    timeoutMs: int('CONNECTOR_TIMEOUT_MS', 30_000, 100, 120_000),
+    reconcileAfterSeconds: int('RECONCILE_AFTER_SECONDS', 60, 0, 7 * 24 * 3600),
+  };
   const allowPrivateNetworks =
     oneOf('WEBHOOKS_ALLOW_PRIVATE_NETWORKS', ['true', 'false'] as const, 'false') === 'true';
   // WEBHOOK_TIMEOUT_MS, the older single deadline, still sets both when the new ones are not given.
@@ -232,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy,
     rateLimits,
     authorizationTtlSeconds,
+    connectors,
     webhooks: { ...webhooks, retrySchedule },
     tracing,
     graphql,

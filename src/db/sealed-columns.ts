@@ -9,6 +9,7 @@ export const sealedFor = {
   /** An endpoint's current and previous signing secret (rotation moves one column to the other). */
   webhookEndpoint: (endpointId: string) => `webhook_endpoint:${endpointId}`,
   signingKey: (kid: string) => `signing_key:${kid}`,
+  connectorAccount: (accountId: string) => `connector_account:${accountId}`,
   idempotentResponse: (merchantId: string, livemode: boolean, key: string) =>
     `idempotency_key:${JSON.stringify([merchantId, livemode, key])}`,
 };
@@ -56,6 +57,13 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
       column: 'private_jwk',
       text: (value) => (typeof value === 'string' ? value : JSON.stringify(value)),
     },
+  },
+  {
+    // An acquirer account's credentials (API keys, webhook and HMAC secrets), as one sealed JSON object.
+    table: 'connector_account',
+    column: 'credentials',
+    key: ['id'],
+    aad: (row) => sealedFor.connectorAccount(String(row.id)),
   },
   {
     // Only the stored answers that carry a secret are sealed (creating or rotating a webhook secret).

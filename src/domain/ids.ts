@@ -27,8 +27,10 @@ export const newId = {
   auditEntry: () => `aud_${randomBase62(24)}`,
   sessionId: () => randomBase62(20),
   requestId: () => `req_${randomBase62(16)}`,
+  connectorAccount: () => `ca_${randomBase62(24)}`,
 };
 
 export const PAYMENT_ID_PATTERN = /^pay_[A-Za-z0-9]{24}$/;
 export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9]{16}$/;
+export const CONNECTOR_ACCOUNT_ID_PATTERN = /^ca_[A-Za-z0-9]{24}$/;
 export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{24}$/;

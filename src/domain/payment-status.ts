@@ -21,7 +21,8 @@ export const PAYMENT_STATUSES: readonly PaymentStatus[] = Object.values(PaymentS
 const NEXT: Record<PaymentStatus, readonly PaymentStatus[]> = {
   PENDING: ['REQUIRES_ACTION', 'PROCESSING', 'CANCELED', 'EXPIRED', 'FAILED'],
   REQUIRES_ACTION: ['PROCESSING', 'CANCELED', 'EXPIRED', 'FAILED'],
-  PROCESSING: ['SUCCEEDED', 'FAILED', 'AUTHORIZED'],
+  // An acquirer may ask for 3-D Secure only once it has the card: PROCESSING → REQUIRES_ACTION.
+  PROCESSING: ['SUCCEEDED', 'FAILED', 'AUTHORIZED', 'REQUIRES_ACTION'],
   AUTHORIZED: ['SUCCEEDED', 'CANCELED', 'EXPIRED'],
   SUCCEEDED: [],
   FAILED: [],

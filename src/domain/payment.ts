@@ -92,6 +92,35 @@ export interface Card {
 /** What the customer must do to continue the payment. */
 export interface NextAction {
   redirectUrl: string;
+  /**
+   * When the acquirer wants the browser to arrive by form post (3-D Secure's classic redirect),
+   * the form to post; `redirectUrl` is then Till's page that posts it.
+   */
+  form?: { url: string; fields: Record<string, string> } | null;
+}
+
+/** Where a payment's card went: the acquirer, the merchant's account there, and the acquirer's id for the charge. */
+export interface ProcessorRoute {
+  connector: string;
+  /** The merchant's connector account (`ca_…`); null for the built-in sandbox. */
+  accountId: string | null;
+  /** The acquirer's id for the charge (a PaymentIntent id, a pspReference); null until it answers. */
+  reference: string | null;
+}
+
+/** How one try at an acquirer ended. `technical_failure`: it did not decide (timeout, 5xx, …). */
+export type ChargeAttemptStatus =
+  'approved' | 'declined' | 'requires_action' | 'pending' | 'technical_failure';
+
+/** One try at charging the card at one acquirer account; a failover makes a second. */
+export interface ChargeAttempt {
+  connector: string;
+  accountId: string | null;
+  reference: string | null;
+  status: ChargeAttemptStatus;
+  /** What went wrong, for a technical failure or a decline. */
+  error: string | null;
+  createdAt: Date;
 }
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
@@ -159,6 +188,10 @@ export interface Payment {
   expiresAt: Date;
   /** Increases by one with every change a merchant can see. */
   version: number;
+  /** The acquirer that holds the charge, once the card was sent to one. */
+  processorRoute: ProcessorRoute | null;
+  /** Every try at an acquirer, oldest first. */
+  chargeAttempts: ChargeAttempt[];
 }
 
 /** A capture or void the processor has been asked for and Till has not yet recorded. */
@@ -178,10 +211,8 @@ export interface PaymentRecord extends Payment {
   tokenization: boolean;
   /** Hash of the hosted session URL's token (the api dialect's), or null. */
   sessionTokenHash: string | null;
-  processor: string | null;
   processorCardRef: string | null;
   processorChargeKey: string | null;
-  processorChargeId: string | null;
   attempts: number;
   pendingOperation: PendingOperation | null;
   /** When an uncaptured authorization is released. */

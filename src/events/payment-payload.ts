@@ -4,6 +4,7 @@ import {
   amountRefundable,
   hostedPaymentUrl,
   type BillingDetails,
+  type ChargeAttemptStatus,
   type Customer,
   type Payment,
   type Refund,
@@ -58,6 +59,19 @@ export interface PaymentPayload {
   amount_captured: number | null;
   expires_at: number;
   version: number;
+  /** The acquirer, the merchant's account there and its id for the charge (null before the card is sent). */
+  processor: { connector: string; account_id: string | null; reference: string | null } | null;
+  /** Every try at an acquirer, oldest first (a failover makes two). */
+  attempts: ChargeAttemptPayload[];
+}
+
+export interface ChargeAttemptPayload {
+  connector: string;
+  account_id: string | null;
+  reference: string | null;
+  status: ChargeAttemptStatus;
+  error: string | null;
+  created_at: number;
 }
 
 /** The wire shape of a refund: a refund event's `data.object`, and the v1 dialect's Refund object. */
@@ -135,6 +149,19 @@ export function paymentPayload(p: Payment, publicUrl: string): PaymentPayload {
     amount_captured: p.amountCaptured,
     expires_at: unixSeconds(p.expiresAt),
     version: p.version,
+    processor: p.processorRoute && {
+      connector: p.processorRoute.connector,
+      account_id: p.processorRoute.accountId,
+      reference: p.processorRoute.reference,
+    },
+    attempts: p.chargeAttempts.map((a) => ({
+      connector: a.connector,
+      account_id: a.accountId,
+      reference: a.reference,
+      status: a.status,
+      error: a.error,
+      created_at: unixSeconds(a.createdAt),
+    })),
   };
 }
 
@@ -198,5 +225,21 @@ export function paymentFromPayload(o: PaymentPayload): Payment {
     createdAt: fromUnixSeconds(o.created_at),
     expiresAt: fromUnixSeconds(o.expires_at),
     version: o.version,
+    // Events stored before payments recorded their acquirer have neither field.
+    processorRoute: o.processor
+      ? {
+          connector: o.processor.connector,
+          accountId: o.processor.account_id,
+          reference: o.processor.reference,
+        }
+      : null,
+    chargeAttempts: (o.attempts ?? []).map((a) => ({
+      connector: a.connector,
+      accountId: a.account_id,
+      reference: a.reference,
+      status: a.status,
+      error: a.error,
+      createdAt: fromUnixSeconds(a.created_at),
+    })),
   };
 }

@@ -76,6 +76,38 @@ export class NextAction {
   @Field() redirectUrl!: string;
 }
 
+@ObjectType({
+  description: 'Where the card went: the acquirer, the merchant’s account there, and its id for the charge.',
+})
+export class ProcessorRoute {
+  @Field({ description: 'sandbox, stripe or adyen.' }) connector!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The connector account (`ca_…`); null for the built-in sandbox.',
+  })
+  accountId!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The acquirer’s id for the charge (a PaymentIntent id, a pspReference).',
+  })
+  reference!: string | null;
+}
+
+@ObjectType({ description: 'One try at charging the card at one acquirer account.' })
+export class ChargeAttempt {
+  @Field() connector!: string;
+  @Field(() => ID, { nullable: true }) accountId!: string | null;
+  @Field(() => String, { nullable: true }) reference!: string | null;
+  @Field({
+    description:
+      'approved, declined, requires_action, pending, or technical_failure (the acquirer did not decide).',
+  })
+  status!: string;
+  @Field(() => String, { nullable: true, description: 'The decline code or the kind of technical failure.' })
+  error!: string | null;
+  @Field(() => SafeInt) createdAt!: number;
+}
+
 @ObjectType({ description: "Seed 000's customer." })
 export class Customer {
   @Field(() => String, { nullable: true }) id!: string | null;
@@ -157,6 +189,12 @@ export class Payment {
   @Field(() => SafeInt, { description: 'Unix timestamp after which an unpaid payment expires.' })
   expiresAt!: number;
   @Field(() => SafeInt, { description: 'Increases by one with every status change.' }) version!: number;
+  @Field(() => ProcessorRoute, { nullable: true, description: 'Null until the card is sent to an acquirer.' })
+  processor!: ProcessorRoute | null;
+  @Field(() => [ChargeAttempt], {
+    description: 'Every try at an acquirer, oldest first (a failover makes two).',
+  })
+  attempts!: ChargeAttempt[];
 
   /** The GraphQL view of a payment. */
   static from(p: DomainPayment, publicUrl: string): Payment {
@@ -208,7 +246,7 @@ export class Payment {
         canceledAt: unixSecondsOrNull(t.canceledAt),
         expiredAt: unixSecondsOrNull(t.expiredAt),
       },
-      nextAction: p.nextAction && { ...p.nextAction },
+      nextAction: p.nextAction && { redirectUrl: p.nextAction.redirectUrl },
       transactionType: p.transactionType as TransactionType,
       returnUrl: p.returnUrl,
       terminalId: p.terminalId,
@@ -230,6 +268,8 @@ export class Payment {
       cardToken: p.cardToken,
       expiresAt: unixSeconds(p.expiresAt),
       version: p.version,
+      processor: p.processorRoute && { ...p.processorRoute },
+      attempts: p.chargeAttempts.map((a) => ({ ...a, createdAt: unixSeconds(a.createdAt) })),
     });
   }
 

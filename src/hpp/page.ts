@@ -160,3 +160,21 @@ export function challengePage(args: {
     `<section class="acs" id="acs" data-step="${escapeHtml(step)}"><p class="merchant">3-D Secure</p><h1>${heading}</h1>${form}</section>`,
   );
 }
+
+/**
+ * Carries the customer to an acquirer's authentication page that must be reached by form post
+ * (classic 3-D Secure redirects): the form posts itself, with a button for browsers without script.
+ */
+export function actionPage(args: { url: string; fields: Record<string, string>; nonce: string }): string {
+  const inputs = Object.entries(args.fields)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  return layout(
+    'Authentication',
+    '',
+    `<section class="state state-requires_action" id="state" data-state="requires_action"><h1>Authentication required</h1>
+<p>Your bank asks you to confirm this payment.</p>
+<form method="post" id="action-form" action="${escapeHtml(args.url)}">${inputs}<button type="submit" class="primary" id="continue">Continue to your bank</button></form>
+<script nonce="${args.nonce}">document.getElementById('action-form').submit();</script></section>`,
+  );
+}

@@ -6,16 +6,19 @@ import { strictCsp } from '../http/csp.js';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import { formatMoney } from '../domain/money.js';
 import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
-import type { Processor } from '../processors/processor.js';
+import type { SandboxProcessor } from '../processors/sandbox.js';
+import type { ChargeService } from '../services/charging.js';
 import type { PaymentService } from '../services/payments.js';
-import { challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
+import { actionPage, challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
 import * as s from './schemas.js';
 import { typed } from '../http/typed-routes.js';
 
 export interface HppDeps {
   checkout: CheckoutService;
   payments: PaymentService;
-  processor: Processor;
+  charging: ChargeService;
+  /** The sandbox acquirer, whose 3-D Secure page Till serves itself. */
+  sandbox: SandboxProcessor;
 }
 
 /** The browser app, as the build emits it (the same folder whether Till runs from dist/ or src/). */
@@ -150,6 +153,11 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
         name: text('name'),
       },
       request.ip,
+      {
+        ip: request.ip,
+        userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+        acceptHeader: typeof request.headers.accept === 'string' ? request.headers.accept : null,
+      },
     );
     return publicView(view);
   });
@@ -161,7 +169,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 
   // The sandbox processor's 3-D Secure access control server (a stand-in for the card issuer's page).
   app.get('/hpp/sandbox/3ds/:challengeId', { schema: s.challengePage }, async (request, reply) => {
-    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    const challenge = await deps.sandbox.getChallenge(request.params.challengeId);
     const payment = challenge ? await deps.payments.findForCheckout({ id: challenge.paymentId }) : null;
     const nonce = randomBytes(16).toString('base64');
     // The answer's form posts here and is redirected to the merchant: CSP form-action must allow
@@ -189,7 +197,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 
   app.post('/hpp/sandbox/3ds/:challengeId', { schema: s.challengeAnswer }, async (request, reply) => {
     const action = (request.body as Record<string, string> | undefined)?.action;
-    const challenge = await deps.processor.getChallenge(request.params.challengeId);
+    const challenge = await deps.sandbox.getChallenge(request.params.challengeId);
     if (!challenge) throw new TillError(ErrorCode.NotFound, 'No such authentication.', 'challenge');
     const answer = action === 'pass' ? 'pass' : action === 'fail' ? 'fail' : undefined;
     const { done, payment } = await deps.checkout.completeChallenge(challenge.id, answer);
@@ -206,6 +214,48 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
     }
     return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
   });
+
+  // An acquirer's authentication page that wants a form post: Till's page posts it.
+  app.get('/hpp/action/:paymentId', { schema: s.actionRedirect }, async (request, reply) => {
+    const payment = /^pay_[A-Za-z0-9]{24}$/.test(request.params.paymentId)
+      ? await deps.payments.findForCheckout({ id: request.params.paymentId })
+      : null;
+    const nonce = randomBytes(16).toString('base64');
+    const form = payment?.status === 'REQUIRES_ACTION' ? payment.nextAction?.form : null;
+    secure(reply, nonce, form ? [origin(form.url)].filter((o): o is string => !!o) : []);
+    reply.type('text/html; charset=utf-8');
+    if (!payment) return reply.code(404).send(notFoundPage());
+    if (!form) return reply.redirect(`/hpp/return/${payment.id}`, 303);
+    return reply.send(actionPage({ url: form.url, fields: form.fields, nonce }));
+  });
+
+  // The customer is back from the acquirer's authentication: Till asks the acquirer for the outcome.
+  const authenticated = async (paymentId: string, params: Record<string, string>, reply: FastifyReply) => {
+    if (!/^pay_[A-Za-z0-9]{24}$/.test(paymentId))
+      throw new TillError(ErrorCode.NotFound, 'This payment link is not valid.', 'payment');
+    const payment = await deps.charging.completeAction(paymentId, params);
+    const target = deps.checkout.redirectFor(payment);
+    secure(
+      reply,
+      null,
+      [origin(target)].filter((o): o is string => !!o),
+    );
+    if (target && payment.status !== 'PROCESSING') return reply.redirect(target, 303);
+    reply.type('text/html; charset=utf-8');
+    return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+  };
+  const stringParams = (value: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries((value ?? {}) as Record<string, unknown>)
+        .filter(([, v]) => typeof v === 'string')
+        .slice(0, 20) as [string, string][],
+    );
+  app.get('/hpp/return/:paymentId', { schema: s.authenticationReturn }, async (request, reply) =>
+    authenticated(request.params.paymentId, stringParams(request.query), reply),
+  );
+  app.post('/hpp/return/:paymentId', { schema: s.authenticationReturnPost }, async (request, reply) =>
+    authenticated(request.params.paymentId, stringParams(request.body), reply),
+  );
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

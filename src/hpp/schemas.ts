@@ -112,3 +112,49 @@ export const challengeAnswer = routeSchema({
     ...errorResponses('CheckoutError', { 404: 'No such challenge' }),
   },
 });
+
+const PaymentId = Type.Object({ paymentId: str });
+
+export const actionRedirect = routeSchema({
+  operationId: 'getAuthenticationRedirect',
+  tags: TAGS,
+  summary: "Posts the customer on to the acquirer's authentication page (3-D Secure by form post)",
+  security: [],
+  params: PaymentId,
+  response: {
+    200: htmlPage('A form that posts itself to the acquirer'),
+    303: { description: 'Nothing to authenticate any more: on to the outcome', type: 'null' },
+    404: htmlPage('No such payment'),
+  },
+});
+
+const returnResponses = {
+  200: htmlPage('The outcome, when the merchant set no URL for it'),
+  303: { description: 'On to the merchant’s URL for the outcome', type: 'null' },
+  ...errorResponses('CheckoutError', { 404: 'No such payment' }),
+};
+
+export const authenticationReturn = routeSchema({
+  operationId: 'returnFromAuthentication',
+  tags: TAGS,
+  summary: 'Where the acquirer sends the customer back after 3-D Secure (query parameters)',
+  security: [],
+  params: PaymentId,
+  response: returnResponses,
+});
+
+export const authenticationReturnPost = routeSchema({
+  operationId: 'returnFromAuthenticationByPost',
+  tags: TAGS,
+  summary: 'Where the acquirer sends the customer back after 3-D Secure (form post)',
+  security: [],
+  params: PaymentId,
+  body: {
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: Type.Record(Type.String(), Type.String()),
+      },
+    },
+  },
+  response: returnResponses,
+});

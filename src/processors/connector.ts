@@ -49,6 +49,12 @@ export interface AuthorizeRequest {
   shopper: { ip: string | null; userAgent: string | null; acceptHeader: string | null };
 }
 
+/** The charge a later step belongs to, for acquirers that charge only after 3-D Secure (the sandbox). */
+export type ChargeContext = Pick<
+  AuthorizeRequest,
+  'amount' | 'currency' | 'capture' | 'simulation' | 'tokenize'
+>;
+
 /** An acquirer's answer about a charge. `reference` is its id (PaymentIntent id, pspReference). */
 export type AuthorizeOutcome =
   | {
@@ -137,6 +143,7 @@ export interface Connector {
     paymentId: string;
     idempotencyKey: string;
     params: Record<string, string>;
+    charge: ChargeContext;
   }): Promise<AuthorizeOutcome>;
   capture(request: {
     idempotencyKey: string;
@@ -163,7 +170,12 @@ export interface Connector {
    * was lost before Till saw it, by Till's payment id. null when the acquirer cannot be asked
    * (it reports by webhook only) or knows nothing of it.
    */
-  lookup(request: { reference: string | null; paymentId: string }): Promise<AuthorizeOutcome | null>;
+  lookup(request: {
+    reference: string | null;
+    paymentId: string;
+    idempotencyKey: string;
+    charge: ChargeContext;
+  }): Promise<AuthorizeOutcome | null>;
   /** Verifies an inbound webhook's signature and reads it; throws InvalidNotification. */
   parseNotification(
     rawBody: string,

@@ -120,6 +120,11 @@ export class SandboxProcessor implements Processor {
     return { id, url: `${this.publicUrl}/hpp/sandbox/3ds/${id}` };
   }
 
+  /** The access control server page of a challenge. */
+  async startChallengeUrl(id: string): Promise<string | null> {
+    return (await this.getChallenge(id)) ? `${this.publicUrl}/hpp/sandbox/3ds/${id}` : null;
+  }
+
   async getChallenge(id: string): Promise<Challenge | null> {
     if (!/^chl_[A-Za-z0-9]{24}$/.test(id)) return null;
     const [row] = await this.db.em.fork().execute<

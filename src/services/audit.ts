@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'payment.captured',
   'payment.voided',
   'refund.created',
+  'connector_account.created',
+  'connector_account.updated',
+  'connector_account.disabled',
+  'terminal.connectors_pinned',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,7 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ErrorCode, invalid, TillError } from '../domain/errors.js';
 import type { PaymentRecord } from '../domain/payment.js';
-import type { Processor } from '../processors/processor.js';
+import { ConnectorUnavailable, type OperationOutcome } from '../processors/connector.js';
+import type { ChargeService } from './charging.js';
 import type { PaymentService } from './payments.js';
 import type { AuditLog } from './audit.js';
 import { actorOf, type Principal } from './principal.js';
@@ -15,7 +16,7 @@ import { actorOf, type Principal } from './principal.js';
 export class AuthorizationService {
   constructor(
     private readonly payments: PaymentService,
-    private readonly processor: Processor,
+    private readonly charging: ChargeService,
     private readonly audit: AuditLog,
   ) {}
 
@@ -118,12 +119,27 @@ export class AuthorizationService {
     voidAs: 'CANCELED' | 'EXPIRED' = 'CANCELED',
   ): Promise<PaymentRecord> {
     const op = payment.pendingOperation!;
-    const chargeId = payment.processorChargeId ?? '';
-    const result =
-      op.kind === 'capture'
-        ? await this.processor.capture({ idempotencyKey: op.key, chargeId, amount: op.amount! })
-        : await this.processor.void({ idempotencyKey: op.key, chargeId });
-    if (result.outcome === 'failed') {
+    const connector = await this.charging.connectorFor(payment);
+    const reference = payment.processorRoute?.reference ?? '';
+    let result: OperationOutcome;
+    try {
+      result =
+        op.kind === 'capture'
+          ? await connector.capture({
+              idempotencyKey: op.key,
+              reference,
+              amount: op.amount!,
+              currency: payment.currency,
+              paymentId: payment.id,
+            })
+          : await connector.cancel({ idempotencyKey: op.key, reference, paymentId: payment.id });
+    } catch (error) {
+      // The acquirer did not decide: the claim stays, and recovery repeats the call under its key.
+      if (error instanceof ConnectorUnavailable) return payment;
+      throw error;
+    }
+    // An acquirer that confirms by webhook (`pending`) has accepted the request: it is recorded now.
+    if (result.status === 'failed') {
       await this.payments.annotate(payment.id, ['AUTHORIZED'], { pendingOperation: null });
       throw new TillError(
         ErrorCode.InvalidState,

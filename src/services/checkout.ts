@@ -6,20 +6,10 @@ import { ErrorCode, TillError } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
 import type { PaymentRecord as Payment } from '../domain/payment.js';
 import type { PaymentStatus } from '../domain/payment-status.js';
-import {
-  RESPONSE_CODES,
-  SIMULATED_FLOWS,
-  type ResponseCode,
-  type SimulatedFlow,
-} from '../domain/simulation.js';
 import { cardProblems, digitsOnly } from '../domain/card.js';
-import {
-  DECLINE_MESSAGES,
-  type CardInput,
-  type ChargeResult,
-  type Processor,
-  type Simulation,
-} from '../processors/processor.js';
+import type { CardInput } from '../processors/processor.js';
+import type { SandboxProcessor } from '../processors/sandbox.js';
+import type { ChargeService, Shopper } from './charging.js';
 import { sessionTokenHash, type PaymentService } from './payments.js';
 
 /** How the customer's browser addresses a checkout: the session id and the secret part of its URL. */
@@ -66,26 +56,19 @@ const STATE_OF: Record<PaymentStatus, CheckoutState> = {
   EXPIRED: 'expired',
 };
 
-export interface CheckoutOptions {
-  /** How long an authorization may wait for its capture before it is released (EXPIRED). */
-  authorizationTtlMs: number;
-}
-
-export const DEFAULT_CHECKOUT_OPTIONS: CheckoutOptions = { authorizationTtlMs: 7 * 24 * 3600 * 1000 };
-
 /**
  * The customer's side of a payment: open the hosted session, submit a card, pass 3-D Secure,
- * cancel. Every status change goes through PaymentService; money moves only through the Processor,
- * by idempotency key, so a repeat after a crash never charges twice.
+ * cancel. Every status change goes through PaymentService; the card goes to the acquirers through
+ * ChargeService.
  */
 export class CheckoutService {
   constructor(
     private readonly repository: PaymentRepository,
     private readonly payments: PaymentService,
-    private readonly processor: Processor,
+    private readonly charging: ChargeService,
+    private readonly sandbox: SandboxProcessor,
     private readonly auth: Authenticator,
     private readonly guard: CheckoutGuard,
-    private readonly limits: CheckoutOptions = DEFAULT_CHECKOUT_OPTIONS,
   ) {}
 
   /**
@@ -230,28 +213,17 @@ export class CheckoutService {
     }
   }
 
-  /** Test-mode simulation from seed 000's metadata; ignored in live mode. */
-  private simulationOf(p: Payment): Simulation {
-    if (p.livemode) return {};
-    const m = p.metadata ?? {};
-    const str = (k: string) => (typeof m[k] === 'string' ? (m[k] as string) : undefined);
-    const flow = str('simulated_flow');
-    const code = str('response_code');
-    return {
-      flow: (SIMULATED_FLOWS as readonly string[]).includes(flow ?? '') ? (flow as SimulatedFlow) : undefined,
-      // Own keys only: v1 metadata is free text, and `toString` must not name an outcome.
-      responseCode: code && Object.hasOwn(RESPONSE_CODES, code) ? (code as ResponseCode) : undefined,
-      providerMessage: str('payment_provider_response_message'),
-      providerCode: str('payment_provider_response_code'),
-      approvalCode: str('approval_code'),
-    };
-  }
-
   /**
-   * Submits the customer's card. Validates it, moves the payment to REQUIRES_ACTION (3-D Secure) or
-   * PROCESSING → SUCCEEDED / AUTHORIZED / FAILED, and returns the page's next view.
+   * Submits the customer's card. Validates it, then hands it to the acquirers (see ChargeService):
+   * the payment becomes SUCCEEDED / AUTHORIZED / FAILED, or REQUIRES_ACTION for 3-D Secure.
+   * Returns the page's next view.
    */
-  async submitCard(ref: CheckoutRef, card: CardInput, client: string): Promise<CheckoutView> {
+  async submitCard(
+    ref: CheckoutRef,
+    card: CardInput,
+    client: string,
+    shopper?: Partial<Shopper>,
+  ): Promise<CheckoutView> {
     const { payment } = await this.resolve(ref);
     await this.guard.admit(client, payment.sessionId!, payment.merchantId);
     const view = await this.view(ref);
@@ -271,120 +243,26 @@ export class CheckoutService {
         Object.entries(problems).map(([field, message]) => ({ field, message })),
       );
     }
-    if (payment.livemode)
-      throw new TillError(
-        ErrorCode.LiveModeUnavailable,
-        'Live payments are not available: no live processor is configured.',
-      );
-
-    const simulation = this.simulationOf(payment);
-    const prepared = await this.processor.prepareCard(card, simulation);
-    const masked = {
-      brand: prepared.brand,
-      last4: prepared.last4,
-      expMonth: prepared.expMonth,
-      expYear: prepared.expYear,
-      country: prepared.country,
-    };
-    const base = {
-      card: masked,
-      processor: this.processor.name,
-      processorCardRef: prepared.ref,
-      attempts: payment.attempts + 1,
-    };
-    if (prepared.authentication.length > 0) {
-      // Claim the payment first (PENDING → REQUIRES_ACTION): a double submit loses here.
-      const challenge = await this.processor.startChallenge(payment.id, prepared);
-      await this.payments.advance(payment.id, ['PENDING'], 'REQUIRES_ACTION', {
-        ...base,
-        nextAction: { redirectUrl: challenge.url },
-      });
-      return this.view(ref);
-    }
-    await this.payments.advance(payment.id, ['PENDING'], 'PROCESSING', {
-      ...base,
-      processorChargeKey: `${payment.id}:${payment.attempts + 1}`,
+    await this.charging.charge(payment, card, {
+      ip: shopper?.ip ?? client,
+      userAgent: shopper?.userAgent ?? null,
+      acceptHeader: shopper?.acceptHeader ?? null,
     });
-    await this.charge(payment.id, 'not_required');
     return this.view(ref);
   }
 
   /**
-   * Charges a PROCESSING payment at the processor and records the outcome. Idempotent: calling it
-   * again (after a crash, from the recovery worker) repeats the same processor call by key.
+   * The sandbox's access control server page was answered: advances its challenge and, once it has
+   * a result, finishes the payment like any acquirer's 3-D Secure return.
    */
-  async charge(paymentId: string, authentication: 'not_required' | 'passed' | 'failed'): Promise<Payment> {
-    const payment = (await this.payments.findForCheckout({ id: paymentId }))!;
-    if (payment.status !== 'PROCESSING') return payment;
-    const result: ChargeResult = await this.processor.charge({
-      idempotencyKey: payment.processorChargeKey!,
-      cardRef: payment.processorCardRef!,
-      amount: payment.amount,
-      currency: payment.currency,
-      capture: payment.transactionType !== 'AUTHORIZE',
-      tokenize: payment.tokenization,
-      simulation: this.simulationOf(payment),
-      authentication,
-    });
-    return this.record(payment, result);
-  }
-
-  private async record(payment: Payment, result: ChargeResult): Promise<Payment> {
-    const finish = async () => {
-      if (result.outcome === 'approved') {
-        if (result.cardToken) await this.repository.saveCardToken(payment, result.cardToken);
-        const authorizeOnly = payment.transactionType === 'AUTHORIZE';
-        return this.payments.advance(payment.id, ['PROCESSING'], authorizeOnly ? 'AUTHORIZED' : 'SUCCEEDED', {
-          cardToken: result.cardToken,
-          processorChargeId: result.chargeId,
-          amountCaptured: authorizeOnly ? null : payment.amount,
-          authorizationExpiresAt: authorizeOnly
-            ? new Date(Date.now() + this.limits.authorizationTtlMs)
-            : null,
-        });
-      }
-      await this.guard.declined(payment.merchantId);
-      return this.payments.advance(payment.id, ['PROCESSING'], 'FAILED', {
-        declineCode: result.code,
-        declineMessage: result.message,
-      });
-    };
-    // Another caller (the recovery worker, a retry) may have recorded it first: same result either way.
-    return finish().catch(async (error) => {
-      if (error instanceof TillError && error.code === ErrorCode.InvalidState)
-        return (await this.payments.findForCheckout({ id: payment.id }))!;
-      throw error;
-    });
-  }
-
-  /** The sandbox ACS page's answer: passes or fails 3-D Secure, then charges. Returns the next URL. */
   async completeChallenge(
     challengeId: string,
     answer?: 'pass' | 'fail',
   ): Promise<{ done: boolean; payment: Payment }> {
-    const challenge = await this.processor.advanceChallenge(challengeId, answer);
+    const challenge = await this.sandbox.advanceChallenge(challengeId, answer);
     const payment = (await this.payments.findForCheckout({ id: challenge.paymentId }))!;
     if (!challenge.result) return { done: false, payment };
-    if (payment.status !== 'REQUIRES_ACTION') return { done: true, payment };
-    if (challenge.result === 'failed') {
-      await this.guard.declined(payment.merchantId);
-      // No charge at all when the cardholder fails authentication.
-      const failed = await this.payments
-        .advance(payment.id, ['REQUIRES_ACTION'], 'FAILED', {
-          nextAction: null,
-          declineCode: 'authentication_failed',
-          declineMessage: DECLINE_MESSAGES.authentication_failed!,
-        })
-        .catch(async () => (await this.payments.findForCheckout({ id: payment.id }))!);
-      return { done: true, payment: failed };
-    }
-    await this.payments
-      .advance(payment.id, ['REQUIRES_ACTION'], 'PROCESSING', {
-        nextAction: null,
-        processorChargeKey: `${payment.id}:${payment.attempts}`,
-      })
-      .catch(() => undefined); // a concurrent completion got there first
-    return { done: true, payment: await this.charge(payment.id, 'passed') };
+    return { done: true, payment: await this.charging.completeAction(payment.id, {}) };
   }
 
   /** The customer pressed cancel or back: PENDING / REQUIRES_ACTION → CANCELED. */
@@ -397,11 +275,8 @@ export class CheckoutService {
     return this.view(ref);
   }
 
-  /** Recovery: finishes charges cut off by a crash, repeating the processor call by its key. */
-  async recoverStuck(olderThanMs = 30_000): Promise<number> {
-    const stuck = await this.payments.stuckProcessing(olderThanMs);
-    // A PROCESSING payment passed (or needed no) authentication: failed 3-D Secure never gets here.
-    for (const p of stuck) await this.charge(p.id, 'passed');
-    return stuck.length;
+  /** Reconciliation: asks the acquirers about charges left undecided (a crash, a lost answer). */
+  async recoverStuck(olderThanMs?: number): Promise<number> {
+    return this.charging.reconcile(olderThanMs);
   }
 }

@@ -18,6 +18,11 @@ import { paymentPayload } from '../events/payment-payload.js';
 import { paymentEventType } from '../events/topics.js';
 import type { Principal } from './principal.js';
 
+/** What a live payment's creator is told when the merchant has no live acquirer account. */
+export function liveUnavailableMessage(merchantId: string): string {
+  return `Live payments are not available: this merchant has no live connector account. Add one with POST /admin/v1/merchants/${merchantId}/connector_accounts (or \`till connectors add\`), or use a test key for sandbox payments.`;
+}
+
 export interface ListPaymentsOptions {
   limit?: number;
   /** Return payments created before this one (newest first). */
@@ -31,12 +36,12 @@ export type AdvancePatchKey =
   | 'declineCode'
   | 'declineMessage'
   | 'nextAction'
-  | 'processor'
+  | 'processorRoute'
+  | 'chargeAttempts'
   | 'processorCardRef'
   | 'processorChargeKey'
   | 'cardToken'
   | 'attempts'
-  | 'processorChargeId'
   | 'amountCaptured'
   | 'authorizationExpiresAt'
   | 'pendingOperation';
@@ -68,6 +73,8 @@ export class PaymentService {
     private readonly config: Pick<Config, 'publicUrl' | 'hppSessionTtlSeconds'>,
     /** Told after each commit that wrote events, so the relay publishes them without waiting. */
     private readonly eventsCommitted: () => void,
+    /** Whether a merchant can take live payments (it has an enabled live connector account). */
+    private readonly acceptsLive: (merchantId: string) => Promise<boolean> = async () => false,
   ) {}
 
   /**
@@ -90,11 +97,8 @@ export class PaymentService {
         : null;
     const problems = [...surfaceProblems, ...checkCreateHostedPayment(input, terminal)];
     if (problems.length > 0) throw invalidFields(problems);
-    if (principal.livemode)
-      throw new TillError(
-        ErrorCode.LiveModeUnavailable,
-        'Live payments are not available: no live processor is configured for this merchant. Use a test key (api_test_sk_…) for sandbox payments.',
-      );
+    if (principal.livemode && !(await this.acceptsLive(principal.merchantId)))
+      throw new TillError(ErrorCode.LiveModeUnavailable, liveUnavailableMessage(principal.merchantId));
     const now = new Date();
     // Every payment has a hosted session; the api dialect's also carry a URL token (only its hash is kept).
     const session = { id: newId.sessionId(), token: input.rules === 'api' ? randomBase62(40) : null };
@@ -141,10 +145,10 @@ export class PaymentService {
       country: input.country ?? null,
       tokenization: input.saveCard ?? false,
       sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
-      processor: null,
+      processorRoute: null,
+      chargeAttempts: [],
       processorCardRef: null,
       processorChargeKey: null,
-      processorChargeId: null,
       attempts: 0,
       pendingOperation: null,
       authorizationExpiresAt: null,

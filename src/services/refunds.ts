@@ -7,7 +7,8 @@ import { PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { amountReserved, REFUND_REASONS, type PaymentRecord, type Refund } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
 import { paymentPayload, refundPayload } from '../events/payment-payload.js';
-import type { Processor } from '../processors/processor.js';
+import { ConnectorUnavailable, type OperationOutcome } from '../processors/connector.js';
+import type { ChargeService } from './charging.js';
 import type { AuditLog } from './audit.js';
 import { actorOf, type Principal } from './principal.js';
 
@@ -27,7 +28,7 @@ export class RefundService {
     private readonly payments: PaymentRepository,
     private readonly refunds: RefundRepository,
     private readonly config: Pick<Config, 'publicUrl'>,
-    private readonly processor: Processor,
+    private readonly charging: ChargeService,
     private readonly eventsCommitted: () => void,
     private readonly audit: AuditLog,
   ) {}
@@ -112,35 +113,65 @@ export class RefundService {
 
   private async settle(refund: Refund): Promise<Refund> {
     const payment = (await this.payments.find({ id: refund.paymentId }))!;
-    const result = await this.processor.refund({
-      idempotencyKey: refund.id,
-      chargeId: payment.processorChargeId ?? '',
-      amount: refund.amount,
-    });
+    let result: OperationOutcome;
+    try {
+      result = await (
+        await this.charging.connectorFor(payment)
+      ).refund({
+        idempotencyKey: refund.id,
+        reference: payment.processorRoute?.reference ?? '',
+        amount: refund.amount,
+        currency: payment.currency,
+        paymentId: payment.id,
+        refundId: refund.id,
+      });
+    } catch (error) {
+      // Undecided: the refund stays pending and recovery repeats the call under the same key.
+      if (error instanceof ConnectorUnavailable) return refund;
+      throw error;
+    }
+    // An acquirer that confirms by webhook keeps the refund pending until it does.
+    if (result.status === 'pending') return refund;
+    return this.recordOutcome(
+      refund.id,
+      refund.paymentId,
+      result.status === 'failed' ? { succeeded: false, reason: result.message } : { succeeded: true },
+    );
+  }
+
+  /**
+   * Records a refund's outcome (from the acquirer's answer or its webhook), once: a refund already
+   * settled is returned as it is, whatever arrives later or twice.
+   */
+  async recordOutcome(
+    refundId: string,
+    paymentId: string,
+    outcome: { succeeded: true } | { succeeded: false; reason: string },
+  ): Promise<Refund> {
     const settled = await this.payments.transaction(async (em) => {
-      const current = (await this.payments.lock(em, { id: refund.paymentId }))!;
-      const stored = current.refunds.find((r) => r.id === refund.id)!;
-      if (stored.status !== 'pending') return stored; // settled by someone else (recovery) first
-      const outcome: Refund =
-        result.outcome === 'succeeded'
-          ? { ...stored, status: 'succeeded', failureReason: null }
-          : { ...stored, status: 'failed', failureReason: result.message };
+      const current = (await this.payments.lock(em, { id: paymentId }))!;
+      const stored = current.refunds.find((r) => r.id === refundId);
+      if (!stored) throw notFound('refund', refundId);
+      if (stored.status !== 'pending') return stored; // settled by someone else (recovery, a webhook) first
+      const result: Refund = outcome.succeeded
+        ? { ...stored, status: 'succeeded', failureReason: null }
+        : { ...stored, status: 'failed', failureReason: outcome.reason };
       const next: PaymentRecord = {
         ...current,
-        refunds: current.refunds.map((r) => (r.id === refund.id ? outcome : r)),
-        amountRefunded: current.amountRefunded + (outcome.status === 'succeeded' ? outcome.amount : 0),
+        refunds: current.refunds.map((r) => (r.id === refundId ? result : r)),
+        amountRefunded: current.amountRefunded + (result.status === 'succeeded' ? result.amount : 0),
         version: current.version + 1,
       };
       this.payments.save(em, next);
-      await this.refunds.recordOutcome(em, outcome);
+      await this.refunds.recordOutcome(em, result);
       await recordPaymentEvent(
         em,
         next,
-        outcome.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
+        result.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
         paymentPayload(next, this.config.publicUrl),
-        refundPayload(outcome),
+        refundPayload(result),
       );
-      return outcome;
+      return result;
     });
     this.eventsCommitted();
     return settled;

@@ -68,6 +68,25 @@ function samplePayment(): Payment {
     createdAt: new Date(1_700_000_000_750),
     expiresAt: at(1_700_003_600),
     version: 5,
+    processorRoute: { connector: 'stripe', accountId: 'ca_EEEEEEEEEEEEEEEEEEEEEEEE', reference: 'pi_3MtwBw' },
+    chargeAttempts: [
+      {
+        connector: 'adyen',
+        accountId: 'ca_FFFFFFFFFFFFFFFFFFFFFFFF',
+        reference: null,
+        status: 'technical_failure',
+        error: 'timeout',
+        createdAt: at(1_700_000_005),
+      },
+      {
+        connector: 'stripe',
+        accountId: 'ca_EEEEEEEEEEEEEEEEEEEEEEEE',
+        reference: 'pi_3MtwBw',
+        status: 'approved',
+        error: null,
+        createdAt: at(1_700_000_009),
+      },
+    ],
   };
 }
 
@@ -136,6 +155,25 @@ describe('the views of one domain payment', () => {
         amount_captured: 2000,
         expires_at: 1_700_003_600,
         version: 5,
+        processor: { connector: 'stripe', account_id: 'ca_EEEEEEEEEEEEEEEEEEEEEEEE', reference: 'pi_3MtwBw' },
+        attempts: [
+          {
+            connector: 'adyen',
+            account_id: 'ca_FFFFFFFFFFFFFFFFFFFFFFFF',
+            reference: null,
+            status: 'technical_failure',
+            error: 'timeout',
+            created_at: 1_700_000_005,
+          },
+          {
+            connector: 'stripe',
+            account_id: 'ca_EEEEEEEEEEEEEEEEEEEEEEEE',
+            reference: 'pi_3MtwBw',
+            status: 'approved',
+            error: null,
+            created_at: 1_700_000_009,
+          },
+        ],
       }),
     );
     expect(v1Refund(samplePayment().refunds[0]!)).toMatchObject({
@@ -168,6 +206,17 @@ describe('the views of one domain payment', () => {
       cardToken: 'tok_BBBBBBBBBBBBBBBBBBBBBBBB',
       expiresAt: 1_700_003_600,
       version: 5,
+      processor: { connector: 'stripe', accountId: 'ca_EEEEEEEEEEEEEEEEEEEEEEEE', reference: 'pi_3MtwBw' },
+      attempts: [
+        {
+          connector: 'adyen',
+          status: 'technical_failure',
+          error: 'timeout',
+          reference: null,
+          createdAt: 1_700_000_005,
+        },
+        { connector: 'stripe', status: 'approved', reference: 'pi_3MtwBw', createdAt: 1_700_000_009 },
+      ],
     });
   });
 

@@ -4,6 +4,8 @@ import { createSession, openCheckout } from '../support/checkout.js';
 import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
+import { SandboxConnector } from '../../src/processors/sandbox-connector.js';
+import { SandboxProcessor } from '../../src/processors/sandbox.js';
 
 const TEST_CARDS = [
   '4242424242424242',
@@ -217,56 +219,71 @@ describe.each(backends)('checkout API and sandbox processor (%s)', (backend) => 
     expect(saved).toEqual({ customer_id: 'CUST-1', last4: '4242' });
   });
 
+  /** The sandbox acquirer as Till reaches it, to act out what it received before a crash. */
+  const sandboxAcquirer = () =>
+    new SandboxConnector('sandbox', new SandboxProcessor(app.till.db, app.url), app.till.db);
+  const card = (number: string) => ({ number, expMonth: 12, expYear: 2034, cvc: '123', name: 'J' });
+  /** The state a crash leaves: PROCESSING, the card sent (or not) to the acquirer under the claim's key. */
+  const claimed = (id: string) =>
+    app.till.services.payments.advance(id, ['PENDING'], 'PROCESSING', {
+      processorRoute: { connector: 'sandbox', accountId: null, reference: null },
+      processorChargeKey: `${id}:1:sandbox`,
+      attempts: 1,
+      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034, country: null },
+    });
+  const chargeRequest = (id: string, number: string) => ({
+    idempotencyKey: `${id}:1:sandbox`,
+    paymentId: id,
+    amount: 1000,
+    currency: 'EUR',
+    capture: true,
+    card: card(number),
+    returnUrl: `${app.url}/hpp/return/${id}`,
+    description: null,
+    simulation: {},
+    tokenize: false,
+    shopper: { ip: null, userAgent: null, acceptHeader: null },
+  });
+
   it('finishes a charge a crash cut off, without charging twice', async () => {
     const s = await open();
-    const processor = app.till.services.checkout['processor'];
-    const prepared = await processor.prepareCard(
-      { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123', name: 'J' },
-      {},
-    );
-    // The state a crash leaves: PROCESSING with a card at the processor, charged or not.
-    await app.till.services.payments.advance(s.id, ['PENDING'], 'PROCESSING', {
-      processor: 'sandbox',
-      processorCardRef: prepared.ref,
-      processorChargeKey: `${s.id}:1`,
-      attempts: 1,
-      card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034, country: 'DE' },
-    });
-    await processor.charge({
-      idempotencyKey: `${s.id}:1`,
-      cardRef: prepared.ref,
-      amount: 1000,
-      currency: 'EUR',
-      capture: true,
-      tokenize: false,
-      simulation: {},
-      authentication: 'not_required',
-    });
+    await claimed(s.id);
+    // The acquirer charged; Till crashed before recording the answer.
+    await sandboxAcquirer().authorize(chargeRequest(s.id, '4242424242424242'));
     expect(await app.till.services.checkout.recoverStuck(0)).toBeGreaterThanOrEqual(1);
-    expect((await v1(s.id)).status).toBe('SUCCEEDED');
+    expect(await v1(s.id)).toMatchObject({
+      status: 'SUCCEEDED',
+      processor: { connector: 'sandbox', account_id: null, reference: expect.stringMatching(/^sbch_/) },
+    });
     const [row] = await app.till.db.em
       .fork()
       .execute<{ n: string }[]>('select count(*) as n from sandbox_charge where idempotency_key = ?', [
-        `${s.id}:1`,
+        `${s.id}:1:sandbox`,
       ]);
     expect(Number(row!.n)).toBe(1);
   });
 
   it('records a processor decline as FAILED, never SUCCEEDED, even when finished by recovery', async () => {
     const s = await open();
-    const processor = app.till.services.checkout['processor'];
-    const prepared = await processor.prepareCard(
-      { number: '4000000000000002', expMonth: 12, expYear: 2034, cvc: '123', name: 'J' },
-      {},
+    await claimed(s.id);
+    // The acquirer received the request but had not answered when Till crashed.
+    const processor = new SandboxProcessor(app.till.db, app.url);
+    const prepared = await processor.prepareCard(card('4000000000000002'), {});
+    await app.till.db.em.fork().execute(
+      `insert into sandbox_charge_request (idempotency_key, card_ref, amount, currency, capture, tokenize, simulation)
+       values (?, ?, 1000, 'EUR', true, false, '{}'::jsonb)`,
+      [`${s.id}:1:sandbox`, prepared.ref],
     );
-    await app.till.services.payments.advance(s.id, ['PENDING'], 'PROCESSING', {
-      processor: 'sandbox',
-      processorCardRef: prepared.ref,
-      processorChargeKey: `${s.id}:1`,
-      attempts: 1,
-    });
     await app.till.services.checkout.recoverStuck(0);
     expect(await v1(s.id)).toMatchObject({ status: 'FAILED', decline_code: 'card_declined' });
+  });
+
+  it('fails a charge the acquirer never received, so the customer is not left waiting', async () => {
+    const s = await open();
+    await claimed(s.id);
+    await app.till.services.checkout.recoverStuck(0);
+    expect(await v1(s.id)).toMatchObject({ status: 'FAILED', decline_code: 'processing_error' });
+    expect(await count(`sandbox_charge where idempotency_key = '${s.id}:1:sandbox'`)).toBe(0);
   });
 
   it('never stores, logs or emits a card number or CVC', async () => {

@@ -12,6 +12,15 @@ export interface StoredCard {
 }
 export interface StoredNextAction {
   redirect_url: string;
+  form?: { url: string; fields: Record<string, string> } | null;
+}
+export interface StoredChargeAttempt {
+  connector: string;
+  account_id: string | null;
+  reference: string | null;
+  status: 'approved' | 'declined' | 'requires_action' | 'pending' | 'technical_failure';
+  error: string | null;
+  created_at: number;
 }
 export interface StoredRefund {
   id: string;
@@ -76,6 +85,9 @@ export const PaymentSchema = defineEntity({
     /** The payment's refunds, oldest first (denormalized from `refund`, so reads need no join). */
     refunds: p.json<StoredRefund[]>(),
     processorChargeId: p.string().nullable(),
+    /** The merchant's connector account the charge went to (null: the built-in sandbox). */
+    connectorAccountId: p.string().nullable(),
+    processorAttempts: p.json<StoredChargeAttempt[]>(),
     /** A capture or void claimed but not yet confirmed by the processor (recovered after a crash). */
     pendingOperation: p.json<StoredPendingOperation>().nullable(),
     authorizationExpiresAt: p.datetime().nullable(),

@@ -6,6 +6,7 @@ import { Migration20261122000005Credentials } from './Migration20261122000005Cre
 import { Migration20261122000006WebhookIsolation } from './Migration20261122000006WebhookIsolation.js';
 import { Migration20261122000007SealedSecrets } from './Migration20261122000007SealedSecrets.js';
 import { Migration20261122000008EventTraceparent } from './Migration20261122000008EventTraceparent.js';
+import { Migration20261123000009Connectors } from './Migration20261123000009Connectors.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Migration20261122000006WebhookIsolation,
   Migration20261122000007SealedSecrets,
   Migration20261122000008EventTraceparent,
+  Migration20261123000009Connectors,
 ];

@@ -57,7 +57,9 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     metadata: row.metadata ?? {},
     declineCode: row.declineCode ?? null,
     declineMessage: row.declineMessage ?? null,
-    nextAction: row.nextAction ? { redirectUrl: row.nextAction.redirect_url } : null,
+    nextAction: row.nextAction
+      ? { redirectUrl: row.nextAction.redirect_url, form: row.nextAction.form ?? null }
+      : null,
     returnUrl: row.returnUrl ?? null,
     terminalId: row.terminalId ?? null,
     sessionId: row.sessionId ?? null,
@@ -82,10 +84,23 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     country: row.country ?? null,
     tokenization: row.tokenization,
     sessionTokenHash: row.sessionTokenHash ?? null,
-    processor: row.processor ?? null,
+    processorRoute: row.processor
+      ? {
+          connector: row.processor,
+          accountId: row.connectorAccountId ?? null,
+          reference: row.processorChargeId ?? null,
+        }
+      : null,
+    chargeAttempts: (row.processorAttempts ?? []).map((a) => ({
+      connector: a.connector,
+      accountId: a.account_id,
+      reference: a.reference,
+      status: a.status,
+      error: a.error,
+      createdAt: fromUnixSeconds(a.created_at),
+    })),
     processorCardRef: row.processorCardRef ?? null,
     processorChargeKey: row.processorChargeKey ?? null,
-    processorChargeId: row.processorChargeId ?? null,
     attempts: row.attempts,
     pendingOperation: op
       ? { kind: op.kind, amount: op.amount, key: op.key, requestedAt: op.requested_at }
@@ -112,7 +127,9 @@ export function mutableColumns(p: PaymentRecord): Partial<PaymentRow> {
       : null,
     declineCode: p.declineCode,
     declineMessage: p.declineMessage,
-    nextAction: p.nextAction ? { redirect_url: p.nextAction.redirectUrl } : null,
+    nextAction: p.nextAction
+      ? { redirect_url: p.nextAction.redirectUrl, form: p.nextAction.form ?? null }
+      : null,
     cardToken: p.cardToken,
     refunds: p.refunds.map(storedRefund),
     requiresActionAt: p.transitions.requiresActionAt,
@@ -123,10 +140,19 @@ export function mutableColumns(p: PaymentRecord): Partial<PaymentRow> {
     canceledAt: p.transitions.canceledAt,
     expiredAt: p.transitions.expiredAt,
     version: p.version,
-    processor: p.processor,
+    processor: p.processorRoute?.connector ?? null,
+    connectorAccountId: p.processorRoute?.accountId ?? null,
+    processorChargeId: p.processorRoute?.reference ?? null,
+    processorAttempts: p.chargeAttempts.map((a) => ({
+      connector: a.connector,
+      account_id: a.accountId,
+      reference: a.reference,
+      status: a.status,
+      error: a.error,
+      created_at: unixSeconds(a.createdAt),
+    })),
     processorCardRef: p.processorCardRef,
     processorChargeKey: p.processorChargeKey,
-    processorChargeId: p.processorChargeId,
     attempts: p.attempts,
     pendingOperation: op
       ? { kind: op.kind, amount: op.amount, key: op.key, requested_at: op.requestedAt }

@@ -191,9 +191,11 @@ export class PaymentRepository {
   async saveCardToken(payment: PaymentRecord, token: string): Promise<void> {
     const card = payment.card!;
     const em = this.db.em.fork();
-    const [row] = await em.execute<{ fingerprint: string }[]>(
-      'select fingerprint from sandbox_card where ref = ?',
-      [payment.processorCardRef],
+    // The sandbox acquirer's vault knows the card behind its charge; other acquirers keep their own.
+    const [row] = await em.execute<{ fingerprint: string; ref: string }[]>(
+      `select c.fingerprint, c.ref from sandbox_charge ch join sandbox_card c on c.ref = ch.card_ref
+        where ch.id = ?`,
+      [payment.processorRoute?.reference ?? null],
     );
     await em.execute(
       `insert into card_token (id, merchant_id, livemode, customer_id, brand, last4, exp_month, exp_year, fingerprint, processor, processor_ref, payment_id, created_at)
@@ -208,8 +210,8 @@ export class PaymentRepository {
         card.expMonth,
         card.expYear,
         row?.fingerprint ?? '',
-        payment.processor,
-        payment.processorCardRef,
+        payment.processorRoute?.connector ?? null,
+        row?.ref ?? payment.processorRoute?.reference ?? null,
         payment.id,
       ],
     );
