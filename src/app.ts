@@ -296,6 +296,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(adminRoutes, {
     prefix: '/admin/v1',
     merchants,
+    connectorAccounts,
     apiKeys,
     audit,
     tokens,

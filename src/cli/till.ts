@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { openKeyring } from '../crypto/keyring.js';
 import { SealingError } from '../crypto/sealing.js';
 import { openDatabase, type Database } from '../db/orm.js';
-import { invalid, TillError } from '../domain/errors.js';
+import { invalid, notFound, TillError } from '../domain/errors.js';
+import { ConnectorAccountRepository } from '../db/repositories/connector-accounts.js';
+import { ConnectorAccountService } from '../services/connector-accounts.js';
 import { InProcessPubSub, RedisPubSub, type PubSub } from '../events/pubsub.js';
 import { ApiKeyService } from '../services/api-keys.js';
 import { AuditLog } from '../services/audit.js';
@@ -32,6 +35,14 @@ const USAGE = `Usage:
   till keys rotate-encryption                    re-seal every stored secret under a new current encryption key
                                                  (embedded: added to DATA_DIR/encryption.key; server: the
                                                  TILL_ENCRYPTION_KEY you set, the old one in TILL_ENCRYPTION_PREVIOUS_KEYS)
+  till connectors add --merchant ID --connector stripe|adyen|sandbox --mode test|live
+        [--label TEXT] [--currencies EUR,USD] [--priority N] [--api-base URL] [--credentials-file FILE|-]
+                                                 add an acquirer account; credentials are a JSON object read from
+                                                 FILE (or stdin with -), never from the command line; stored sealed
+  till connectors list --merchant ID [--mode test|live]
+                                                 the merchant's acquirer accounts in routing order (no credentials)
+  till connectors disable --merchant ID --account CA_ID
+                                                 stop routing new payments to an account
   till audit list [--merchant ID] [--limit N]    the newest audit log entries
   till listen --forward-to URL [--url URL] [--key KEY]
                                                  forward your events to a local URL as signed webhooks, live;
@@ -48,7 +59,27 @@ interface Services {
   audit: AuditLog;
   /** Opens the encryption keys: only the commands that seal or open a stored secret need them. */
   tokens(): TokenService;
+  /** Opens the encryption keys too: accounts' credentials are sealed. */
+  connectorAccounts(): ConnectorAccountService;
   config: ReturnType<typeof loadConfig>;
+}
+
+/** A JSON object of credentials from a file, or from stdin for `-` (so no secret is in argv or history). */
+async function readCredentials(file: string): Promise<unknown> {
+  let text: string;
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString('utf8');
+  } else text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid(
+      'credentials',
+      '--credentials-file must hold a JSON object such as {"secret_key": "sk_test_…"}',
+    );
+  }
 }
 
 /**
@@ -71,6 +102,13 @@ async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
       merchants: new MerchantService(db, audit, watch),
       apiKeys: new ApiKeyService(db, watch, audit),
       tokens: () => new TokenService(db, openKeyring(config).sealer, config.publicUrl, watch, audit),
+      connectorAccounts: () =>
+        new ConnectorAccountService(
+          new ConnectorAccountRepository(db),
+          openKeyring(config).sealer,
+          audit,
+          config.publicUrl,
+        ),
     });
   } finally {
     await pubsub.close();
@@ -135,6 +173,13 @@ async function run(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       url: { type: 'string' },
       'forward-to': { type: 'string' },
+      connector: { type: 'string' },
+      label: { type: 'string' },
+      currencies: { type: 'string' },
+      priority: { type: 'string' },
+      'api-base': { type: 'string' },
+      'credentials-file': { type: 'string' },
+      account: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -221,6 +266,46 @@ async function run(argv: string[]): Promise<number> {
     if (!flags.merchant || !flags.key) return usage();
     return withServices(async ({ apiKeys }) => {
       print(await apiKeys.revoke(flags.merchant!, flags.key!, CLI));
+      return 0;
+    });
+  }
+  if (command === 'connectors' && sub === 'add') {
+    if (!flags.merchant || !flags.connector || !flags.mode) return usage();
+    const credentials = flags['credentials-file']
+      ? await readCredentials(flags['credentials-file'])
+      : undefined;
+    return withServices(async ({ merchants, connectorAccounts }) => {
+      if (!(await merchants.exists(flags.merchant!))) throw notFound('merchant', flags.merchant!, 'merchant');
+      print(
+        await connectorAccounts().create(
+          flags.merchant!,
+          {
+            connector: flags.connector,
+            mode: flags.mode,
+            label: flags.label,
+            currencies: flags.currencies?.split(',').map((c) => c.trim()),
+            priority: flags.priority === undefined ? undefined : Number(flags.priority),
+            api_base: flags['api-base'],
+            credentials,
+          },
+          CLI,
+        ),
+      );
+      return 0;
+    });
+  }
+  if (command === 'connectors' && sub === 'list') {
+    if (!flags.merchant) return usage();
+    const livemode = mode();
+    return withServices(async ({ connectorAccounts }) => {
+      print(await connectorAccounts().list(flags.merchant!, livemode));
+      return 0;
+    });
+  }
+  if (command === 'connectors' && sub === 'disable') {
+    if (!flags.merchant || !flags.account) return usage();
+    return withServices(async ({ connectorAccounts }) => {
+      print(await connectorAccounts().disable(flags.merchant!, flags.account!, CLI));
       return 0;
     });
   }

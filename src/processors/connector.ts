@@ -136,6 +136,12 @@ export type ConnectorNotification =
 export interface Connector {
   readonly kind: ConnectorKind;
   readonly accountId: string;
+  /**
+   * For acquirers that authenticate the cardholder before they take the charge (a separate 3-D
+   * Secure step, as the sandbox's issuer does): the authentication the card needs, or null when it
+   * needs none. The payment then goes straight to REQUIRES_ACTION, and the charge happens on return.
+   */
+  authenticate?(request: AuthorizeRequest): Promise<{ reference: string; action: RedirectAction } | null>;
   authorize(request: AuthorizeRequest): Promise<AuthorizeOutcome>;
   /** The customer came back from a redirect with these parameters (query or form). */
   completeAction(request: {

@@ -5,6 +5,7 @@ import type {
   ChargeContext,
   Connector,
   OperationOutcome,
+  RedirectAction,
 } from './connector.js';
 import { InvalidNotification } from './connector.js';
 import type { ChargeResult, OperationResult } from './processor.js';
@@ -25,6 +26,16 @@ export class SandboxConnector implements Connector {
     private readonly sandbox: SandboxProcessor,
     private readonly db: Database,
   ) {}
+
+  /** The sandbox's issuer decides on 3-D Secure from the card (and the simulated flow) before any charge. */
+  async authenticate(
+    request: AuthorizeRequest,
+  ): Promise<{ reference: string; action: RedirectAction } | null> {
+    const prepared = await this.sandbox.prepareCard(request.card, request.simulation);
+    if (prepared.authentication.length === 0) return null;
+    const challenge = await this.sandbox.startChallenge(request.paymentId, prepared);
+    return { reference: challenge.id, action: { url: challenge.url, method: 'GET' } };
+  }
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeOutcome> {
     const prepared = await this.sandbox.prepareCard(request.card, request.simulation);

@@ -75,12 +75,42 @@ export class ChargeService {
     const claim = payment.attempts + 1;
     const keyAt = (account: ConnectorAccount) => `${payment.id}:${claim}:${account.id}`;
     const attempts: ChargeAttempt[] = [...payment.chargeAttempts];
-    // The claim: a double submission loses here, before any acquirer is called.
+    const requestAt = (account: ConnectorAccount): AuthorizeRequest => ({
+      idempotencyKey: keyAt(account),
+      paymentId: payment.id,
+      amount: payment.amount,
+      currency: payment.currency,
+      capture: payment.transactionType !== 'AUTHORIZE',
+      card: { ...card, number: digitsOnly(card.number) },
+      returnUrl: `${this.options.publicUrl}/hpp/return/${payment.id}`,
+      description: payment.description,
+      simulation: simulationOf(payment),
+      tokenize: payment.tokenization,
+      shopper,
+    });
+    const first = candidates[0]!;
+    const authentication = await this.connectors.for(first).authenticate?.(requestAt(first));
+    if (authentication) {
+      // Authentication before the charge: PENDING → REQUIRES_ACTION; a double submission loses here.
+      const action = authentication.action;
+      attempts.push({
+        ...attemptOf(first, { status: 'action', reference: authentication.reference, action }),
+      });
+      return this.payments.advance(payment.id, ['PENDING'], 'REQUIRES_ACTION', {
+        card: maskedCard(card),
+        attempts: claim,
+        processorRoute: routeOf(first, authentication.reference),
+        processorChargeKey: null,
+        chargeAttempts: attempts,
+        nextAction: { redirectUrl: action.url, form: null },
+      });
+    }
+    // The claim: a double submission loses here, before any acquirer is asked to charge.
     await this.payments.advance(payment.id, ['PENDING'], 'PROCESSING', {
       card: maskedCard(card),
       attempts: claim,
-      processorRoute: routeOf(candidates[0]!, null),
-      processorChargeKey: keyAt(candidates[0]!),
+      processorRoute: routeOf(first, null),
+      processorChargeKey: keyAt(first),
     });
     for (const [i, account] of candidates.entries()) {
       if (i > 0)
@@ -89,21 +119,8 @@ export class ChargeService {
           processorChargeKey: keyAt(account),
           chargeAttempts: attempts,
         });
-      const request: AuthorizeRequest = {
-        idempotencyKey: keyAt(account),
-        paymentId: payment.id,
-        amount: payment.amount,
-        currency: payment.currency,
-        capture: payment.transactionType !== 'AUTHORIZE',
-        card: { ...card, number: digitsOnly(card.number) },
-        returnUrl: `${this.options.publicUrl}/hpp/return/${payment.id}`,
-        description: payment.description,
-        simulation: simulationOf(payment),
-        tokenize: payment.tokenization,
-        shopper,
-      };
       try {
-        const outcome = await this.authorizeOnce(this.connectors.for(account), request);
+        const outcome = await this.authorizeOnce(this.connectors.for(account), requestAt(account));
         attempts.push(attemptOf(account, outcome));
         return await this.record(payment.id, account, outcome, attempts);
       } catch (error) {

@@ -8,6 +8,8 @@ import type { ApiKeyService } from '../../services/api-keys.js';
 import type { AuditLog } from '../../services/audit.js';
 import { bearerToken } from '../../services/authenticator.js';
 import type { MerchantService } from '../../services/merchants.js';
+import type { ConnectorAccountService } from '../../services/connector-accounts.js';
+import { connectorAdminRoutes } from './connector-accounts.routes.js';
 import { OPERATOR, type Actor } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
 import { sendV1Error } from '../v1/errors.js';
@@ -16,6 +18,7 @@ import { typed } from '../../http/typed-routes.js';
 
 export interface AdminDeps {
   merchants: MerchantService;
+  connectorAccounts: ConnectorAccountService;
   apiKeys: ApiKeyService;
   audit: AuditLog;
   tokens: TokenService;
@@ -106,6 +109,11 @@ export async function adminRoutes(instance: FastifyInstance, deps: AdminDeps) {
       .catch(unknownCursor('audit entry', startingAfter));
     return { object: 'list', url, has_more: page.hasMore, data: page.data };
   };
+  await instance.register(connectorAdminRoutes, {
+    merchants: deps.merchants,
+    connectorAccounts: deps.connectorAccounts,
+  });
+
   app.get('/audit_log', { schema: s.auditLog }, async (request) =>
     auditPage('all', request.query, '/admin/v1/audit_log'),
   );
