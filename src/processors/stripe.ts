@@ -10,16 +10,11 @@ import {
   type ConnectorOptions,
   type OperationOutcome,
 } from './connector.js';
-import { DECLINE_MESSAGES } from './processor.js';
+import { notificationsOf } from './stripe/notifications.js';
+import { declined, outcomeOf, refundOutcome } from './stripe/outcomes.js';
 
 /** The API version this library release was generated for: requests and answers are read in its shapes. */
 const API_VERSION = Stripe.API_VERSION;
-
-/** Stripe decline codes that Till reports under the same name; every other decline is `card_declined`. */
-const SAME_NAME_CODES = new Set(['insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error']);
-
-/** Stripe's `last_payment_error.code` when the customer failed (or abandoned) 3-D Secure. */
-const AUTHENTICATION_FAILURE = 'payment_intent_authentication_failure';
 
 /**
  * The card fields a PaymentIntent accepts as raw card data. Stripe's typings leave them out (raw
@@ -54,7 +49,7 @@ export class StripeConnector implements Connector {
       apiVersion: API_VERSION,
       timeout: options.timeoutMs,
       maxNetworkRetries: 0,
-      appInfo: { name: 'Till', url: 'https://github.com/till-payments/till' },
+      appInfo: { name: 'Till' },
       telemetry: false,
       ...apiBaseConfig(account.apiBase),
     });
@@ -267,81 +262,6 @@ function apiBaseConfig(apiBase: string | null): Pick<Stripe.StripeConfig, 'host'
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
 }
 
-/** What a PaymentIntent's state means for the charge. */
-function outcomeOf(intent: Stripe.PaymentIntent): AuthorizeOutcome {
-  switch (intent.status) {
-    case 'succeeded':
-      return { status: 'approved', reference: intent.id, captured: true, approvalCode: null };
-    case 'requires_capture':
-      return { status: 'approved', reference: intent.id, captured: false, approvalCode: null };
-    case 'requires_action': {
-      const url = intent.next_action?.redirect_to_url?.url;
-      // Only redirects are asked for (card payments with a return_url); anything else stays undecided.
-      if (url) return { status: 'action', reference: intent.id, action: { url, method: 'GET' } };
-      return { status: 'pending', reference: intent.id };
-    }
-    case 'requires_payment_method': {
-      const failure = intent.last_payment_error;
-      if (failure)
-        return declined(
-          failure.code ?? null,
-          failure.decline_code ?? null,
-          failure.message ?? null,
-          intent.id,
-        );
-      return { status: 'pending', reference: intent.id };
-    }
-    case 'canceled':
-      return {
-        status: 'declined',
-        reference: intent.id,
-        code: 'canceled',
-        message: 'The payment was canceled at Stripe.',
-        acquirerCode: intent.cancellation_reason ?? null,
-      };
-    default:
-      // processing, requires_confirmation: accepted, not decided yet.
-      return { status: 'pending', reference: intent.id };
-  }
-}
-
-/** Stripe's error code and issuer decline code, in Till's decline vocabulary. */
-function declineCode(code: string | null, declineCodeValue: string | null): string {
-  if (code === AUTHENTICATION_FAILURE) return 'authentication_failed';
-  if (declineCodeValue !== null && SAME_NAME_CODES.has(declineCodeValue)) return declineCodeValue;
-  if (code !== null && SAME_NAME_CODES.has(code)) return code;
-  return 'card_declined';
-}
-
-function declined(
-  code: string | null,
-  acquirerCode: string | null,
-  stripeMessage: string | null,
-  reference: string | null,
-): AuthorizeOutcome {
-  const tillCode = declineCode(code, acquirerCode);
-  return {
-    status: 'declined',
-    reference,
-    code: tillCode,
-    message: DECLINE_MESSAGES[tillCode] ?? stripeMessage ?? 'The card was declined.',
-    acquirerCode: acquirerCode ?? code,
-  };
-}
-
-function refundOutcome(refund: Stripe.Refund): OperationOutcome {
-  if (refund.status === 'succeeded') return { status: 'succeeded', reference: refund.id };
-  if (refund.status === 'failed' || refund.status === 'canceled') {
-    return {
-      status: 'failed',
-      reference: refund.id,
-      message: `Refund ${refund.status}: ${refund.failure_reason ?? 'no reason given'}`,
-    };
-  }
-  // pending, requires_action: Stripe confirms later (refund.updated).
-  return { status: 'pending', reference: refund.id };
-}
-
 /** Parameter errors (unknown, missing, malformed) and idempotency conflicts are Till's own bugs. */
 function isRequestMistake(error: Stripe.errors.StripeError): boolean {
   return error instanceof Stripe.errors.StripeIdempotencyError || (error.code ?? '').startsWith('parameter_');
@@ -354,109 +274,4 @@ function hasCode(detail: unknown, code: string): boolean {
 /** A value inside a single-quoted Stripe search string. */
 function searchQuoted(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
-}
-
-function tillPaymentId(metadata: Stripe.Metadata | null | undefined): string | null {
-  return metadata?.till_payment_id ?? null;
-}
-
-function notificationsOf(event: Stripe.Event): ConnectorNotification[] {
-  switch (event.type) {
-    case 'payment_intent.succeeded': {
-      const intent = event.data.object;
-      const paymentId = tillPaymentId(intent.metadata);
-      const approved: ConnectorNotification = {
-        kind: 'authorization',
-        paymentId,
-        reference: intent.id,
-        outcome: { status: 'approved', captured: true },
-      };
-      // A manual-capture PaymentIntent succeeds when it is captured.
-      if (intent.capture_method === 'manual') {
-        return [approved, { kind: 'capture', paymentId, reference: intent.id, success: true }];
-      }
-      return [approved];
-    }
-    case 'payment_intent.amount_capturable_updated': {
-      const intent = event.data.object;
-      return [
-        {
-          kind: 'authorization',
-          paymentId: tillPaymentId(intent.metadata),
-          reference: intent.id,
-          outcome: { status: 'approved', captured: false },
-        },
-      ];
-    }
-    case 'payment_intent.payment_failed': {
-      const intent = event.data.object;
-      const failure = intent.last_payment_error;
-      const outcome = declined(
-        failure?.code ?? null,
-        failure?.decline_code ?? null,
-        failure?.message ?? null,
-        intent.id,
-      );
-      if (outcome.status !== 'declined') return [];
-      const { code, message, acquirerCode } = outcome;
-      return [
-        {
-          kind: 'authorization',
-          paymentId: tillPaymentId(intent.metadata),
-          reference: intent.id,
-          outcome: { status: 'declined', code, message, acquirerCode },
-        },
-      ];
-    }
-    case 'payment_intent.canceled': {
-      const intent = event.data.object;
-      return [
-        { kind: 'cancel', paymentId: tillPaymentId(intent.metadata), reference: intent.id, success: true },
-      ];
-    }
-    case 'charge.refunded': {
-      const charge = event.data.object;
-      const reference = idOf(charge.payment_intent) ?? charge.id;
-      const paymentId = tillPaymentId(charge.metadata);
-      const refunds = charge.refunds?.data ?? [];
-      if (refunds.length === 0) {
-        return [{ kind: 'refund', paymentId, reference, refundId: null, success: true, message: null }];
-      }
-      return refunds.flatMap((refund) => refundNotification(refund, reference, paymentId));
-    }
-    case 'refund.updated':
-    case 'charge.refund.updated': {
-      const refund = event.data.object;
-      const reference = idOf(refund.payment_intent) ?? idOf(refund.charge);
-      if (reference === null) return [];
-      return refundNotification(refund, reference, tillPaymentId(refund.metadata));
-    }
-    default:
-      return [];
-  }
-}
-
-/** A refund's final state; one still pending says nothing new. */
-function refundNotification(
-  refund: Stripe.Refund,
-  reference: string,
-  paymentId: string | null,
-): ConnectorNotification[] {
-  const outcome = refundOutcome(refund);
-  if (outcome.status === 'pending') return [];
-  return [
-    {
-      kind: 'refund',
-      paymentId: paymentId ?? tillPaymentId(refund.metadata),
-      reference,
-      refundId: refund.metadata?.till_refund_id ?? null,
-      success: outcome.status === 'succeeded',
-      message: outcome.status === 'failed' ? outcome.message : null,
-    },
-  ];
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : value.id;
 }
