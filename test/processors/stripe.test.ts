@@ -386,6 +386,30 @@ describe('StripeConnector against the fake Stripe', () => {
     await expect(stripe.lookup({ reference: 'pi_unknown', paymentId: 'pay_unknown' })).resolves.toBeNull();
   });
 
+  it('leaves a charge Stripe is still processing, and a refund it has not settled, pending', async () => {
+    fake.script('payment_intents.create', { kind: 'pending' });
+    const stripe = connector();
+    const request = charge(CARDS.visa);
+    const outcome = await stripe.authorize(request);
+    expect(outcome).toEqual({ status: 'pending', reference: expect.stringMatching(/^pi_/) });
+    await expect(stripe.lookup({ reference: null, paymentId: request.paymentId })).resolves.toEqual(outcome);
+    expect(fake.charges()).toBe(0);
+
+    const approved = charge(CARDS.visa);
+    const bought = await stripe.authorize(approved);
+    if (bought.status !== 'approved') throw new Error('not approved');
+    fake.script('refunds.create', { kind: 'pending' });
+    const refund = await stripe.refund({
+      idempotencyKey: 'ref-p',
+      reference: bought.reference,
+      amount: 2500,
+      currency: 'EUR',
+      paymentId: approved.paymentId,
+      refundId: 'rfd_p',
+    });
+    expect(refund).toEqual({ status: 'pending', reference: expect.stringMatching(/^re_/) });
+  });
+
   describe('notifications', () => {
     it('reads signed payment_intent and charge.refunded events', async () => {
       const stripe = connector();
@@ -456,6 +480,53 @@ describe('StripeConnector against the fake Stripe', () => {
       );
       // An event type Till does not act on.
       expect(read({ ...refunded, type: 'charge.updated' } as Stripe.Event)).toEqual([]);
+    });
+
+    it('reads refund updates: a pending refund that succeeded, one that failed', async () => {
+      const stripe = connector();
+      const request = charge(CARDS.visa);
+      const bought = await stripe.authorize(request);
+      if (bought.status !== 'approved') throw new Error('not approved');
+      const ids = { reference: bought.reference, paymentId: request.paymentId, currency: 'EUR' };
+      fake.script('refunds.create', { kind: 'pending' }, { kind: 'pending' });
+      const first = await stripe.refund({ ...ids, idempotencyKey: 'rp-1', amount: 1000, refundId: 'rfd_ok' });
+      const second = await stripe.refund({
+        ...ids,
+        idempotencyKey: 'rp-2',
+        amount: 1500,
+        refundId: 'rfd_ko',
+      });
+      const read = (event: Stripe.Event) => {
+        const { payload, header } = fake.signEvent(event, WEBHOOK_SECRET);
+        return stripe.parseNotification(payload, { 'stripe-signature': header });
+      };
+
+      // Still pending: nothing to say yet.
+      expect(read(fake.refundEvent('refund.updated', first.reference!))).toEqual([]);
+      expect(read(fake.refundEvent('refund.updated', first.reference!, 'succeeded'))).toEqual([
+        {
+          kind: 'refund',
+          paymentId: request.paymentId,
+          reference: bought.reference,
+          refundId: 'rfd_ok',
+          success: true,
+          message: null,
+        },
+      ]);
+      expect(read(fake.refundEvent('charge.refund.updated', second.reference!, 'failed'))).toEqual([
+        {
+          kind: 'refund',
+          paymentId: request.paymentId,
+          reference: bought.reference,
+          refundId: 'rfd_ko',
+          success: false,
+          message: expect.stringContaining('expired_or_canceled_card'),
+        },
+      ]);
+      // The failed refund gave nothing back: its amount can be refunded again.
+      await expect(
+        stripe.refund({ ...ids, idempotencyKey: 'rp-3', amount: 1500, refundId: 'rfd_again' }),
+      ).resolves.toMatchObject({ status: 'succeeded' });
     });
 
     it('refuses an event signed with another secret, altered, or unsigned', async () => {

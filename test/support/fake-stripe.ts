@@ -31,7 +31,9 @@ export type Scenario =
   /** Decline the card with this decline code (payment_intents.create). */
   | { kind: 'decline'; declineCode: string }
   /** Ask for 3-D Secure whatever the card (payment_intents.create). */
-  | { kind: 'require_3ds' };
+  | { kind: 'require_3ds' }
+  /** Accept without deciding: a PaymentIntent left `processing`, a refund left `pending`. */
+  | { kind: 'pending' };
 
 export interface RecordedRequest {
   method: string;
@@ -67,6 +69,12 @@ export interface FakeStripe {
   ): Stripe.Event;
   /** A `charge.refunded` event for a PaymentIntent's charge with its refunds so far. */
   chargeRefundedEvent(id: string): Stripe.Event;
+  /** Settles a pending refund (when `status` is given) and returns the event saying so. */
+  refundEvent(
+    type: 'refund.updated' | 'charge.refund.updated',
+    refundId: string,
+    status?: 'succeeded' | 'failed',
+  ): Stripe.Event;
   /** The body and Stripe-Signature header of an event, signed with `secret`. */
   signEvent(event: Stripe.Event | object, secret: string): { payload: string; header: string };
   /** Everything the fake keeps, as text (to prove no card number or CVC is among it). */
@@ -260,7 +268,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       case 'payment_intents.cancel':
         return withIntent(route.id!, (intent) => cancel(intent, params));
       case 'refunds.create':
-        return createRefund(params);
+        return createRefund(params, scenario);
     }
   }
 
@@ -299,6 +307,10 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     fakeCards.set(id, number.slice(-4));
 
     if (params.confirm !== 'true') return ok(intent);
+    if (scenario?.kind === 'pending') {
+      intent.status = 'processing';
+      return ok(intent);
+    }
     if (declineCode) {
       const decline = DECLINES[declineCode] ?? { code: 'card_declined', message: 'Your card was declined.' };
       intent.last_payment_error = {
@@ -419,11 +431,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     return ok(intent);
   }
 
-  function createRefund(params: FormTree): Answer {
+  function createRefund(params: FormTree, scenario: Scenario | undefined): Answer {
     const id = String(params.payment_intent ?? '');
     return withIntent(id, (intent) => {
       if (intent.status !== 'succeeded') return unexpectedState(intent, 'refund');
-      const done = (refunds.get(id) ?? []).reduce((sum, refund) => sum + refund.amount, 0);
+      const done = refundedSoFar(id);
       const left = intent.amount_received - done;
       const amount = params.amount === undefined ? left : Number(params.amount);
       if (amount > left || amount <= 0) {
@@ -445,11 +457,18 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
         payment_intent: intent.id,
         created: Math.floor(Date.now() / 1000),
         metadata: { ...((params.metadata as Record<string, string> | undefined) ?? {}) },
-        status: 'succeeded',
+        status: scenario?.kind === 'pending' ? 'pending' : 'succeeded',
       });
       refunds.set(id, [...(refunds.get(id) ?? []), refund]);
       return ok(refund);
     });
+  }
+
+  /** What a charge has given back, or is giving back: failed and canceled refunds do not count. */
+  function refundedSoFar(id: string): number {
+    return (refunds.get(id) ?? [])
+      .filter((refund) => refund.status !== 'failed' && refund.status !== 'canceled')
+      .reduce((sum, refund) => sum + refund.amount, 0);
   }
 
   function unexpectedState(intent: Stripe.PaymentIntent, doing: string): Answer {
@@ -534,7 +553,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       const intent = intents.get(id);
       if (!intent) throw new Error(`no PaymentIntent ${id}`);
       const list = refunds.get(id) ?? [];
-      const refunded = list.reduce((sum, refund) => sum + refund.amount, 0);
+      const refunded = refundedSoFar(id);
       const charge = fixture<Stripe.Charge>('charge', {
         id: intent.latest_charge ?? newId('ch'),
         amount: intent.amount,
@@ -555,6 +574,15 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       const details = charge.payment_method_details?.card;
       if (details) details.last4 = fakeCards.get(id) ?? details.last4;
       return event('charge.refunded', charge);
+    },
+    refundEvent(type, refundId, status) {
+      const refund = [...refunds.values()].flat().find((candidate) => candidate.id === refundId);
+      if (!refund) throw new Error(`no refund ${refundId}`);
+      if (status) {
+        refund.status = status;
+        refund.failure_reason = status === 'failed' ? 'expired_or_canceled_card' : undefined;
+      }
+      return event(type, refund);
     },
     signEvent(value, secret) {
       const payload = JSON.stringify(value, null, 2);
