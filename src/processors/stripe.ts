@@ -90,6 +90,12 @@ export class StripeConnector implements Connector {
     idempotencyKey: string;
     params: Record<string, string>;
   }): Promise<AuthorizeOutcome> {
+    // Stripe sends the browser back with the PaymentIntent's id; another one means a mixed-up return.
+    const returned = request.params.payment_intent;
+    if (returned !== undefined && returned !== request.reference) {
+      throw new Error(`Stripe returned the customer for PaymentIntent ${returned}, not ${request.reference}`);
+    }
+    // The PaymentIntent's state after 3-D Secure is the answer; nothing is confirmed again.
     try {
       return outcomeOf(await this.stripe.paymentIntents.retrieve(request.reference));
     } catch (error) {

@@ -262,6 +262,16 @@ describe('StripeConnector against the fake Stripe', () => {
       approvalCode: null,
     });
     expect(fake.charges()).toBe(1);
+
+    // A return naming another PaymentIntent is not this payment's.
+    await expect(
+      stripe.completeAction({
+        reference: outcome.reference,
+        paymentId: request.paymentId,
+        idempotencyKey: 'complete-1',
+        params: { payment_intent: 'pi_someone_else' },
+      }),
+    ).rejects.toThrow(/pi_someone_else/);
   });
 
   it('declines as authentication_failed when the customer fails 3-D Secure', async () => {
@@ -457,6 +467,27 @@ describe('StripeConnector against the fake Stripe', () => {
             acquirerCode: 'insufficient_funds',
           },
         },
+      ]);
+
+      // A manual-capture PaymentIntent succeeds when it is captured.
+      const captured = charge(CARDS.visa, { capture: false });
+      const toCapture = await stripe.authorize(captured);
+      if (toCapture.status !== 'approved') throw new Error('not approved');
+      await stripe.capture({
+        idempotencyKey: 'cap-n',
+        reference: toCapture.reference,
+        amount: 2500,
+        currency: 'EUR',
+        paymentId: captured.paymentId,
+      });
+      expect(read(fake.paymentIntentEvent('payment_intent.succeeded', toCapture.reference))).toEqual([
+        {
+          kind: 'authorization',
+          paymentId: captured.paymentId,
+          reference: toCapture.reference,
+          outcome: { status: 'approved', captured: true },
+        },
+        { kind: 'capture', paymentId: captured.paymentId, reference: toCapture.reference, success: true },
       ]);
 
       await stripe.cancel({ idempotencyKey: 'c-1', reference: held.reference, paymentId: auth.paymentId });
