@@ -108,7 +108,6 @@ export class AdyenConnector implements Connector {
       // Secure needs and Till does not collect, so it is not sent: the redirect page gathers it.
       authenticationData: { threeDSRequestData: { nativeThreeDS: 'disabled' } },
       ...(request.shopper.ip ? { shopperIP: request.shopper.ip } : {}),
-      ...(request.description ? { shopperStatement: request.description.slice(0, 22) } : {}),
     };
     const answer = await this.call('payments', () =>
       this.payments.payments(body as unknown as PaymentRequest, { idempotencyKey: request.idempotencyKey }),

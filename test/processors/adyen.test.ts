@@ -269,8 +269,7 @@ describe('AdyenConnector against the fake Checkout API', () => {
     });
 
     it('a refused connection is a connection failure', async () => {
-      await fake.close();
-      fake = await startFakeAdyen();
+      // A port that was just listening and is now closed: the connection is refused.
       const closed = await startFakeAdyen();
       const url = closed.url;
       await closed.close();
@@ -291,6 +290,23 @@ describe('AdyenConnector against the fake Checkout API', () => {
       expect((error as Error).message).not.toContain('wrong_key_123');
       expect((error as Error).message).not.toContain('4111111145551142');
     });
+  });
+
+  it('without apiBase it speaks v71 to Adyen: checkout-test for test accounts, the live prefix for live ones', () => {
+    const baseOf = (c: AdyenConnector) =>
+      (c as unknown as { payments: { baseUrl: string } }).payments.baseUrl;
+    const test = new AdyenConnector(account({ apiBase: null }), { timeoutMs: 1000 });
+    expect(baseOf(test)).toBe('https://checkout-test.adyen.com/v71');
+    const credentials = { ...account().credentials, live_url_prefix: '1797a841fbb37ca7-AdyenDemo' };
+    const live = new AdyenConnector(account({ apiBase: null, livemode: true, credentials }), {
+      timeoutMs: 1000,
+    });
+    expect(baseOf(live)).toBe(
+      'https://1797a841fbb37ca7-AdyenDemo-checkout-live.adyenpayments.com/checkout/v71',
+    );
+    expect(() => new AdyenConnector(account({ livemode: true }), { timeoutMs: 1000 })).toThrow(
+      /live_url_prefix/,
+    );
   });
 
   it('lookup cannot ask Adyen: null', async () => {

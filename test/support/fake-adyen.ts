@@ -5,7 +5,8 @@
  * - Every request body is validated against the operation's request schema in Adyen's own OpenAPI
  *   document (test/fixtures/adyen/checkout-v71.subset.json); the X-API-Key header is required. A
  *   failure is recorded in `violations` and answered as Adyen does (422 / 401, ServiceError shape).
- * - Answers are the document's own response examples, changed only where the scenario needs.
+ * - Answers are the document's own response examples, changed only where the scenario needs; the
+ *   fake checks each success answer against the operation's response schema as well.
  * - `Idempotency-Key`: the same key answers with the first response (also after a scripted 500).
  * - Outcomes follow Adyen's test cards unless scripted (see `outcomeOf`).
  * - Nothing recorded keeps a card number or CVC: recorded bodies carry the last four digits only.
@@ -29,26 +30,22 @@ const WEBHOOKS = fixture('webhooks-v1.subset.json');
 /** The operations the fake serves, by the name tests script them with. */
 export type Endpoint = 'payments' | 'payments/details' | 'captures' | 'cancels' | 'refunds';
 
-const OPERATIONS: Record<Endpoint, { path: string; schema: string; example: string }> = {
-  payments: { path: '/payments', schema: 'PaymentRequest', example: 'post-payments-card-direct-200' },
+const OPERATIONS: Record<Endpoint, { path: string; example: string }> = {
+  payments: { path: '/payments', example: 'post-payments-card-direct-200' },
   'payments/details': {
     path: '/payments/details',
-    schema: 'PaymentDetailsRequest',
     example: 'post-payments-details-00.redirect-200',
   },
   captures: {
     path: '/payments/{paymentPspReference}/captures',
-    schema: 'PaymentCaptureRequest',
     example: 'post-payments-paymentPspReference-captures-capture-201',
   },
   cancels: {
     path: '/payments/{paymentPspReference}/cancels',
-    schema: 'PaymentCancelRequest',
     example: 'post-payments-paymentPspReference-cancels-cancel-with-psp-reference-201',
   },
   refunds: {
     path: '/payments/{paymentPspReference}/refunds',
-    schema: 'PaymentRefundRequest',
     example: 'post-payments-paymentPspReference-refunds-refund-201',
   },
 };
@@ -192,12 +189,30 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ $id: 'checkout', components: CHECKOUT.components }, 'checkout');
-  const validators = Object.fromEntries(
-    Object.entries(OPERATIONS).map(([endpoint, op]) => [
-      endpoint,
-      ajv.getSchema(`checkout#/components/schemas/${op.schema}`)!,
-    ]),
-  ) as Record<Endpoint, ReturnType<typeof ajv.getSchema> & {}>;
+  type Validator = NonNullable<ReturnType<typeof ajv.getSchema>>;
+  /** The request schema and the success answer's schema, as the document's operation names them. */
+  const schemaOf = (operation: any, status: 'request' | '200' | '201'): Validator => {
+    const content = status === 'request' ? operation.requestBody : operation.responses[status];
+    const ref: string = content.content['application/json'].schema.$ref;
+    return ajv.getSchema(`checkout${ref}`)!;
+  };
+  const validators = {} as Record<Endpoint, { request: Validator; response: Validator; status: number }>;
+  for (const [endpoint, op] of Object.entries(OPERATIONS) as Array<
+    [Endpoint, (typeof OPERATIONS)[Endpoint]]
+  >) {
+    const operation = CHECKOUT.paths[op.path].post;
+    const status = operation.responses['201'] ? '201' : '200';
+    validators[endpoint] = {
+      request: schemaOf(operation, 'request'),
+      response: schemaOf(operation, status),
+      status: Number(status),
+    };
+  }
+  const problems = (validate: Validator) =>
+    (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
 
   const requests: RecordedRequest[] = [];
   const violations: Array<{ endpoint: string; message: string }> = [];
@@ -397,12 +412,9 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       violations.push({ endpoint, message: 'Content-Type is not application/json' });
     }
-    const validate = validators[endpoint];
+    const validate = validators[endpoint].request;
     if (!validate(parsed)) {
-      const message = (validate.errors ?? [])
-        .slice(0, 5)
-        .map((e) => `${e.instancePath || '/'} ${e.message}`)
-        .join('; ');
+      const message = problems(validate);
       violations.push({ endpoint, message });
       return reply(
         422,
@@ -425,6 +437,11 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     if (scripted === 'rate_limited')
       return reply(429, serviceError(429, '429', 'Too many requests', 'validation'));
     const answer = handle(endpoint, parsed, match?.[2] ?? null, scripted);
+    // The fake checks itself too: a success answer must fit the document's response schema.
+    const check = validators[endpoint];
+    if (answer.status === check.status && !check.response(answer.body)) {
+      violations.push({ endpoint, message: `fake answer outside the schema: ${problems(check.response)}` });
+    }
     if (idempotencyKey && answer.status < 300) replies.set(idempotencyKey, answer);
     if (scripted === 'error_after') return reply(500, serviceError(500, '905', 'Internal error', 'internal'));
     return reply(answer.status, answer.body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
