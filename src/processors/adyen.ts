@@ -94,7 +94,8 @@ export class AdyenConnector implements Connector {
         type: 'scheme',
         number: card.number,
         expiryMonth: String(card.expMonth).padStart(2, '0'),
-        expiryYear: String(card.expYear),
+        // Adyen wants the four-digit year.
+        expiryYear: String(card.expYear < 100 ? 2000 + card.expYear : card.expYear),
         cvc: card.cvc,
         holderName: card.name,
       },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdyenConnector } from '../../src/processors/adyen.js';
+import { authorizeOutcome } from '../../src/processors/adyen/outcomes.js';
 import {
   ConnectorUnavailable,
   InvalidNotification,
@@ -205,6 +206,17 @@ describe('AdyenConnector against the fake Checkout API', () => {
       expect(fake.authorisations).toBe(0);
     });
 
+    it('a scripted 3-D Secure applies to any card, and a two-digit expiry year is sent as four', async () => {
+      fake.script('payments', 'three_ds');
+      const request = authorizeRequest({ number: '4242424242424242' });
+      request.card.expYear = 31;
+      const outcome = await connector.authorize(request);
+      expect(outcome.status).toBe('action');
+      expect(fake.requests[0]!.body.paymentMethod.expiryYear).toBe('2031');
+      const second = await connector.authorize(authorizeRequest({ number: '4242424242424242' }));
+      expect(second.status).toBe('approved');
+    });
+
     it('a return without a redirect result is an authentication failure, not a call', async () => {
       const { request, reference } = await start();
       const before = fake.requests.length;
@@ -307,6 +319,58 @@ describe('AdyenConnector against the fake Checkout API', () => {
     expect(() => new AdyenConnector(account({ livemode: true }), { timeoutMs: 1000 })).toThrow(
       /live_url_prefix/,
     );
+  });
+
+  it('maps the result codes the fake does not produce', () => {
+    const psp = 'PSP0000000000001';
+    expect(authorizeOutcome({ resultCode: 'Received', pspReference: psp }, true)).toEqual({
+      status: 'pending',
+      reference: psp,
+    });
+    expect(authorizeOutcome({ resultCode: 'Pending', pspReference: psp }, true).status).toBe('pending');
+    expect(authorizeOutcome({ resultCode: 'PresentToShopper', pspReference: psp }, true).status).toBe(
+      'pending',
+    );
+    expect(authorizeOutcome({ resultCode: 'Cancelled', pspReference: psp }, true)).toMatchObject({
+      status: 'declined',
+      code: 'card_declined',
+    });
+    expect(
+      authorizeOutcome(
+        {
+          resultCode: 'RedirectShopper',
+          pspReference: psp,
+          action: {
+            type: 'redirect',
+            method: 'POST',
+            url: 'https://acs.example/3ds',
+            data: { PaReq: 'abc', MD: 'md1' },
+          },
+        },
+        true,
+      ),
+    ).toEqual({
+      status: 'action',
+      reference: psp,
+      action: { url: 'https://acs.example/3ds', method: 'POST', data: { PaReq: 'abc', MD: 'md1' } },
+    });
+    // Native 3-D Secure 2 (fingerprint/challenge in Adyen's script) cannot run on Till's page.
+    const native = authorizeOutcome(
+      { resultCode: 'IdentifyShopper', pspReference: psp, action: { type: 'threeDS2', paymentData: 'x' } },
+      true,
+    );
+    expect(native).toMatchObject({ status: 'declined', code: 'authentication_failed' });
+    expect(native.status === 'declined' && native.message).toMatch(/native 3-D Secure 2/);
+    expect(
+      authorizeOutcome(
+        {
+          resultCode: 'ChallengeShopper',
+          pspReference: psp,
+          action: { type: 'threeDS2', url: 'https://acs.example/c' },
+        },
+        true,
+      ),
+    ).toMatchObject({ status: 'action', action: { url: 'https://acs.example/c', method: 'GET' } });
   });
 
   it('lookup cannot ask Adyen: null', async () => {
