@@ -46,9 +46,13 @@ import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
 import { SandboxConnector } from './processors/sandbox-connector.js';
 import { ConnectorRegistry } from './processors/registry.js';
+import { StripeConnector } from './processors/stripe.js';
+import { AdyenConnector } from './processors/adyen.js';
 import { ConnectorAccountRepository } from './db/repositories/connector-accounts.js';
 import { ConnectorAccountService } from './services/connector-accounts.js';
 import { ChargeService } from './services/charging.js';
+import { AcquirerNotifications } from './services/acquirer-notifications.js';
+import { connectorWebhookRoutes } from './rest/connectors/routes.js';
 import { CheckoutService } from './services/checkout.js';
 import { CheckoutGuard, DEFAULT_CHECKOUT_GUARD } from './services/checkout-guard.js';
 import { ApiRateLimit } from './services/api-rate-limit.js';
@@ -204,14 +208,18 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     paymentRepository,
     config,
     () => void relay.kick(),
-    (merchantId) => connectorAccounts.acceptsLive(merchantId),
+    (merchantId, tx) => connectorAccounts.acceptsLive(merchantId, tx),
   );
   const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
   await tokens.init();
   const auth = new Authenticator(apiKeys, tokens, watch);
   const sandbox = new SandboxProcessor(db, config.publicUrl);
   const connectors = new ConnectorRegistry(
-    { sandbox: (account) => new SandboxConnector(account.id, sandbox, db) },
+    {
+      sandbox: (account) => new SandboxConnector(account.id, sandbox, db),
+      stripe: (account, options) => new StripeConnector(account, options),
+      adyen: (account, options) => new AdyenConnector(account, options),
+    },
     { timeoutMs: config.connectors.timeoutMs },
   );
   const checkoutGuard = new CheckoutGuard(rateStore, {
@@ -320,6 +328,17 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     publicUrl: config.publicUrl,
   });
   await http.register(hppRoutes, { checkout, payments, charging, sandbox });
+  await http.register(connectorWebhookRoutes, {
+    notifications: new AcquirerNotifications(
+      connectorAccounts,
+      connectors,
+      charging,
+      payments,
+      paymentRepository,
+      refunds,
+      http.log,
+    ),
+  });
   await http.register(docsRoutes);
 
   const schema = await buildTillSchema({

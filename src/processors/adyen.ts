@@ -5,6 +5,7 @@ import {
   InvalidNotification,
   type AuthorizeOutcome,
   type AuthorizeRequest,
+  type ChargeContext,
   type Connector,
   type ConnectorAccount,
   type ConnectorNotification,
@@ -31,9 +32,7 @@ const CAPTURE_MEMORY = 10_000;
 
 /**
  * Adyen (Checkout API) for one merchant account. Credentials: `api_key`, `merchant_account`,
- * `hmac_key` (webhooks), and `live_url_prefix` for live accounts. Optional `manual_capture: 'true'`
- * says the Adyen merchant account captures manually by default (used only for payments this
- * process did not start itself, see `captureOf`).
+ * `hmac_key` (webhooks), and `live_url_prefix` for live accounts.
  *
  * Card data travels unencrypted (`scheme` with number and CVC), which Adyen allows for PCI-compliant
  * merchants. Capture, cancel and refund are only acknowledged by Adyen (`received`): they are
@@ -123,6 +122,7 @@ export class AdyenConnector implements Connector {
     paymentId: string;
     idempotencyKey: string;
     params: Record<string, string>;
+    charge: ChargeContext;
   }): Promise<AuthorizeOutcome> {
     const { params } = request;
     let details: Record<string, string>;
@@ -144,7 +144,7 @@ export class AdyenConnector implements Connector {
     const reference = (answer as AdyenPaymentAnswer).pspReference ?? request.reference;
     return authorizeOutcome(
       { ...(answer as AdyenPaymentAnswer), pspReference: reference },
-      this.captureOf(reference),
+      request.charge.capture,
     );
   }
 
@@ -225,11 +225,11 @@ export class AdyenConnector implements Connector {
   }
 
   /**
-   * Whether an authorization captured its funds. Known for payments this process started; for the
-   * others, the merchant account's default (automatic capture unless `manual_capture` is 'true').
+   * Whether an authorization captured its funds, as far as this process knows (an AUTHORISATION
+   * notification does not say). Till itself decides by the payment's transaction type.
    */
   private captureOf(reference: string): boolean {
-    return this.capturePlan.get(reference) ?? this.account.credentials.manual_capture !== 'true';
+    return this.capturePlan.get(reference) ?? true;
   }
 
   private remember(reference: string, capture: boolean): void {

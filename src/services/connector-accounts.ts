@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Sealer } from '../crypto/sealing.js';
 import {
   ConnectorAccountRepository,
@@ -357,8 +358,8 @@ export class ConnectorAccountService {
   }
 
   /** Whether live payments can be taken at all: some enabled live account. */
-  async acceptsLive(merchantId: string): Promise<boolean> {
-    return this.accounts.anyEnabled(merchantId, true);
+  async acceptsLive(merchantId: string, tx?: SqlEntityManager): Promise<boolean> {
+    return this.accounts.anyEnabled(merchantId, true, tx);
   }
 
   /** An account with its credentials opened (enabled or not: payments it holds keep using it). */

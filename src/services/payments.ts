@@ -74,7 +74,10 @@ export class PaymentService {
     /** Told after each commit that wrote events, so the relay publishes them without waiting. */
     private readonly eventsCommitted: () => void,
     /** Whether a merchant can take live payments (it has an enabled live connector account). */
-    private readonly acceptsLive: (merchantId: string) => Promise<boolean> = async () => false,
+    private readonly acceptsLive: (
+      merchantId: string,
+      tx?: SqlEntityManager,
+    ) => Promise<boolean> = async () => false,
   ) {}
 
   /**
@@ -97,7 +100,8 @@ export class PaymentService {
         : null;
     const problems = [...surfaceProblems, ...checkCreateHostedPayment(input, terminal)];
     if (problems.length > 0) throw invalidFields(problems);
-    if (principal.livemode && !(await this.acceptsLive(principal.merchantId)))
+    // Read through the caller's transaction, like the terminal: PGlite has one connection.
+    if (principal.livemode && !(await this.acceptsLive(principal.merchantId, tx)))
       throw new TillError(ErrorCode.LiveModeUnavailable, liveUnavailableMessage(principal.merchantId));
     const now = new Date();
     // Every payment has a hosted session; the api dialect's also carry a URL token (only its hash is kept).

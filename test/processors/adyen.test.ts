@@ -5,6 +5,7 @@ import {
   ConnectorUnavailable,
   InvalidNotification,
   type AuthorizeRequest,
+  type ChargeContext,
   type ConnectorAccount,
 } from '../../src/processors/connector.js';
 import { startFakeAdyen, type FakeAdyen } from '../support/fake-adyen.js';
@@ -13,6 +14,15 @@ const CVC = '737';
 
 let fake: FakeAdyen;
 let connector: AdyenConnector;
+
+/** The charge a 3-D Secure return belongs to, as Till passes it along. */
+const chargeOf = (request: AuthorizeRequest): ChargeContext => ({
+  amount: request.amount,
+  currency: request.currency,
+  capture: request.capture,
+  simulation: request.simulation,
+  tokenize: request.tokenize,
+});
 
 function account(overrides: Partial<ConnectorAccount> = {}): ConnectorAccount {
   return {
@@ -184,6 +194,7 @@ describe('AdyenConnector against the fake Checkout API', () => {
         paymentId: request.paymentId,
         idempotencyKey: randomUUID(),
         params: { redirectResult, x: '1' },
+        charge: chargeOf(request),
       });
       expect(outcome).toEqual({ status: 'approved', reference, captured: false, approvalCode: null });
       expect(fake.requests.at(-1)).toMatchObject({
@@ -201,6 +212,7 @@ describe('AdyenConnector against the fake Checkout API', () => {
         paymentId: request.paymentId,
         idempotencyKey: randomUUID(),
         params: { redirectResult },
+        charge: chargeOf(request),
       });
       expect(outcome).toMatchObject({ status: 'declined', code: 'authentication_failed', reference });
       expect(fake.authorisations).toBe(0);
@@ -225,6 +237,7 @@ describe('AdyenConnector against the fake Checkout API', () => {
         paymentId: request.paymentId,
         idempotencyKey: randomUUID(),
         params: {},
+        charge: chargeOf(request),
       });
       expect(outcome).toMatchObject({ status: 'declined', code: 'authentication_failed' });
       expect(fake.requests.length).toBe(before);

@@ -104,14 +104,12 @@ export class ConnectorAccountRepository {
     );
   }
 
-  /** Whether the merchant has any enabled account in this mode. */
-  async anyEnabled(merchantId: string, livemode: boolean): Promise<boolean> {
-    const [row] = await this.db.em
-      .fork()
-      .execute<{ n: string | number }[]>(
-        'select count(*) as n from connector_account where merchant_id = ? and livemode = ? and disabled_at is null',
-        [merchantId, livemode],
-      );
+  /** Whether the merchant has any enabled account in this mode (inside `em`'s transaction when given). */
+  async anyEnabled(merchantId: string, livemode: boolean, em?: SqlEntityManager): Promise<boolean> {
+    const [row] = await (em ?? this.db.em.fork()).execute<{ n: string | number }[]>(
+      'select count(*) as n from connector_account where merchant_id = ? and livemode = ? and disabled_at is null',
+      [merchantId, livemode],
+    );
     return Number(row?.n ?? 0) > 0;
   }
 

@@ -36,6 +36,12 @@ export class PaymentRepository {
     return row ? paymentFromRow(row) : null;
   }
 
+  /** A merchant's payment by its acquirer's reference for the charge (a PaymentIntent id, a pspReference). */
+  async findByProcessorReference(merchantId: string, reference: string): Promise<PaymentRecord | null> {
+    const row = await this.db.em.fork().findOne(PaymentSchema, { merchantId, processorChargeId: reference });
+    return row ? paymentFromRow(row) : null;
+  }
+
   /** Reads and locks (FOR UPDATE) a payment until the transaction ends; `save` writes it back. */
   async lock(em: SqlEntityManager, key: PaymentKey): Promise<PaymentRecord | null> {
     const row = await em.findOne(PaymentSchema, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
