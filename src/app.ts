@@ -342,6 +342,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(docsRoutes);
 
   const schema = await buildTillSchema({
+    connectorAccounts,
     apiKeys,
     audit,
     payments,

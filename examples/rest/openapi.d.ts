@@ -406,6 +406,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/merchants/{merchant_id}/connector_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's acquirer accounts, in routing order */
+        get: operations["listConnectorAccounts"];
+        put?: never;
+        /** Add an acquirer account to a merchant */
+        post: operations["createConnectorAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/merchants/{merchant_id}/connector_accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One acquirer account */
+        get: operations["getConnectorAccount"];
+        put?: never;
+        /**
+         * Change an account's label, currencies, priority or credentials
+         * @description Credentials given replace those of the same name; the others are kept.
+         */
+        post: operations["updateConnectorAccount"];
+        /**
+         * Stop routing new payments to an account
+         * @description Payments it already holds keep using it for captures, refunds and webhooks.
+         */
+        delete: operations["disableConnectorAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/merchants/{merchant_id}/terminals/{terminal_id}/connector_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Pin an api-dialect terminal's payments to accounts, in order (null: route by priority) */
+        put: operations["pinTerminalConnectors"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/audit_log": {
         parameters: {
             query?: never;
@@ -762,6 +822,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hpp/action/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posts the customer on to the acquirer's authentication page (3-D Secure by form post) */
+        get: operations["getAuthenticationRedirect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/hpp/return/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the acquirer sends the customer back after 3-D Secure (query parameters) */
+        get: operations["returnFromAuthentication"];
+        put?: never;
+        /** Where the acquirer sends the customer back after 3-D Secure (form post) */
+        post: operations["returnFromAuthenticationByPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connectors/stripe/{account_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe’s events for one connector account (signature checked with its webhook_secret) */
+        post: operations["receiveStripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connectors/adyen/{account_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adyen’s standard notifications for one connector account (HMAC checked with its hmac_key) */
+        post: operations["receiveAdyenNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -913,6 +1042,23 @@ export interface components {
             /** Format: int64 */
             expires_at?: number;
             version?: number;
+            card_token?: string | null;
+            amount_captured?: number | null;
+            processor?: {
+                connector: "sandbox" | "stripe" | "adyen";
+                account_id: string | null;
+                reference: string | null;
+            } | null;
+            /** @description Every try at an acquirer, oldest first; a failover makes two. */
+            attempts?: {
+                connector: string;
+                account_id: string | null;
+                reference: string | null;
+                status: "approved" | "declined" | "requires_action" | "pending" | "technical_failure";
+                error: string | null;
+                /** Format: int64 */
+                created_at: number;
+            }[];
         };
         /** @description Test mode: simulated_flow and response_code override the test card outcome. The v1 metadata limits apply: 50 keys of 1 to 40 characters, values of at most 500, 8 KiB. */
         SimulationMetadata: {
@@ -2868,6 +3014,449 @@ export interface operations {
             };
         };
     };
+    listConnectorAccounts: {
+        parameters: {
+            query?: {
+                mode?: "test" | "live";
+            };
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        url?: string;
+                        has_more: boolean;
+                        data: {
+                            /** @description `ca_` + 24 base62 characters. */
+                            id: string;
+                            /** @enum {string} */
+                            object: "connector_account";
+                            merchant_id: string;
+                            connector: "sandbox" | "stripe" | "adyen";
+                            mode: "test" | "live";
+                            label: string;
+                            /** @description ISO 4217 codes it takes; empty: every currency. */
+                            currencies: string[];
+                            /** @description Lower is tried first. */
+                            priority: number;
+                            api_base: string | null;
+                            /** @description Which credentials are stored (never their values). */
+                            credentials_set: string[];
+                            /** @description Where to point the acquirer's webhooks for this account. */
+                            webhook_url: string | null;
+                            status: "enabled" | "disabled";
+                            created_at: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    createConnectorAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    connector: "sandbox" | "stripe" | "adyen";
+                    mode: "test" | "live";
+                    label?: string;
+                    currencies?: string[];
+                    priority?: number;
+                    /** @description stripe: secret_key, webhook_secret. adyen: api_key, merchant_account, hmac_key, live_url_prefix (live). sandbox: none. Stored sealed; never returned. */
+                    credentials?: {
+                        [key: string]: string;
+                    };
+                    /** @description Overrides the acquirer's base URL (a proxy); https:// in live mode. */
+                    api_base?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A merchant's account at an acquirer; never its credentials */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ca_` + 24 base62 characters. */
+                        id: string;
+                        /** @enum {string} */
+                        object: "connector_account";
+                        merchant_id: string;
+                        connector: "sandbox" | "stripe" | "adyen";
+                        mode: "test" | "live";
+                        label: string;
+                        /** @description ISO 4217 codes it takes; empty: every currency. */
+                        currencies: string[];
+                        /** @description Lower is tried first. */
+                        priority: number;
+                        api_base: string | null;
+                        /** @description Which credentials are stored (never their values). */
+                        credentials_set: string[];
+                        /** @description Where to point the acquirer's webhooks for this account. */
+                        webhook_url: string | null;
+                        status: "enabled" | "disabled";
+                        created_at: number;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    getConnectorAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant's account at an acquirer; never its credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ca_` + 24 base62 characters. */
+                        id: string;
+                        /** @enum {string} */
+                        object: "connector_account";
+                        merchant_id: string;
+                        connector: "sandbox" | "stripe" | "adyen";
+                        mode: "test" | "live";
+                        label: string;
+                        /** @description ISO 4217 codes it takes; empty: every currency. */
+                        currencies: string[];
+                        /** @description Lower is tried first. */
+                        priority: number;
+                        api_base: string | null;
+                        /** @description Which credentials are stored (never their values). */
+                        credentials_set: string[];
+                        /** @description Where to point the acquirer's webhooks for this account. */
+                        webhook_url: string | null;
+                        status: "enabled" | "disabled";
+                        created_at: number;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant or account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    updateConnectorAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    label?: string;
+                    currencies?: string[];
+                    priority?: number;
+                    /** @description stripe: secret_key, webhook_secret. adyen: api_key, merchant_account, hmac_key, live_url_prefix (live). sandbox: none. Stored sealed; never returned. */
+                    credentials?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description A merchant's account at an acquirer; never its credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ca_` + 24 base62 characters. */
+                        id: string;
+                        /** @enum {string} */
+                        object: "connector_account";
+                        merchant_id: string;
+                        connector: "sandbox" | "stripe" | "adyen";
+                        mode: "test" | "live";
+                        label: string;
+                        /** @description ISO 4217 codes it takes; empty: every currency. */
+                        currencies: string[];
+                        /** @description Lower is tried first. */
+                        priority: number;
+                        api_base: string | null;
+                        /** @description Which credentials are stored (never their values). */
+                        credentials_set: string[];
+                        /** @description Where to point the acquirer's webhooks for this account. */
+                        webhook_url: string | null;
+                        status: "enabled" | "disabled";
+                        created_at: number;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant or account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    disableConnectorAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant's account at an acquirer; never its credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ca_` + 24 base62 characters. */
+                        id: string;
+                        /** @enum {string} */
+                        object: "connector_account";
+                        merchant_id: string;
+                        connector: "sandbox" | "stripe" | "adyen";
+                        mode: "test" | "live";
+                        label: string;
+                        /** @description ISO 4217 codes it takes; empty: every currency. */
+                        currencies: string[];
+                        /** @description Lower is tried first. */
+                        priority: number;
+                        api_base: string | null;
+                        /** @description Which credentials are stored (never their values). */
+                        credentials_set: string[];
+                        /** @description Where to point the acquirer's webhooks for this account. */
+                        webhook_url: string | null;
+                        status: "enabled" | "disabled";
+                        created_at: number;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant or account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    pinTerminalConnectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                terminal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    connector_account_ids: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        terminal_id: string;
+                        connector_account_ids: string[] | null;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant, terminal or account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
@@ -4154,6 +4743,223 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    getAuthenticationRedirect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A form that posts itself to the acquirer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Nothing to authenticate any more: on to the outcome */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    returnFromAuthentication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome, when the merchant set no URL for it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description On to the merchant’s URL for the outcome */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    returnFromAuthenticationByPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The outcome, when the merchant set no URL for it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description On to the merchant’s URL for the outcome */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutError"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector account (`ca_…`). */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        received: true;
+                    };
+                };
+            };
+            /** @description The signature does not verify, or the body is not the acquirer’s (nothing changes) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such connector account of this acquirer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    receiveAdyenNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector account (`ca_…`). */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Adyen’s acknowledgement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "[accepted]";
+                };
+            };
+            /** @description The signature does not verify, or the body is not the acquirer’s (nothing changes) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such connector account of this acquirer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };

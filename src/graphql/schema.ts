@@ -2,22 +2,29 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AfterPaymentResolver, type AfterPaymentDeps } from './after-payment.resolver.js';
+import { ConnectorAccountsResolver, type ConnectorAccountsDeps } from './connector-accounts.resolver.js';
 import { CredentialsResolver, type CredentialsDeps } from './credentials.resolver.js';
 import { PaymentResolver, type PaymentResolverDeps } from './payment.resolver.js';
 
-const resolvers = [PaymentResolver, AfterPaymentResolver, CredentialsResolver] as const;
+const resolvers = [
+  PaymentResolver,
+  AfterPaymentResolver,
+  CredentialsResolver,
+  ConnectorAccountsResolver,
+] as const;
 
 /**
  * Builds the executable schema. Resolvers get their dependencies through a tiny container, so
  * tests and the emitter can build the schema without a database.
  */
 export async function buildTillSchema(
-  deps: (PaymentResolverDeps & AfterPaymentDeps & CredentialsDeps) | null,
+  deps: (PaymentResolverDeps & AfterPaymentDeps & CredentialsDeps & ConnectorAccountsDeps) | null,
 ): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [PaymentResolver, deps ? new PaymentResolver(deps) : null],
     [AfterPaymentResolver, deps ? new AfterPaymentResolver(deps) : null],
     [CredentialsResolver, deps ? new CredentialsResolver(deps) : null],
+    [ConnectorAccountsResolver, deps ? new ConnectorAccountsResolver(deps) : null],
   ]);
   return buildSchema({
     resolvers,

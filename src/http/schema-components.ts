@@ -209,6 +209,40 @@ export const Payment = Type.Object(
     customer: Type.Optional(nullable(Type.Record(Type.String(), Type.Unknown()))),
     expires_at: Type.Optional(int),
     version: Type.Optional(Type.Integer()),
+    card_token: Type.Optional(nstr),
+    amount_captured: Type.Optional(Type.Union([int, Type.Null()])),
+    processor: Type.Optional(
+      nullable(
+        Type.Object(
+          {
+            connector: Type.Union([Type.Literal('sandbox'), Type.Literal('stripe'), Type.Literal('adyen')]),
+            account_id: nstr,
+            reference: nstr,
+          },
+          {
+            description:
+              'The acquirer, the connector account (null: the built-in sandbox) and its id for the charge.',
+          },
+        ),
+      ),
+    ),
+    attempts: Type.Optional(
+      Type.Array(
+        Type.Object({
+          connector: str,
+          account_id: nstr,
+          reference: nstr,
+          status: Type.Union(
+            ['approved', 'declined', 'requires_action', 'pending', 'technical_failure'].map((s) =>
+              Type.Literal(s),
+            ),
+          ),
+          error: nstr,
+          created_at: int,
+        }),
+        { description: 'Every try at an acquirer, oldest first; a failover makes two.' },
+      ),
+    ),
   },
   { $id: 'Payment', description: 'A payment, as /v1, events and webhooks show it.' },
 );
