@@ -51,6 +51,7 @@ import { AdyenConnector } from './processors/adyen.js';
 import { ConnectorAccountRepository } from './db/repositories/connector-accounts.js';
 import { ConnectorAccountService } from './services/connector-accounts.js';
 import { ChargeService } from './services/charging.js';
+import { StrayCharges } from './services/stray-charges.js';
 import { AcquirerNotifications } from './services/acquirer-notifications.js';
 import { connectorWebhookRoutes } from './rest/connectors/routes.js';
 import { CheckoutService } from './services/checkout.js';
@@ -78,6 +79,9 @@ export interface Till {
     refunds: RefundService;
     webhooks: WebhookEndpointService;
     events: EventService;
+    connectorAccounts: ConnectorAccountService;
+    charging: ChargeService;
+    strayCharges: StrayCharges;
   };
   dispatcher: WebhookDispatcher;
   relay: OutboxRelay;
@@ -258,12 +262,15 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     config.webhooks.maxEndpoints,
   );
   const events = new EventService(db);
+  const strayCharges = new StrayCharges(payments, paymentRepository, connectorAccounts, connectors, http.log);
   const workers = new Workers({
     relay,
     payments,
     checkout,
     authorizations,
     refunds,
+    strayCharges,
+    reconcileAfterMs: config.connectors.reconcileAfterSeconds * 1000,
     dispatcher,
     idempotency,
     tokens,
@@ -395,6 +402,9 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       refunds,
       webhooks,
       events,
+      connectorAccounts,
+      charging,
+      strayCharges,
     },
     dispatcher,
     relay,

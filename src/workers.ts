@@ -4,6 +4,7 @@ import type { Metrics } from './http/ops.js';
 import type { AuthorizationService } from './services/authorizations.js';
 import type { CheckoutService } from './services/checkout.js';
 import type { RefundService } from './services/refunds.js';
+import type { StrayCharges } from './services/stray-charges.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import type { IdempotencyService } from './services/idempotency.js';
 import type { PaymentService } from './services/payments.js';
@@ -14,7 +15,7 @@ const PRUNE_EVERY_MS = 60_000;
 /**
  * The background loop of every instance: relays outbox events that no local commit kicked (e.g.
  * written by another instance that died), expires unpaid payments, finishes charges a crash cut
- * off, and prunes idempotency keys.
+ * off (and releases charges an acquirer made after a failover), and prunes idempotency keys.
  * Each step is safe to run on several instances at once.
  */
 export class Workers {
@@ -29,6 +30,9 @@ export class Workers {
       checkout: CheckoutService;
       authorizations: AuthorizationService;
       refunds: RefundService;
+      strayCharges: StrayCharges;
+      /** How long a charge may stay undecided before its acquirer is asked about it. */
+      reconcileAfterMs: number;
       dispatcher: WebhookDispatcher;
       idempotency: IdempotencyService;
       tokens: TokenService;
@@ -62,6 +66,7 @@ export class Workers {
       const recovered =
         (await checkout.recoverStuck()) + (await authorizations.recover()) + (await refunds.recover());
       if (recovered > 0) log.warn({ recovered }, 'finished charges interrupted mid-flight');
+      await this.deps.strayCharges.sweep(this.deps.reconcileAfterMs);
       await relay.kick();
       await dispatcher.kick();
       if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {

@@ -121,6 +121,11 @@ export interface ChargeAttempt {
   /** What went wrong, for a technical failure or a decline. */
   error: string | null;
   createdAt: Date;
+  /**
+   * For a technical failure: when reconciliation asked that acquirer whether it charged after all
+   * (and released what it found). Null until then; never shown.
+   */
+  checkedAt?: Date | null;
 }
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';

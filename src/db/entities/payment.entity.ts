@@ -21,6 +21,7 @@ export interface StoredChargeAttempt {
   status: 'approved' | 'declined' | 'requires_action' | 'pending' | 'technical_failure';
   error: string | null;
   created_at: number;
+  checked_at?: number | null;
 }
 export interface StoredRefund {
   id: string;

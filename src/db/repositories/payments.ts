@@ -90,6 +90,23 @@ export class PaymentRepository {
     return rows.map(paymentFromRow);
   }
 
+  /**
+   * Payments with a try at an acquirer that ended in a technical failure (it may have charged
+   * anyway) nobody has checked yet, claimed before `before`.
+   */
+  async withUncheckedFailures(before: Date, limit: number): Promise<PaymentRecord[]> {
+    const ids = await this.db.em.fork().execute<{ id: string }[]>(
+      `select id from payment
+        where processor_attempts @> '[{"status": "technical_failure", "checked_at": null}]'::jsonb
+          and processing_at <= ?
+        order by processing_at limit ?`,
+      [before, limit],
+    );
+    if (ids.length === 0) return [];
+    const rows = await this.db.em.fork().find(PaymentSchema, { id: { $in: ids.map((r) => r.id) } });
+    return rows.map(paymentFromRow);
+  }
+
   /** AUTHORIZED payments whose capture window closed by `now`. */
   async authorizationsDue(now: Date, limit: number): Promise<PaymentRecord[]> {
     const rows = await this.db.em
