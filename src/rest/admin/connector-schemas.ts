@@ -1,19 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { errorResponses, listOf, SECURITY } from '../../http/schema-components.js';
-import { routeSchema, type RouteSchema } from '../../http/typed-routes.js';
+import { listOf } from '../../http/schema-components.js';
+import { admin, errors } from './schemas.js';
 
 /** The operator API's connector-account routes, for the OpenAPI document. Errors use the v1 format. */
 
 const str = Type.String();
-const admin = <S extends RouteSchema & { operationId: string }>(schema: S) =>
-  routeSchema({ tags: ['Admin'], security: SECURITY.adminToken, ...schema });
-const errors = (own: Record<number, string> = {}) =>
-  errorResponses('V1Error', {
-    400: 'Invalid request (the error names the parameter)',
-    401: 'Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN)',
-    ...own,
-  });
-
 const MerchantId = Type.Object({ merchant_id: str });
 const AccountIds = Type.Object({ merchant_id: str, account_id: str });
 const TerminalIds = Type.Object({ merchant_id: str, terminal_id: str });

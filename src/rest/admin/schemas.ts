@@ -7,10 +7,10 @@ import { routeSchema, type RouteSchema } from '../../http/typed-routes.js';
 const str = Type.String();
 const nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-const admin = <S extends RouteSchema & { operationId: string }>(schema: S) =>
+export const admin = <S extends RouteSchema & { operationId: string }>(schema: S) =>
   routeSchema({ tags: ['Admin'], security: SECURITY.adminToken, ...schema });
 
-const errors = (own: Record<number, string> = {}) =>
+export const errors = (own: Record<number, string> = {}) =>
   errorResponses('V1Error', {
     400: 'Invalid request (the error names the parameter)',
     401: 'Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN)',
