@@ -344,6 +344,45 @@ describe.each(backends)('connector accounts through the admin API (%s)', (backen
     expect(listed.find((a: { id: string }) => a.id === anyFirst.id).status).toBe('disabled');
   });
 
+  it('a Stripe account added before its webhook secret exists takes payments; the secret can be added later', async () => {
+    const key = secretKey();
+    secrets.push(key);
+    const created = await admin('POST', accounts(), {
+      connector: 'stripe',
+      mode: 'test',
+      credentials: { secret_key: key },
+      api_base: stripe.url,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.credentials_set).toEqual(['secret_key']);
+    const payment = await paidV1();
+    expect(payment).toMatchObject({ status: 'SUCCEEDED', processor: { account_id: created.json.id } });
+
+    // Its webhooks are refused until the secret is added; then they verify with it.
+    const whsec = webhookSecret();
+    secrets.push(whsec);
+    const event = stripe.paymentIntentEvent('payment_intent.succeeded', payment.processor.reference);
+    const deliver = (secret: string) => {
+      const signed = stripe.signEvent(event, secret);
+      return request(app.url, 'POST', `/connectors/stripe/${created.json.id}/webhook`, {
+        rawBody: signed.payload,
+        headers: { 'content-type': 'application/json', 'stripe-signature': signed.header },
+      });
+    };
+    const early = await deliver(whsec);
+    expect(early.status).toBe(400);
+    expect(early.json.error).toMatchObject({ param: 'signature' });
+    const updated = await admin('POST', `${accounts()}/${created.json.id}`, {
+      credentials: { webhook_secret: whsec },
+    });
+    expect(updated.json.credentials_set).toEqual(['secret_key', 'webhook_secret']);
+    const later = await deliver(whsec);
+    expect(later.status).toBe(200);
+    expect(later.json).toEqual({ received: true });
+    expect((await deliver(webhookSecret())).status).toBe(400);
+    expect(await v1(`/payments/${payment.id}`)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
   it('a disabled account still refunds the payment it holds', async () => {
     const account = await addStripe();
     const payment = await paidV1();
