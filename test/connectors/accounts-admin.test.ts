@@ -275,6 +275,33 @@ describe.each(backends)('connector accounts through the admin API (%s)', (backen
     expect(auditAfter).toBe(auditBefore);
   });
 
+  it('refuses bad updates the same way, changing nothing', async () => {
+    const account = await addStripe();
+    const path = `${accounts()}/${account.id}`;
+    const before = (await admin('GET', path)).text;
+    const sealedBefore = await storedCredentials(account.id);
+    const liveKey = secretKey('live');
+    const whsec = webhookSecret();
+    secrets.push(liveKey, whsec);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ credentials: { secret_key: liveKey } }, 'credentials.secret_key'],
+      [{ credentials: { webhook_secret: whsec, api_key: liveKey } }, 'credentials.api_key'],
+      [{ credentials: { webhook_secret: '' } }, 'credentials.webhook_secret'],
+      [{ credentials: 'sk_test_nope' }, 'credentials'],
+      [{ priority: 0, label: 'ok' }, 'priority'],
+      [{ currencies: ['usd'], credentials: { webhook_secret: whsec } }, 'currencies'],
+      [{ label: ' ' }, 'label'],
+    ];
+    for (const [body, param] of cases) {
+      const res = await admin('POST', path, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.json.error).toMatchObject({ type: 'invalid_request_error', param });
+      expectNoSecret(res.text);
+    }
+    expect((await admin('GET', path)).text).toBe(before);
+    expect(await storedCredentials(account.id)).toEqual(sealedBefore);
+  });
+
   it("answers 404 for another merchant's account and 401 for a wrong admin token", async () => {
     const other = await newMerchant(app, 'Other shop');
     const theirs = await addStripe({}, other);
@@ -381,6 +408,15 @@ describe.each(backends)('connector accounts through the admin API (%s)', (backen
     expect(later.json).toEqual({ received: true });
     expect((await deliver(webhookSecret())).status).toBe(400);
     expect(await v1(`/payments/${payment.id}`)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it("a merchant's own sandbox account is routed like any other, by its id", async () => {
+    const stripeLater = await addStripe({ priority: 2 });
+    const own = await admin('POST', accounts(), { connector: 'sandbox', mode: 'test', priority: 1 });
+    expect(own.status).toBe(201);
+    expect((await paidV1()).processor).toMatchObject({ connector: 'sandbox', account_id: own.json.id });
+    await admin('DELETE', `${accounts()}/${own.json.id}`);
+    expect((await paidV1()).processor).toMatchObject({ connector: 'stripe', account_id: stripeLater.id });
   });
 
   it('a disabled account still refunds the payment it holds', async () => {
