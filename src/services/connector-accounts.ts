@@ -481,8 +481,8 @@ export class ConnectorAccountService {
         problems.push({
           field: `credentials.${name}`,
           message: known.length
-            ? `${connector} takes the credentials ${known.join(', ')}`
-            : `${connector} takes no credentials`,
+            ? `credentials.${name} is unknown: ${connector} takes the credentials ${known.join(', ')}`
+            : `credentials.${name} is unknown: ${connector} takes no credentials`,
         });
         continue;
       }

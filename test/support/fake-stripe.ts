@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import {
@@ -85,6 +86,11 @@ export interface FakeStripe {
 export interface FakeStripeOptions {
   /** The secret key the client must present (any `sk_test_…` when absent). */
   secretKey?: string;
+  /**
+   * Listen over TLS with this key and certificate (PEM), as a live account's `https://` api_base
+   * requires (the certificate must name the IP address 127.0.0.1).
+   */
+  tls?: { key: string; cert: string };
 }
 
 /** Stripe's test cards and what they do. */
@@ -137,7 +143,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
   const fingerprintKey = randomBytes(32);
   let url = '';
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -147,9 +153,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
         send(res, 500, stripeError('api_error', null, String(error)));
       }
     });
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, onRequest) : createServer(onRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const target = new URL(req.url ?? '/', url);
