@@ -340,7 +340,7 @@ export class ConnectorAccountService {
   /**
    * The accounts a payment is tried at, in order: the terminal's pinned accounts when it pins any,
    * otherwise the merchant's enabled accounts of the payment's mode that take its currency, by
-   * priority. A test payment with no account of its own goes to the built-in sandbox.
+   * priority. A test payment of a merchant with no test account at all goes to the built-in sandbox.
    */
   async route(payment: {
     merchantId: string;
@@ -353,7 +353,15 @@ export class ConnectorAccountService {
       ? await this.accounts.terminalPins(payment.merchantId, payment.terminalId)
       : null;
     const rows = pins ? pins.map((id) => routable.find((r) => r.id === id)).filter((r) => !!r) : routable;
-    if (rows.length === 0 && !payment.livemode && !pins) return [BUILT_IN_SANDBOX(payment.merchantId)];
+    // The built-in sandbox stands in only for a merchant that set up no test account at all: one whose
+    // accounts do not take this currency is told so rather than silently routed elsewhere.
+    if (
+      rows.length === 0 &&
+      !payment.livemode &&
+      !pins &&
+      !(await this.accounts.anyEnabled(payment.merchantId, false))
+    )
+      return [BUILT_IN_SANDBOX(payment.merchantId)];
     return rows.map((row) => this.opened(row));
   }
 

@@ -339,6 +339,26 @@ describe.each(backends)('connector accounts through the admin API (%s)', (backen
     expect((await admin('GET', accounts(other))).json.data).toHaveLength(1);
   });
 
+  it('refuses a card when the merchant has test accounts but none takes the currency (no silent sandbox)', async () => {
+    await addStripe({ currencies: ['BAM'], label: 'BAM only' });
+    const created = await request(app.url, 'POST', '/v1/payments/hpp', {
+      key: merchant.test_secret_key,
+      body: { amount: 1500, currency: 'EUR', return_url: 'https://shop.example.com/r' },
+    });
+    const checkout = await openCheckout(created.json.hosted_payment_url);
+    const paid = await request(app.url, 'POST', `/hpp/api/sessions/${checkout.init.session_id}/pay`, {
+      headers: { 'x-client-key': checkout.init.client_key, 'x-session-secret': checkout.hpp.session_secret },
+      body: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123', name: 'Jenny Rosen' },
+    });
+    expect(paid.status).toBe(409);
+    expect(paid.json.message).toBe('No connector account of this merchant takes EUR test payments.');
+    expect(await v1(`/payments/${created.json.id}`)).toMatchObject({
+      status: 'PENDING',
+      processor: null,
+      attempts: [],
+    });
+  });
+
   it('routes by currency and priority, skips disabled accounts, and falls back to the built-in sandbox', async () => {
     // No account: the built-in sandbox.
     const onSandbox = await paidV1();
