@@ -142,7 +142,18 @@ export class AcquirerNotifications {
             message: n.outcome.message,
             acquirerCode: n.outcome.acquirerCode,
           };
-    await this.charging.record(current.id, account, outcome, current.chargeAttempts);
+    // The acquirer's word is an attempt like a synchronous answer: the payment's history shows it.
+    await this.charging.record(current.id, account, outcome, [
+      ...current.chargeAttempts,
+      {
+        connector: account.connector,
+        accountId: account.id,
+        reference: n.reference,
+        status: outcome.status,
+        error: outcome.status === 'declined' ? outcome.code : null,
+        createdAt: new Date(),
+      },
+    ]);
     return true;
   }
 
