@@ -358,7 +358,8 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(
-        `<!doctype html><html><head><title>3-D Secure (fake Adyen)</title></head><body>` +
+        // An empty icon: the browser then asks the fake for no /favicon.ico, which is no Adyen API.
+        `<!doctype html><html><head><title>3-D Secure (fake Adyen)</title><link rel="icon" href="data:,"></head><body>` +
           `<h1>3-D Secure</h1><p>Payment ${psp}: ${payment.amount.value} ${payment.amount.currency}</p>` +
           `<form method="post"><button name="answer" value="complete">Complete</button>` +
           `<button name="answer" value="fail">Fail</button></form></body></html>`,
