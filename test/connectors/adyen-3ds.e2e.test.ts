@@ -1,14 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { accessToken } from '../support/api-dialect.js';
+import { CVC, THREE_DS_CARD } from '../support/adyen-shop.js';
 import { describeBrowser, launchBrowser, MerchantSite, screenshot } from '../support/browser.js';
 import { createSession } from '../support/checkout.js';
 import { startFakeAdyen, type FakeAdyen } from '../support/fake-adyen.js';
 import { request } from '../support/http.js';
 import { freePort, newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
-
-/** A card Adyen sends through 3-D Secure. */
-const THREE_DS_CARD = '4212345678901245';
 
 describeBrowser('3-D Secure through the Adyen connector in Chromium', () => {
   let app: RunningTill;
@@ -96,7 +94,7 @@ describeBrowser('3-D Secure through the Adyen connector in Chromium', () => {
       await page.goto(created.redirect_url);
       await page.getByLabel('Card number').fill(THREE_DS_CARD);
       await page.getByLabel('Expiry date (MM/YY)').fill('03/30');
-      await page.getByLabel('Security code').fill('737');
+      await page.getByLabel('Security code').fill(CVC);
       await page.getByLabel('Name on card').fill('Jane Doe');
       await Promise.all([
         page.waitForURL((url) => url.href.startsWith(`${adyen.url}/3ds/`)),
