@@ -46,6 +46,8 @@ describe.each(backends)('Adyen notifications and undecided charges, end to end (
       adyen.notification({ ...refunded, hmacKey: otherKey }),
       JSON.stringify(tampered),
       adyen.notification([refunded, { ...refunded, hmacKey: otherKey }]),
+      // Genuinely signed, but a live notification for a test account.
+      adyen.notification({ ...refunded, live: true }),
     ];
     for (const body of forged) {
       const res = await notify(account, body);

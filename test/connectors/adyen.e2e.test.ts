@@ -90,6 +90,22 @@ describe.each(backends)('Till end to end through the Adyen connector (%s)', (bac
       }),
     ]);
 
+    // Adyen confirms the capture Till already recorded when Adyen accepted it: nothing changes.
+    const capturedAt = adyen.modifications[0]!;
+    const beforeCapture = await v1(p.id);
+    const confirmed = await notify(
+      account,
+      adyen.notification({
+        eventCode: 'CAPTURE',
+        pspReference: capturedAt.pspReference,
+        originalReference: authorised.pspReference,
+        merchantReference: p.id,
+        amount: { value: 3000, currency: 'EUR' },
+      }),
+    );
+    expect([confirmed.status, confirmed.text]).toEqual([200, '[accepted]']);
+    expect(await v1(p.id)).toEqual(beforeCapture);
+
     const first = await post(`/v1/payments/${p.id}/refunds`, { amount: 1000 });
     const second = await post(`/v1/payments/${p.id}/refunds`, { amount: 500 });
     expect([first.status, second.status]).toEqual([200, 200]);
