@@ -110,11 +110,13 @@ export class AcquirerNotifications {
     // An approval at an account the payment no longer uses (a timeout Till failed over from, a
     // payment it failed or canceled): the money is released there.
     if (approved && (!routedHere || ['FAILED', 'CANCELED', 'EXPIRED'].includes(payment.status))) {
+      // An AUTHORIZE payment's charge is never captured with its authorization, whatever the
+      // acquirer's notification can tell (Adyen's does not say): it is voided, not refunded.
       await this.release(
         account,
         payment,
         n.reference,
-        n.outcome.status === 'approved' && n.outcome.captured,
+        n.outcome.status === 'approved' && n.outcome.captured && payment.transactionType !== 'AUTHORIZE',
       );
       return true;
     }
@@ -142,7 +144,18 @@ export class AcquirerNotifications {
             message: n.outcome.message,
             acquirerCode: n.outcome.acquirerCode,
           };
-    await this.charging.record(current.id, account, outcome, current.chargeAttempts);
+    // The acquirer's word is an attempt like a synchronous answer: the payment's history shows it.
+    await this.charging.record(current.id, account, outcome, [
+      ...current.chargeAttempts,
+      {
+        connector: account.connector,
+        accountId: account.id,
+        reference: n.reference,
+        status: outcome.status,
+        error: outcome.status === 'declined' ? outcome.code : null,
+        createdAt: new Date(),
+      },
+    ]);
     return true;
   }
 

@@ -57,10 +57,18 @@ const OPERATIONS: Record<Endpoint, { path: string; example: string }> = {
  * - `error_after`: does the work (stored under the Idempotency-Key) and then answers 500;
  * - `rate_limited`: 429;
  * - `{ refuse: reason, code? }`: /payments is Refused with that refusalReason;
- * - `three_ds`: /payments requires 3-D Secure (a redirect action), whatever the card.
+ * - `three_ds`: /payments requires 3-D Secure (a redirect action), whatever the card;
+ * - `hold`: does the work (stored under the Idempotency-Key) and keeps the answer until `release()`
+ *   (an answer that arrives late, after Adyen's notification, or never when nobody releases it).
  */
 export type Behaviour =
-  'hang' | 'error_before' | 'error_after' | 'rate_limited' | 'three_ds' | { refuse: string; code?: string };
+  | 'hang'
+  | 'error_before'
+  | 'error_after'
+  | 'rate_limited'
+  | 'three_ds'
+  | 'hold'
+  | { refuse: string; code?: string };
 
 export interface RecordedRequest {
   method: string;
@@ -124,6 +132,10 @@ export interface FakeAdyen {
   /** Authorisations that really happened (Authorised), one per payment. */
   readonly authorisations: number;
   script(endpoint: Endpoint, ...behaviours: Behaviour[]): void;
+  /** How many answers `hold` keeps back now. */
+  readonly held: number;
+  /** Sends every answer `hold` kept back; returns how many. */
+  release(): number;
   /** The redirectResult the fake's 3-D Secure page would hand the browser for that payment. */
   completeThreeDs(pspReference: string, answer: 'complete' | 'fail'): Promise<string>;
   /** A signed standard notification (JSON body to post to Till), built on Adyen's example. */
@@ -224,6 +236,7 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
   const redirectResults = new Map<string, { psp: string; answer: 'complete' | 'fail' }>();
   const authorised = new Set<string>();
   const hanging = new Set<ServerResponse>();
+  const heldBack: Array<() => void> = [];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -345,7 +358,8 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(
-        `<!doctype html><html><head><title>3-D Secure (fake Adyen)</title></head><body>` +
+        // An empty icon: the browser then asks the fake for no /favicon.ico, which is no Adyen API.
+        `<!doctype html><html><head><title>3-D Secure (fake Adyen)</title><link rel="icon" href="data:,"></head><body>` +
           `<h1>3-D Secure</h1><p>Payment ${psp}: ${payment.amount.value} ${payment.amount.currency}</p>` +
           `<form method="post"><button name="answer" value="complete">Complete</button>` +
           `<button name="answer" value="fail">Fail</button></form></body></html>`,
@@ -444,6 +458,15 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     }
     if (idempotencyKey && answer.status < 300) replies.set(idempotencyKey, answer);
     if (scripted === 'error_after') return reply(500, serviceError(500, '905', 'Internal error', 'internal'));
+    if (scripted === 'hold') {
+      record.status = -1;
+      hanging.add(res);
+      heldBack.push(() => {
+        hanging.delete(res);
+        reply(answer.status, answer.body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+      });
+      return;
+    }
     return reply(answer.status, answer.body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
   });
 
@@ -465,6 +488,14 @@ export async function startFakeAdyen(options: FakeAdyenOptions = {}): Promise<Fa
     },
     script(endpoint, ...behaviours) {
       scripts.set(endpoint, [...(scripts.get(endpoint) ?? []), ...behaviours]);
+    },
+    get held() {
+      return heldBack.length;
+    },
+    release() {
+      const answers = heldBack.splice(0);
+      for (const send of answers) send();
+      return answers.length;
     },
     async completeThreeDs(psp, answer) {
       const res = await fetch(`${url}/3ds/${psp}`, {
