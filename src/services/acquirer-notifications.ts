@@ -8,9 +8,10 @@ import {
   type ConnectorNotification,
 } from '../processors/connector.js';
 import type { ConnectorRegistry } from '../processors/registry.js';
-import type { ChargeService } from './charging.js';
+import { attemptOf, type ChargeService } from './charging.js';
 import type { ConnectorAccountService } from './connector-accounts.js';
 import type { PaymentService } from './payments.js';
+import { releaseCharge } from './stray-charges.js';
 import type { RefundService } from './refunds.js';
 
 interface Logger {
@@ -110,13 +111,12 @@ export class AcquirerNotifications {
     // An approval at an account the payment no longer uses (a timeout Till failed over from, a
     // payment it failed or canceled): the money is released there.
     if (approved && (!routedHere || ['FAILED', 'CANCELED', 'EXPIRED'].includes(payment.status))) {
-      // An AUTHORIZE payment's charge is never captured with its authorization, whatever the
-      // acquirer's notification can tell (Adyen's does not say): it is voided, not refunded.
-      await this.release(
-        account,
+      await releaseCharge(
+        this.connectors.for(account),
         payment,
         n.reference,
-        n.outcome.status === 'approved' && n.outcome.captured && payment.transactionType !== 'AUTHORIZE',
+        n.outcome.status === 'approved' && n.outcome.captured,
+        this.log,
       );
       return true;
     }
@@ -147,47 +147,9 @@ export class AcquirerNotifications {
     // The acquirer's word is an attempt like a synchronous answer: the payment's history shows it.
     await this.charging.record(current.id, account, outcome, [
       ...current.chargeAttempts,
-      {
-        connector: account.connector,
-        accountId: account.id,
-        reference: n.reference,
-        status: outcome.status,
-        error: outcome.status === 'declined' ? outcome.code : null,
-        createdAt: new Date(),
-      },
+      attemptOf(account, outcome),
     ]);
     return true;
-  }
-
-  /** Releases a charge Till is not keeping: a void when uncaptured, else a full refund. Once per reference. */
-  private async release(
-    account: ConnectorAccount,
-    payment: PaymentRecord,
-    reference: string,
-    captured: boolean,
-  ): Promise<void> {
-    const connector = this.connectors.for(account);
-    const idempotencyKey = `${payment.id}:release:${reference}`;
-    const result = captured
-      ? await connector.refund({
-          idempotencyKey,
-          reference,
-          amount: payment.amount,
-          currency: payment.currency,
-          paymentId: payment.id,
-          refundId: idempotencyKey,
-        })
-      : await connector.cancel({ idempotencyKey, reference, paymentId: payment.id });
-    this.log.warn(
-      {
-        paymentId: payment.id,
-        accountId: account.id,
-        reference,
-        release: captured ? 'refund' : 'void',
-        result: result.status,
-      },
-      'released a charge the acquirer approved after Till had moved on',
-    );
   }
 
   /** The account's merchant's payment a webhook names, by Till's id or by the acquirer's reference. */

@@ -353,7 +353,8 @@ function routeOf(account: ConnectorAccount, reference: string | null): Processor
   return { connector: account.connector, accountId: account.id === 'sandbox' ? null : account.id, reference };
 }
 
-function attemptOf(account: ConnectorAccount, outcome: AuthorizeOutcome): ChargeAttempt {
+/** The attempt an acquirer's answer (synchronous, or by webhook) records. */
+export function attemptOf(account: ConnectorAccount, outcome: AuthorizeOutcome): ChargeAttempt {
   return {
     connector: account.connector,
     accountId: routeOf(account, null).accountId,

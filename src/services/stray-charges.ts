@@ -1,12 +1,12 @@
 import type { PaymentRepository } from '../db/repositories/payments.js';
 import type { ChargeAttempt, PaymentRecord } from '../domain/payment.js';
 import { PAYMENT_STATUSES } from '../domain/payment-status.js';
-import type { ConnectorAccount } from '../processors/connector.js';
+import type { Connector } from '../processors/connector.js';
 import type { ConnectorRegistry } from '../processors/registry.js';
 import type { ConnectorAccountService } from './connector-accounts.js';
 import type { PaymentService } from './payments.js';
 
-interface Logger {
+export interface Logger {
   warn(object: object, message: string): void;
 }
 
@@ -65,7 +65,13 @@ export class StrayCharges {
       const isKept = kept?.accountId === attempt.accountId && kept?.reference === outcome?.reference;
       const paid = payment.status === 'SUCCEEDED' || payment.status === 'AUTHORIZED';
       if (account && outcome?.status === 'approved' && !(isKept && paid)) {
-        await this.release(account, payment, outcome.reference, outcome.captured);
+        await releaseCharge(
+          this.connectors.for(account),
+          payment,
+          outcome.reference,
+          outcome.captured,
+          this.log,
+        );
         released += 1;
       }
       checked.push({ ...attempt, checkedAt: new Date() });
@@ -73,34 +79,40 @@ export class StrayCharges {
     await this.payments.annotate(payment.id, PAYMENT_STATUSES, { chargeAttempts: checked });
     return released;
   }
+}
 
-  private async release(
-    account: ConnectorAccount,
-    payment: PaymentRecord,
-    reference: string,
-    captured: boolean,
-  ): Promise<void> {
-    const connector = this.connectors.for(account);
-    const idempotencyKey = `${payment.id}:release:${reference}`;
-    const result = captured
-      ? await connector.refund({
-          idempotencyKey,
-          reference,
-          amount: payment.amount,
-          currency: payment.currency,
-          paymentId: payment.id,
-          refundId: idempotencyKey,
-        })
-      : await connector.cancel({ idempotencyKey, reference, paymentId: payment.id });
-    this.log.warn(
-      {
-        paymentId: payment.id,
-        accountId: account.id,
+/**
+ * Releases a charge Till is not keeping, once per reference: a void while uncaptured, a full refund
+ * once captured. An AUTHORIZE payment's charge is never captured with its authorization, whatever
+ * the acquirer says (Adyen's notifications cannot tell), so it is voided.
+ */
+export async function releaseCharge(
+  connector: Connector,
+  payment: PaymentRecord,
+  reference: string,
+  captured: boolean,
+  log: Logger,
+): Promise<void> {
+  const refund = captured && payment.transactionType !== 'AUTHORIZE';
+  const idempotencyKey = `${payment.id}:release:${reference}`;
+  const result = refund
+    ? await connector.refund({
+        idempotencyKey,
         reference,
-        release: captured ? 'refund' : 'void',
-        result: result.status,
-      },
-      'released a charge an acquirer made after Till had moved on',
-    );
-  }
+        amount: payment.amount,
+        currency: payment.currency,
+        paymentId: payment.id,
+        refundId: idempotencyKey,
+      })
+    : await connector.cancel({ idempotencyKey, reference, paymentId: payment.id });
+  log.warn(
+    {
+      paymentId: payment.id,
+      accountId: connector.accountId,
+      reference,
+      release: refund ? 'refund' : 'void',
+      result: result.status,
+    },
+    'released a charge an acquirer made after Till had moved on',
+  );
 }
