@@ -64,6 +64,8 @@ export interface FakeStripe {
   paymentIntent(id: string): Stripe.PaymentIntent | undefined;
   /** The PaymentIntents made for one Till payment (metadata till_payment_id), oldest first. */
   paymentIntentsOf(tillPaymentId: string): Stripe.PaymentIntent[];
+  /** A PaymentIntent left `processing` is decided: authorized (captured or held) like any other. */
+  completePaymentIntent(id: string): void;
   /** The refunds of a PaymentIntent so far. */
   refundsOf(paymentIntentId: string): Stripe.Refund[];
   /** A Stripe event (fixture event object) about a PaymentIntent as it is now. */
@@ -568,6 +570,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       [...intents.values()]
         .filter((intent) => intent.metadata.till_payment_id === tillPaymentId)
         .map((intent) => structuredClone(intent)),
+    completePaymentIntent(id) {
+      const intent = intents.get(id);
+      if (intent?.status !== 'processing') throw new Error(`no processing PaymentIntent ${id}`);
+      authorized(intent);
+    },
     refundsOf: (id) => structuredClone(refunds.get(id) ?? []),
     paymentIntentEvent(type, id) {
       const intent = intents.get(id);
