@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { eventually, request } from '../support/http.js';
 import { backends } from '../support/backends.js';
-import { CARDS, CVC, stripeHarness } from './stripe-harness.js';
+import { StripeConnector } from '../../src/processors/stripe.js';
+import { CARDS, CVC, TIMEOUT_MS, stripeHarness } from './stripe-harness.js';
 
 describe.each(backends)(
   'Till end to end through Stripe connector accounts: webhooks and recovery (%s)',
@@ -199,6 +200,58 @@ describe.each(backends)(
       expect(
         a.fake.requests.filter((r) => r.endpoint === 'payment_intents.retrieve').map((r) => r.path),
       ).toEqual([`/v1/payment_intents/${intent!.id}`, `/v1/payment_intents/${intent!.id}`]);
+      expect(a.fake.charges()).toBe(1);
+    });
+
+    it('reconciliation finds a charge whose answer a crash lost by the payment id, and fails one Stripe never received', async () => {
+      const a = await stripeAccount(1);
+      const payments = h.app().till.services.payments;
+      const charged = await v1Checkout();
+      const neverSent = await v1Checkout();
+      // The state a crash leaves: claimed (PROCESSING) for this account, no answer recorded.
+      for (const checkout of [charged, neverSent])
+        await payments.advance(checkout.id, ['PENDING'], 'PROCESSING', {
+          processorRoute: { connector: 'stripe', accountId: a.id, reference: null },
+          processorChargeKey: `${checkout.id}:1:${a.id}`,
+          attempts: 1,
+          card: { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034, country: null },
+        });
+      // Stripe charged the first one before Till crashed.
+      h.sentCards.add(CARDS.approved);
+      const connector = new StripeConnector(
+        {
+          id: a.id,
+          merchantId: h.merchant().merchant_id,
+          connector: 'stripe',
+          livemode: false,
+          credentials: { secret_key: a.secretKey, webhook_secret: a.webhookSecret },
+          apiBase: a.fake.url,
+        },
+        { timeoutMs: TIMEOUT_MS },
+      );
+      const sent = await connector.authorize({
+        idempotencyKey: `${charged.id}:1:${a.id}`,
+        paymentId: charged.id,
+        amount: 2500,
+        currency: 'EUR',
+        capture: true,
+        card: { number: CARDS.approved, expMonth: 12, expYear: 2034, cvc: CVC, name: 'Jenny Rosen' },
+        returnUrl: `${h.app().url}/hpp/return/${charged.id}`,
+        description: null,
+        simulation: {},
+        tokenize: false,
+        shopper: { ip: null, userAgent: null, acceptHeader: null },
+      });
+      expect(sent.status).toBe('approved');
+
+      expect(await h.app().till.services.checkout.recoverStuck(0)).toBeGreaterThanOrEqual(2);
+      const [intent] = a.fake.paymentIntentsOf(charged.id);
+      expect(await v1(charged.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        processor: { connector: 'stripe', account_id: a.id, reference: intent!.id },
+      });
+      expect(await v1(neverSent.id)).toMatchObject({ status: 'FAILED', decline_code: 'processing_error' });
+      expect(a.fake.requests.filter((r) => r.endpoint === 'payment_intents.search')).toHaveLength(2);
       expect(a.fake.charges()).toBe(1);
     });
 

@@ -154,6 +154,37 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
     expect(creates(b.fake).map((r) => r.idempotencyKey)).toEqual([`${checkout.id}:1:${b.id}`]);
   });
 
+  it.each([
+    ['rate_limited', 'rate_limited'],
+    ['server_error_before', 'server_error'],
+  ] as const)(
+    'fails over after %s twice (the same-key replay included) at the first account',
+    async (kind, reason) => {
+      const a = await stripeAccount(1);
+      const b = await stripeAccount(2);
+      a.fake.script('payment_intents.create', { kind }, { kind });
+      const checkout = await v1Checkout();
+      expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+      const [intent] = b.fake.paymentIntentsOf(checkout.id);
+      const payment = await v1(checkout.id);
+      expect(payment).toMatchObject({
+        status: 'SUCCEEDED',
+        processor: { account_id: b.id, reference: intent!.id },
+        attempts: [
+          { account_id: a.id, status: 'technical_failure', error: reason },
+          { account_id: b.id, status: 'approved' },
+        ],
+      });
+      expect(payment.attempts).toHaveLength(2);
+      expect(creates(a.fake).map((r) => [r.status, r.idempotencyKey])).toEqual([
+        [kind === 'rate_limited' ? 429 : 500, `${checkout.id}:1:${a.id}`],
+        [kind === 'rate_limited' ? 429 : 500, `${checkout.id}:1:${a.id}`],
+      ]);
+      expect(a.fake.charges()).toBe(0);
+      expect(b.fake.charges()).toBe(1);
+    },
+  );
+
   it('a 500 after Stripe charged: the same-key replay gets the first answer, one charge, no failover', async () => {
     const a = await stripeAccount(1);
     const b = await stripeAccount(2);
