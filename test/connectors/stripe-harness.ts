@@ -66,29 +66,24 @@ export function stripeHarness(backend: Backend) {
     expect(violations).toEqual([]);
   });
 
-  /** A Stripe account of the merchant, added by the operator, at its own fake Stripe. */
-  async function stripeAccount(priority: number): Promise<StripeAccount> {
+  /** A Stripe account of the test's merchant (or another), added by the operator, at its own fake Stripe. */
+  async function stripeAccount(priority: number, merchantId = merchant.merchant_id): Promise<StripeAccount> {
     const fake = await startFakeStripe();
     fakes.push(fake);
     const secretKey = `sk_test_${randomBytes(16).toString('hex')}`;
     const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
-    const res = await request(
-      app.url,
-      'POST',
-      `/admin/v1/merchants/${merchant.merchant_id}/connector_accounts`,
-      {
-        key: ADMIN_TOKEN,
-        body: {
-          connector: 'stripe',
-          mode: 'test',
-          label: `Stripe ${priority}`,
-          currencies: ['EUR'],
-          priority,
-          credentials: { secret_key: secretKey, webhook_secret: webhookSecret },
-          api_base: fake.url,
-        },
+    const res = await request(app.url, 'POST', `/admin/v1/merchants/${merchantId}/connector_accounts`, {
+      key: ADMIN_TOKEN,
+      body: {
+        connector: 'stripe',
+        mode: 'test',
+        label: `Stripe ${priority}`,
+        currencies: ['EUR'],
+        priority,
+        credentials: { secret_key: secretKey, webhook_secret: webhookSecret },
+        api_base: fake.url,
       },
-    );
+    });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ connector: 'stripe', priority, api_base: fake.url });
     expect(res.text).not.toContain(secretKey);

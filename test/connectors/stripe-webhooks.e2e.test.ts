@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eventually, request } from '../support/http.js';
 import { backends } from '../support/backends.js';
+import { newMerchant } from '../support/till.js';
 import { StripeConnector } from '../../src/processors/stripe.js';
 import { CARDS, CVC, TIMEOUT_MS, stripeHarness } from './stripe-harness.js';
 
@@ -40,6 +41,35 @@ describe.each(backends)(
       // The same event, signed with the account's secret, is what moves it.
       expect((await postWebhook(a, forged)).status).toBe(200);
       expect((await v1(checkout.id)).status).toBe('SUCCEEDED');
+    });
+
+    it('an account’s webhook cannot touch another merchant’s payment; an unknown account is 404', async () => {
+      const a = await stripeAccount(1);
+      a.fake.script('payment_intents.create', { kind: 'pending' });
+      const checkout = await v1Checkout();
+      expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+      const before = await v1(checkout.id);
+      expect(before.status).toBe('PROCESSING');
+      const [intent] = a.fake.paymentIntentsOf(checkout.id);
+
+      // Another merchant's account, signing with its own secret, names this payment and its PaymentIntent.
+      const other = await newMerchant(h.app(), 'Other shop');
+      const c = await stripeAccount(1, other.merchant_id);
+      const event = a.fake.paymentIntentEvent('payment_intent.succeeded', intent!.id);
+      expect((await postWebhook(c, event)).status).toBe(200);
+      expect(await v1(checkout.id)).toEqual(before);
+      expect(c.fake.requests).toEqual([]);
+      expect(a.fake.requests.filter((r) => r.endpoint !== 'payment_intents.create')).toEqual([]);
+
+      // A well-formed id of no account: nothing to verify the signature with.
+      const noSuchAccount = a.id.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
+      const signed = a.fake.signEvent(event, a.webhookSecret);
+      const unknown = await request(h.app().url, 'POST', `/connectors/stripe/${noSuchAccount}/webhook`, {
+        rawBody: signed.payload,
+        headers: { 'stripe-signature': signed.header },
+      });
+      expect(unknown.status).toBe(404);
+      expect(await v1(checkout.id)).toEqual(before);
     });
 
     it('a webhook that overtakes the synchronous answer settles the payment; the late answer changes nothing', async () => {
