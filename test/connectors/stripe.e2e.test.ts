@@ -154,6 +154,62 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
     expect(creates(b.fake).map((r) => r.idempotencyKey)).toEqual([`${checkout.id}:1:${b.id}`]);
   });
 
+  it('after a failover, capture and refund go to the account that holds the payment, and lost answers are recovered', async () => {
+    const a = await stripeAccount(1);
+    const b = await stripeAccount(2);
+    a.fake.script('payment_intents.create', { kind: 'hang' });
+    const checkout = await sessionCheckout({ transaction_type: 'AUTHORIZE', amount: 4999 });
+    expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+    const [intent] = b.fake.paymentIntentsOf(checkout.id);
+    expect(await v1(checkout.id)).toMatchObject({
+      status: 'AUTHORIZED',
+      processor: { account_id: b.id, reference: intent!.id },
+    });
+
+    // Stripe captures, but its answer never reaches Till: the capture stays claimed.
+    b.fake.script('payment_intents.capture', { kind: 'hang_after' });
+    const capture = await h.v1Post(`/v1/payments/${checkout.id}/capture`, { amount: 3000 });
+    expect(capture.status).toBe(200);
+    expect(capture.json.status).toBe('AUTHORIZED');
+    expect(b.fake.paymentIntent(intent!.id)).toMatchObject({ status: 'succeeded', amount_received: 3000 });
+    await h.app().till.services.authorizations.recover(0);
+    expect(await v1(checkout.id)).toMatchObject({ status: 'SUCCEEDED', amount_captured: 3000 });
+    const captures = b.fake.requests.filter((r) => r.endpoint === 'payment_intents.capture');
+    expect(captures.map((r) => [r.status, r.replayed])).toEqual([
+      [null, false],
+      [200, true],
+    ]);
+
+    // The same for a refund: pending until recovery asks again under the refund's key.
+    b.fake.script('refunds.create', { kind: 'hang_after' });
+    const refund = await h.v1Post(`/v1/payments/${checkout.id}/refunds`, { amount: 1200 });
+    expect(refund.status).toBe(200);
+    expect(refund.json).toMatchObject({ amount: 1200, status: 'pending' });
+    await h.app().till.services.refunds.recover(0);
+    expect(await v1(checkout.id)).toMatchObject({ status: 'SUCCEEDED', amount_refunded: 1200 });
+    expect(b.fake.refundsOf(intent!.id).map((r) => [r.amount, r.metadata!.till_refund_id])).toEqual([
+      [1200, refund.json.id],
+    ]);
+
+    expect(creates(a.fake)).toHaveLength(1);
+    expect(a.fake.requests.filter((r) => r.endpoint !== 'payment_intents.create')).toEqual([]);
+    expect(a.fake.charges()).toBe(0);
+  });
+
+  it('voids an authorization at Stripe', async () => {
+    const a = await stripeAccount(1);
+    const checkout = await sessionCheckout({ transaction_type: 'AUTHORIZE', amount: 4999 });
+    expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+    const [intent] = a.fake.paymentIntentsOf(checkout.id);
+    const voided = await h.v1Post(`/v1/payments/${checkout.id}/cancel`);
+    expect(voided.status).toBe(200);
+    expect(voided.json.status).toBe('CANCELED');
+    expect(a.fake.paymentIntent(intent!.id)).toMatchObject({ status: 'canceled', amount_capturable: 0 });
+    // Nothing is left to capture.
+    expect((await h.v1Post(`/v1/payments/${checkout.id}/capture`)).status).toBe(400);
+    expect(a.fake.requests.filter((r) => r.endpoint === 'payment_intents.capture')).toEqual([]);
+  });
+
   it.each([
     ['rate_limited', 'rate_limited'],
     ['server_error_before', 'server_error'],
