@@ -172,6 +172,10 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
     expect(capture.status).toBe(200);
     expect(capture.json.status).toBe('AUTHORIZED');
     expect(b.fake.paymentIntent(intent!.id)).toMatchObject({ status: 'succeeded', amount_received: 3000 });
+    // A capture of another amount cannot replace the one in flight.
+    const other = await h.v1Post(`/v1/payments/${checkout.id}/capture`, { amount: 2000 });
+    expect(other.status).toBe(400);
+    expect(other.json.error ?? other.json).toMatchObject({ message: expect.stringContaining('3000') });
     await h.app().till.services.authorizations.recover(0);
     expect(await v1(checkout.id)).toMatchObject({ status: 'SUCCEEDED', amount_captured: 3000 });
     const captures = b.fake.requests.filter((r) => r.endpoint === 'payment_intents.capture');
