@@ -4,7 +4,7 @@ import { CARDS, CVC, stripeHarness } from './stripe-harness.js';
 
 describe.each(backends)('Till end to end through Stripe connector accounts: charges (%s)', (backend) => {
   const h = stripeHarness(backend);
-  const { stripeAccount, v1Checkout, sessionCheckout, pay, v1, creates } = h;
+  const { stripeAccount, v1Checkout, sessionCheckout, pay, v1, postWebhook, creates, eventsOf } = h;
 
   it('approves a PURCHASE at the first account: SUCCEEDED, one PaymentIntent, keyed by the payment', async () => {
     const a = await stripeAccount(1);
@@ -41,6 +41,13 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
     expect(create!.idempotencyKey).toBe(`${checkout.id}:1:${a.id}`);
     expect(a.fake.charges()).toBe(1);
     expect(b.fake.requests).toEqual([]);
+
+    // Stripe's webhook, arriving as usual after the answer, changes nothing and emits nothing again.
+    const hook = await postWebhook(a, a.fake.paymentIntentEvent('payment_intent.succeeded', intent!.id));
+    expect(hook.status).toBe(200);
+    expect(await v1(checkout.id)).toEqual(payment);
+    expect(await eventsOf('payment.succeeded', checkout.id)).toHaveLength(1);
+    expect(a.fake.requests.filter((r) => r.endpoint !== 'payment_intents.create')).toEqual([]);
   });
 
   it('authorizes, captures part, refunds part twice: the amounts agree on Till and at Stripe', async () => {
@@ -108,6 +115,14 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
     // Each Stripe refund carries Till's refund id.
     const tillRefundIds = (refunds.json.data as { id: string }[]).map((r) => r.id).sort();
     expect(atStripe.map((r) => r.metadata!.till_refund_id).sort()).toEqual(tillRefundIds);
+
+    // Stripe's webhooks about the authorization and the capture arrive late: nothing changes, nothing is released.
+    const settled = await v1(checkout.id);
+    for (const type of ['payment_intent.amount_capturable_updated', 'payment_intent.succeeded'] as const)
+      expect((await postWebhook(a, a.fake.paymentIntentEvent(type, intent!.id))).status).toBe(200);
+    expect(await v1(checkout.id)).toEqual(settled);
+    expect(a.fake.refundsOf(intent!.id)).toHaveLength(2);
+    expect(a.fake.paymentIntent(intent!.id)!.status).toBe('succeeded');
   });
 
   it('a decline is FAILED with its reason and never fails over to the next account', async () => {
