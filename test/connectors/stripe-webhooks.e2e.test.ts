@@ -207,6 +207,35 @@ describe.each(backends)(
       expect(a.fake.charges()).toBe(1);
     });
 
+    it('3-D Secure failed and the customer never came back: the payment_failed webhook fails it', async () => {
+      const a = await stripeAccount(1);
+      a.fake.script('payment_intents.create', { kind: 'require_3ds' });
+      const checkout = await v1Checkout();
+      expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+      const [intent] = a.fake.paymentIntentsOf(checkout.id);
+      const waiting = await v1(checkout.id);
+      expect(waiting.status).toBe('REQUIRES_ACTION');
+      const failed = await fetch(waiting.next_action.redirect_url, {
+        method: 'POST',
+        body: new URLSearchParams({ result: 'fail' }),
+        redirect: 'manual',
+      });
+      expect(failed.status).toBe(302);
+
+      const hook = await postWebhook(
+        a,
+        a.fake.paymentIntentEvent('payment_intent.payment_failed', intent!.id),
+      );
+      expect(hook.status).toBe(200);
+      expect(await v1(checkout.id)).toMatchObject({
+        status: 'FAILED',
+        decline_code: 'authentication_failed',
+        next_action: null,
+        processor: { account_id: a.id, reference: intent!.id },
+      });
+      expect(a.fake.charges()).toBe(0);
+    });
+
     it('reconciliation asks Stripe about a payment it left undecided and records the answer', async () => {
       const a = await stripeAccount(1);
       a.fake.script('payment_intents.create', { kind: 'pending' });
