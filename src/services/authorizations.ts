@@ -103,10 +103,15 @@ export class AuthorizationService {
     payment: PaymentRecord,
     op: { kind: 'capture' | 'void'; amount: number | null; key: string },
   ): Promise<PaymentRecord> {
-    if (payment.pendingOperation && payment.pendingOperation.kind !== op.kind)
+    const pending = payment.pendingOperation;
+    // A repeat of the operation in flight finishes it; another one (a capture of another amount)
+    // cannot replace it, or the merchant would be told of an amount the acquirer never took.
+    if (pending && (pending.kind !== op.kind || pending.amount !== op.amount))
       throw new TillError(
         ErrorCode.InvalidState,
-        `A ${payment.pendingOperation.kind} of this payment is in progress.`,
+        pending.kind === 'capture'
+          ? `A capture of ${pending.amount} of this payment is in progress.`
+          : `A ${pending.kind} of this payment is in progress.`,
         'id',
       );
     return this.payments.annotate(payment.id, ['AUTHORIZED'], {

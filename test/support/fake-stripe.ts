@@ -27,6 +27,10 @@ export type Scenario =
   | { kind: 'server_error_before' }
   /** Do the work (and keep it under the idempotency key), then answer 500: the answer is lost. */
   | { kind: 'server_error_after' }
+  /** Do the work (and keep it under the idempotency key), then never answer: the client times out. */
+  | { kind: 'hang_after' }
+  /** Do the work, then hold the answer until `until` settles (a slow answer a webhook overtakes). */
+  | { kind: 'answer_after'; until: Promise<unknown> }
   /** Answer 429 without doing anything. */
   | { kind: 'rate_limited' }
   /** Decline the card with this decline code (payment_intents.create). */
@@ -59,6 +63,12 @@ export interface FakeStripe {
   /** PaymentIntents confirmed into a charge (succeeded or requires_capture), each counted once. */
   charges(): number;
   paymentIntent(id: string): Stripe.PaymentIntent | undefined;
+  /** The PaymentIntents made for one Till payment (metadata till_payment_id), oldest first. */
+  paymentIntentsOf(tillPaymentId: string): Stripe.PaymentIntent[];
+  /** A PaymentIntent left `processing` is decided: authorized (captured or held) like any other. */
+  completePaymentIntent(id: string): void;
+  /** The refunds of a PaymentIntent so far. */
+  refundsOf(paymentIntentId: string): Stripe.Refund[];
   /** A Stripe event (fixture event object) about a PaymentIntent as it is now. */
   paymentIntentEvent(
     type:
@@ -259,6 +269,18 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       idempotency.set(idempotencyKey, { fingerprint, answer });
     if (scenario?.kind === 'server_error_after') {
       return reply({ status: 500, body: stripeError('api_error', null, 'An unknown error occurred.') });
+    }
+    if (scenario?.kind === 'hang_after') {
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      return;
+    }
+    if (scenario?.kind === 'answer_after') {
+      const answerNow = () => {
+        if (!res.destroyed) reply(answer);
+      };
+      scenario.until.then(answerNow, answerNow);
+      return;
     }
     reply(answer);
   }
@@ -552,6 +574,16 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     },
     charges: () => charged.size,
     paymentIntent: (id) => (intents.has(id) ? structuredClone(intents.get(id)) : undefined),
+    paymentIntentsOf: (tillPaymentId) =>
+      [...intents.values()]
+        .filter((intent) => intent.metadata.till_payment_id === tillPaymentId)
+        .map((intent) => structuredClone(intent)),
+    completePaymentIntent(id) {
+      const intent = intents.get(id);
+      if (intent?.status !== 'processing') throw new Error(`no processing PaymentIntent ${id}`);
+      authorized(intent);
+    },
+    refundsOf: (id) => structuredClone(refunds.get(id) ?? []),
     paymentIntentEvent(type, id) {
       const intent = intents.get(id);
       if (!intent) throw new Error(`no PaymentIntent ${id}`);
