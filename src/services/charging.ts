@@ -143,7 +143,8 @@ export class ChargeService {
         );
       }
     }
-    // No acquirer decided. The payment fails; reconciliation still asks the accounts tried later.
+    // No acquirer decided. The payment fails; the stray-charge sweep later asks each account tried
+    // whether it charged after all, and releases what it finds.
     return this.settle(payment.id, {
       to: 'FAILED',
       patch: {

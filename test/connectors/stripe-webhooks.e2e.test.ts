@@ -169,6 +169,44 @@ describe.each(backends)(
       });
     });
 
+    it('without any webhook, the stray-charge sweep asks Stripe and releases a charge Till gave up on, once', async () => {
+      const a = await stripeAccount(1);
+      a.fake.script('payment_intents.create', { kind: 'hang_after' });
+      const checkout = await v1Checkout();
+      expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+      expect(await v1(checkout.id)).toMatchObject({ status: 'FAILED', decline_code: 'processing_error' });
+      const [intent] = a.fake.paymentIntentsOf(checkout.id);
+      expect(intent).toMatchObject({ status: 'succeeded', amount_received: 2500 });
+
+      // Found by Till's payment id (the timed-out answer never named the PaymentIntent), refunded.
+      expect(await h.app().till.services.strayCharges.sweep(0)).toBe(1);
+      expect(a.fake.refundsOf(intent!.id).map((r) => [r.amount, r.status])).toEqual([[2500, 'succeeded']]);
+      // Checked once: later sweeps ask nothing more.
+      const asked = a.fake.requests.length;
+      expect(await h.app().till.services.strayCharges.sweep(0)).toBe(0);
+      expect(a.fake.requests.length).toBe(asked);
+      expect(await v1(checkout.id)).toMatchObject({ status: 'FAILED', amount_refunded: 0 });
+    });
+
+    it('without any webhook, the sweep releases the first account’s charge after a failover; the second keeps the payment', async () => {
+      const a = await stripeAccount(1);
+      const b = await stripeAccount(2);
+      a.fake.script('payment_intents.create', { kind: 'hang_after' });
+      const checkout = await sessionCheckout({ transaction_type: 'AUTHORIZE', amount: 4999 });
+      expect((await pay(checkout, CARDS.approved)).status).toBe(200);
+      const [stray] = a.fake.paymentIntentsOf(checkout.id);
+      const [kept] = b.fake.paymentIntentsOf(checkout.id);
+      expect(stray!.status).toBe('requires_capture');
+      expect(await h.app().till.services.strayCharges.sweep(0)).toBe(1);
+      // Uncaptured: voided, not refunded.
+      expect(a.fake.paymentIntent(stray!.id)).toMatchObject({ status: 'canceled' });
+      expect(b.fake.paymentIntent(kept!.id)).toMatchObject({ status: 'requires_capture' });
+      expect(await v1(checkout.id)).toMatchObject({
+        status: 'AUTHORIZED',
+        processor: { account_id: b.id, reference: kept!.id },
+      });
+    });
+
     it('3-D Secure passed but the customer never came back: the webhook settles it; a late return changes nothing', async () => {
       const a = await stripeAccount(1);
       a.fake.script('payment_intents.create', { kind: 'require_3ds' });
