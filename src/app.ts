@@ -46,8 +46,6 @@ import { hppRoutes } from './hpp/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
 import { SandboxConnector } from './processors/sandbox-connector.js';
 import { ConnectorRegistry } from './processors/registry.js';
-import { StripeConnector } from './processors/stripe.js';
-import { AdyenConnector } from './processors/adyen.js';
 import { ConnectorAccountRepository } from './db/repositories/connector-accounts.js';
 import { ConnectorAccountService } from './services/connector-accounts.js';
 import { ChargeService } from './services/charging.js';
@@ -220,9 +218,11 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const sandbox = new SandboxProcessor(db, config.publicUrl);
   const connectors = new ConnectorRegistry(
     {
-      sandbox: (account) => new SandboxConnector(account.id, sandbox, db),
-      stripe: (account, options) => new StripeConnector(account, options),
-      adyen: (account, options) => new AdyenConnector(account, options),
+      sandbox: async (account) => new SandboxConnector(account.id, sandbox, db),
+      stripe: async (account, options) =>
+        new (await import('./processors/stripe.js')).StripeConnector(account, options),
+      adyen: async (account, options) =>
+        new (await import('./processors/adyen.js')).AdyenConnector(account, options),
     },
     { timeoutMs: config.connectors.timeoutMs },
   );

@@ -57,7 +57,7 @@ export class AcquirerNotifications {
         'account_id',
       );
     // Throws InvalidNotification on a bad signature, before anything is read or changed.
-    const notifications = this.connectors.for(account).parseNotification(rawBody, headers);
+    const notifications = (await this.connectors.for(account)).parseNotification(rawBody, headers);
     const receipt = { applied: 0, ignored: 0 };
     for (const notification of notifications)
       if (await this.apply(account, notification)) receipt.applied += 1;
@@ -112,7 +112,7 @@ export class AcquirerNotifications {
     // payment it failed or canceled): the money is released there.
     if (approved && (!routedHere || ['FAILED', 'CANCELED', 'EXPIRED'].includes(payment.status))) {
       await releaseCharge(
-        this.connectors.for(account),
+        await this.connectors.for(account),
         payment,
         n.reference,
         n.outcome.status === 'approved' && n.outcome.captured,

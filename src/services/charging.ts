@@ -89,7 +89,9 @@ export class ChargeService {
       shopper,
     });
     const first = candidates[0]!;
-    const authentication = await this.connectors.for(first).authenticate?.(requestAt(first));
+    // A connector that cannot be built fails its attempt below, like any technical failure.
+    const firstConnector = await this.connectors.for(first).catch(() => null);
+    const authentication = await firstConnector?.authenticate?.(requestAt(first));
     if (authentication) {
       // Authentication before the charge: PENDING → REQUIRES_ACTION; a double submission loses here.
       const action = authentication.action;
@@ -120,7 +122,7 @@ export class ChargeService {
           chargeAttempts: attempts,
         });
       try {
-        const outcome = await this.authorizeOnce(this.connectors.for(account), requestAt(account));
+        const outcome = await this.authorizeOnce(await this.connectors.for(account), requestAt(account));
         attempts.push(attemptOf(account, outcome));
         return await this.record(payment.id, account, outcome, attempts);
       } catch (error) {
@@ -178,7 +180,9 @@ export class ChargeService {
     }
     const attempts = [...payment.chargeAttempts];
     try {
-      const outcome = await this.connectors.for(account).completeAction({
+      const outcome = await (
+        await this.connectors.for(account)
+      ).completeAction({
         reference: payment.processorRoute.reference,
         paymentId: payment.id,
         idempotencyKey: key,
@@ -208,7 +212,7 @@ export class ChargeService {
       const route = payment.processorRoute;
       const account = route ? await this.accounts.open(route.accountId, payment.merchantId) : null;
       if (!route || !account || !payment.processorChargeKey) continue;
-      const connector = this.connectors.for(account);
+      const connector = await this.connectors.for(account);
       const outcome = await connector
         .lookup({
           reference: route.reference,

@@ -44,7 +44,9 @@ export class StrayCharges {
       const account = await this.accounts.open(attempt.accountId, payment.merchantId);
       const kept = payment.processorRoute;
       const outcome = account
-        ? await this.connectors.for(account).lookup({
+        ? await (
+            await this.connectors.for(account)
+          ).lookup({
             reference: attempt.reference,
             paymentId: payment.id,
             idempotencyKey: `${payment.id}:${payment.attempts}:${account.id}`,
@@ -66,7 +68,7 @@ export class StrayCharges {
       const paid = payment.status === 'SUCCEEDED' || payment.status === 'AUTHORIZED';
       if (account && outcome?.status === 'approved' && !(isKept && paid)) {
         await releaseCharge(
-          this.connectors.for(account),
+          await this.connectors.for(account),
           payment,
           outcome.reference,
           outcome.captured,

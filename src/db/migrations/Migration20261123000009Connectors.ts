@@ -33,6 +33,11 @@ export class Migration20261123000009Connectors extends Migration {
     this.addSql(
       'create index payment_processor_ref_idx on payment (processor_charge_id) where processor_charge_id is not null;',
     );
+    // The stray-charge sweep's query: the few payments with a try nobody has checked yet.
+    this.addSql(
+      `create index payment_unchecked_failure_idx on payment (processing_at)
+         where processor_attempts @> '[{"status": "technical_failure", "checked_at": null}]'::jsonb;`,
+    );
     this.addSql('alter table terminal add column connector_account_ids text[];');
     this.addSql(`
       create table sandbox_charge_request (
@@ -50,6 +55,7 @@ export class Migration20261123000009Connectors extends Migration {
   override down(): void {
     this.addSql('drop table if exists sandbox_charge_request;');
     this.addSql('alter table terminal drop column if exists connector_account_ids;');
+    this.addSql('drop index if exists payment_unchecked_failure_idx;');
     this.addSql('drop index if exists payment_processor_ref_idx;');
     this.addSql(
       'alter table payment drop column if exists connector_account_id, drop column if exists processor_attempts;',

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, TillError } from '../../domain/errors.js';
 import { BODY_LIMIT } from '../../http/json-body.js';
-import { unrecognizedUrl } from '../../http/pipeline/unrecognized.js';
 import { typed } from '../../http/typed-routes.js';
 import { InvalidNotification } from '../../processors/connector.js';
 import type { AcquirerNotifications } from '../../services/acquirer-notifications.js';
@@ -18,7 +17,7 @@ export async function connectorWebhookRoutes(
 ) {
   const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendV1Error(reply, error));
-  app.setNotFoundHandler((request, reply) => sendV1Error(reply, unrecognizedUrl(request)));
+  // No not-found handler here: this scope has no prefix, so one would take over every unknown URL.
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser(
     'application/json',
