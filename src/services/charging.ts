@@ -121,10 +121,9 @@ export class ChargeService {
           processorChargeKey: keyAt(account),
           chargeAttempts: attempts,
         });
+      let outcome: AuthorizeOutcome;
       try {
-        const outcome = await this.authorizeOnce(await this.connectors.for(account), requestAt(account));
-        attempts.push(attemptOf(account, outcome));
-        return await this.record(payment.id, account, outcome, attempts);
+        outcome = await this.authorizeOnce(await this.connectors.for(account), requestAt(account));
       } catch (error) {
         attempts.push({
           connector: account.connector,
@@ -143,7 +142,11 @@ export class ChargeService {
           },
           'acquirer did not decide a charge',
         );
+        continue;
       }
+      // Outside the try: a failure to record an answer is Till's, never a reason to charge elsewhere.
+      attempts.push(attemptOf(account, outcome));
+      return this.record(payment.id, account, outcome, attempts);
     }
     // No acquirer decided. The payment fails; the stray-charge sweep later asks each account tried
     // whether it charged after all, and releases what it finds.

@@ -6,6 +6,38 @@ describe.each(backends)('Till end to end through Stripe connector accounts: char
   const h = stripeHarness(backend);
   const { stripeAccount, v1Checkout, sessionCheckout, pay, v1, postWebhook, creates, eventsOf } = h;
 
+  it('a failure to record an approval never sends the card to the next account; reconciliation records it', async () => {
+    const a = await stripeAccount(1);
+    const b = await stripeAccount(2);
+    const payments = h.app().till.services.payments;
+    const advance = payments.advance.bind(payments);
+    let broken = true;
+    // The database refuses the one write that records the approval (Till's failure, not Stripe's).
+    payments.advance = (async (...args: Parameters<typeof advance>) => {
+      if (args[2] === 'SUCCEEDED' && broken) {
+        broken = false;
+        throw new Error('the database went away');
+      }
+      return advance(...args);
+    }) as typeof payments.advance;
+    const checkout = await v1Checkout();
+    try {
+      expect((await pay(checkout, CARDS.approved)).status).toBe(500);
+    } finally {
+      payments.advance = advance;
+    }
+    expect(b.fake.requests).toEqual([]);
+    expect(a.fake.charges()).toBe(1);
+    expect(await v1(checkout.id)).toMatchObject({ status: 'PROCESSING', attempts: [] });
+    await h.app().till.services.checkout.recoverStuck(0);
+    const [intent] = a.fake.paymentIntentsOf(checkout.id);
+    expect(await v1(checkout.id)).toMatchObject({
+      status: 'SUCCEEDED',
+      processor: { connector: 'stripe', account_id: a.id, reference: intent!.id },
+    });
+    expect(a.fake.charges()).toBe(1);
+  });
+
   it('approves a PURCHASE at the first account: SUCCEEDED, one PaymentIntent, keyed by the payment', async () => {
     const a = await stripeAccount(1);
     const b = await stripeAccount(2);
