@@ -222,6 +222,8 @@ export interface PaymentRecord extends Payment {
   pendingOperation: PendingOperation | null;
   /** When an uncaptured authorization is released. */
   authorizationExpiresAt: Date | null;
+  /** A PROCESSING payment is not asked about at its acquirer again before this (reconciliation back-off). */
+  reconcileAfter: Date | null;
 }
 
 /** Money of a payment already refunded or being refunded. */

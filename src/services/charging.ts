@@ -30,6 +30,9 @@ export interface ChargingOptions {
   reconcileAfterMs: number;
 }
 
+/** The longest reconciliation waits before asking again about a payment its acquirer has not decided. */
+const RECONCILE_BACKOFF_MAX_MS = 3600_000;
+
 /** Accounts a charge may be tried at: the first, and once more on the next after a technical failure. */
 const MAX_ACCOUNTS_PER_CHARGE = 2;
 
@@ -215,8 +218,9 @@ export class ChargeService {
       const route = payment.processorRoute;
       const account = route ? await this.accounts.open(route.accountId, payment.merchantId) : null;
       if (!route || !account || !payment.processorChargeKey) continue;
-      const connector = await this.connectors.for(account);
-      const outcome = await connector
+      const outcome = await (
+        await this.connectors.for(account)
+      )
         .lookup({
           reference: route.reference,
           paymentId: payment.id,
@@ -230,9 +234,15 @@ export class ChargeService {
           );
           return undefined;
         });
-      if (outcome === undefined) continue;
-      if (outcome === null) {
-        if (REPORTS_BY_WEBHOOK_ONLY.includes(account.connector)) continue;
+      const undecided =
+        outcome === undefined ||
+        outcome?.status === 'pending' ||
+        (outcome === null && REPORTS_BY_WEBHOOK_ONLY.includes(account.connector));
+      if (undecided) {
+        await this.later(payment);
+        continue;
+      }
+      if (outcome === null)
         await this.settle(payment.id, {
           to: 'FAILED',
           patch: {
@@ -240,14 +250,26 @@ export class ChargeService {
             declineMessage: DECLINE_MESSAGES.processing_error!,
           },
         });
-      } else if (outcome.status !== 'pending')
-        await this.record(payment.id, account, outcome, [
+      else
+        await this.record(payment.id, account, outcome!, [
           ...payment.chargeAttempts,
-          attemptOf(account, outcome),
+          attemptOf(account, outcome!),
         ]);
       settled += 1;
     }
     return settled;
+  }
+
+  /**
+   * Puts off asking about an undecided payment again: the longer it has been undecided, the longer
+   * the wait (up to an hour), so a few slow ones neither hammer the acquirer nor hold up the rest.
+   */
+  private async later(payment: PaymentRecord): Promise<void> {
+    const age = Date.now() - (payment.transitions.processingAt?.getTime() ?? Date.now());
+    const wait = Math.min(RECONCILE_BACKOFF_MAX_MS, Math.max(this.options.reconcileAfterMs, age, 1000));
+    await this.payments
+      .annotate(payment.id, ['PROCESSING'], { reconcileAfter: new Date(Date.now() + wait) })
+      .catch(() => undefined); // settled meanwhile
   }
 
   /** The connector that holds a payment's charge. */

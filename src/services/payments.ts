@@ -44,6 +44,7 @@ export type AdvancePatchKey =
   | 'attempts'
   | 'amountCaptured'
   | 'authorizationExpiresAt'
+  | 'reconcileAfter'
   | 'pendingOperation';
 
 export type PaymentPatch = Partial<Pick<PaymentRecord, AdvancePatchKey>>;
@@ -156,6 +157,7 @@ export class PaymentService {
       attempts: 0,
       pendingOperation: null,
       authorizationExpiresAt: null,
+      reconcileAfter: null,
     };
     await this.inTransaction(tx, async (em) => {
       await this.payments.insert(em, payment);

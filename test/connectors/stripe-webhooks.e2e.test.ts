@@ -284,19 +284,27 @@ describe.each(backends)(
         status: 'PROCESSING',
         processor: { account_id: a.id, reference: intent!.id },
       });
-      // Still undecided: reconciliation leaves it as it is.
+      // Still undecided: reconciliation leaves it as it is, and puts off asking again.
       await h.app().till.services.checkout.recoverStuck(0);
       expect((await v1(checkout.id)).status).toBe('PROCESSING');
-      // Stripe decides; its webhook is lost.
+      await h.app().till.services.checkout.recoverStuck(0);
+      const retrieves = () => a.fake.requests.filter((r) => r.endpoint === 'payment_intents.retrieve');
+      expect(retrieves()).toHaveLength(1);
+      // Stripe decides; its webhook is lost. Once the wait is over, reconciliation asks again.
       a.fake.completePaymentIntent(intent!.id);
+      await h
+        .app()
+        .till.db.em.fork()
+        .execute('update payment set reconcile_after = now() where id = ?', [checkout.id]);
       expect(await h.app().till.services.checkout.recoverStuck(0)).toBeGreaterThanOrEqual(1);
       expect(await v1(checkout.id)).toMatchObject({
         status: 'SUCCEEDED',
         processor: { account_id: a.id, reference: intent!.id },
       });
-      expect(
-        a.fake.requests.filter((r) => r.endpoint === 'payment_intents.retrieve').map((r) => r.path),
-      ).toEqual([`/v1/payment_intents/${intent!.id}`, `/v1/payment_intents/${intent!.id}`]);
+      expect(retrieves().map((r) => r.path)).toEqual([
+        `/v1/payment_intents/${intent!.id}`,
+        `/v1/payment_intents/${intent!.id}`,
+      ]);
       expect(a.fake.charges()).toBe(1);
     });
 

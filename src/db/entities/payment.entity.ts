@@ -92,6 +92,7 @@ export const PaymentSchema = defineEntity({
     /** A capture or void claimed but not yet confirmed by the processor (recovered after a crash). */
     pendingOperation: p.json<StoredPendingOperation>().nullable(),
     authorizationExpiresAt: p.datetime().nullable(),
+    reconcileAfter: p.datetime().nullable(),
     requiresActionAt: p.datetime().nullable(),
     processingAt: p.datetime().nullable(),
     authorizedAt: p.datetime().nullable(),

@@ -28,7 +28,7 @@ export class Migration20261123000009Connectors extends Migration {
       'create index connector_account_route_idx on connector_account (merchant_id, livemode, priority) where disabled_at is null;',
     );
     this.addSql(
-      `alter table payment add column connector_account_id text, add column processor_attempts jsonb not null default '[]';`,
+      `alter table payment add column connector_account_id text, add column processor_attempts jsonb not null default '[]', add column reconcile_after timestamptz;`,
     );
     this.addSql(
       'create index payment_processor_ref_idx on payment (processor_charge_id) where processor_charge_id is not null;',
@@ -58,7 +58,7 @@ export class Migration20261123000009Connectors extends Migration {
     this.addSql('drop index if exists payment_unchecked_failure_idx;');
     this.addSql('drop index if exists payment_processor_ref_idx;');
     this.addSql(
-      'alter table payment drop column if exists connector_account_id, drop column if exists processor_attempts;',
+      'alter table payment drop column if exists connector_account_id, drop column if exists processor_attempts, drop column if exists reconcile_after;',
     );
     this.addSql('drop table if exists connector_account;');
   }

@@ -107,6 +107,7 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
       ? { kind: op.kind, amount: op.amount, key: op.key, requestedAt: op.requested_at }
       : null,
     authorizationExpiresAt: row.authorizationExpiresAt ?? null,
+    reconcileAfter: row.reconcileAfter ?? null,
   };
 }
 
@@ -160,5 +161,6 @@ export function mutableColumns(p: PaymentRecord): Partial<PaymentRow> {
       ? { kind: op.kind, amount: op.amount, key: op.key, requested_at: op.requestedAt }
       : null,
     authorizationExpiresAt: p.authorizationExpiresAt,
+    reconcileAfter: p.reconcileAfter,
   };
 }

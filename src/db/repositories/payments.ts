@@ -84,7 +84,12 @@ export class PaymentRepository {
       .fork()
       .find(
         PaymentSchema,
-        { status: 'PROCESSING', processingAt: { $lte: before } },
+        {
+          status: 'PROCESSING',
+          processingAt: { $lte: before },
+          // Those asked recently wait their turn, so they never crowd out the rest.
+          $or: [{ reconcileAfter: null }, { reconcileAfter: { $lte: new Date() } }],
+        },
         { limit, orderBy: { processingAt: 'asc' } },
       );
     return rows.map(paymentFromRow);
