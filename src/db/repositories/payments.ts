@@ -80,18 +80,16 @@ export class PaymentRepository {
 
   /** PROCESSING payments untouched since `before`. */
   async processingSince(before: Date, limit: number): Promise<PaymentRecord[]> {
-    const rows = await this.db.em
-      .fork()
-      .find(
-        PaymentSchema,
-        {
-          status: 'PROCESSING',
-          processingAt: { $lte: before },
-          // Those asked recently wait their turn, so they never crowd out the rest.
-          $or: [{ reconcileAfter: null }, { reconcileAfter: { $lte: new Date() } }],
-        },
-        { limit, orderBy: { processingAt: 'asc' } },
-      );
+    const rows = await this.db.em.fork().find(
+      PaymentSchema,
+      {
+        status: 'PROCESSING',
+        processingAt: { $lte: before },
+        // Those asked recently wait their turn, so they never crowd out the rest.
+        $or: [{ reconcileAfter: null }, { reconcileAfter: { $lte: new Date() } }],
+      },
+      { limit, orderBy: { processingAt: 'asc' } },
+    );
     return rows.map(paymentFromRow);
   }
 
