@@ -216,7 +216,6 @@ export interface PaymentRecord extends Payment {
   tokenization: boolean;
   /** Hash of the hosted session URL's token (the api dialect's), or null. */
   sessionTokenHash: string | null;
-  processorCardRef: string | null;
   processorChargeKey: string | null;
   attempts: number;
   pendingOperation: PendingOperation | null;

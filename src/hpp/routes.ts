@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, RateLimitError, TillError } from '../domain/errors.js';
+import { PAYMENT_ID_PATTERN } from '../domain/ids.js';
 import { strictCsp } from '../http/csp.js';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import { formatMoney } from '../domain/money.js';
@@ -217,7 +218,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 
   // An acquirer's authentication page that wants a form post: Till's page posts it.
   app.get('/hpp/action/:paymentId', { schema: s.actionRedirect }, async (request, reply) => {
-    const payment = /^pay_[A-Za-z0-9]{24}$/.test(request.params.paymentId)
+    const payment = PAYMENT_ID_PATTERN.test(request.params.paymentId)
       ? await deps.payments.findForCheckout({ id: request.params.paymentId })
       : null;
     const nonce = randomBytes(16).toString('base64');
@@ -231,7 +232,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 
   // The customer is back from the acquirer's authentication: Till asks the acquirer for the outcome.
   const authenticated = async (paymentId: string, params: Record<string, string>, reply: FastifyReply) => {
-    if (!/^pay_[A-Za-z0-9]{24}$/.test(paymentId))
+    if (!PAYMENT_ID_PATTERN.test(paymentId))
       throw new TillError(ErrorCode.NotFound, 'This payment link is not valid.', 'payment');
     const payment = await deps.charging.completeAction(paymentId, params);
     const target = deps.checkout.redirectFor(payment);

@@ -5,12 +5,15 @@ import {
   InvalidNotification,
   type AuthorizeOutcome,
   type AuthorizeRequest,
-  type ChargeContext,
   type Connector,
   type ConnectorAccount,
   type ConnectorNotification,
   type ConnectorOptions,
   type OperationOutcome,
+  type CancelRequest,
+  type CaptureRequest,
+  type CompleteActionRequest,
+  type RefundRequest,
 } from './connector.js';
 import { authorizeOutcome, type AdyenPaymentAnswer } from './adyen/outcomes.js';
 import { parseAdyenNotification } from './adyen/notifications.js';
@@ -117,13 +120,7 @@ export class AdyenConnector implements Connector {
     return outcome;
   }
 
-  async completeAction(request: {
-    reference: string;
-    paymentId: string;
-    idempotencyKey: string;
-    params: Record<string, string>;
-    charge: ChargeContext;
-  }): Promise<AuthorizeOutcome> {
+  async completeAction(request: CompleteActionRequest): Promise<AuthorizeOutcome> {
     const { params } = request;
     let details: Record<string, string>;
     if (params.redirectResult) details = { redirectResult: params.redirectResult };
@@ -148,13 +145,7 @@ export class AdyenConnector implements Connector {
     );
   }
 
-  async capture(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-  }): Promise<OperationOutcome> {
+  async capture(request: CaptureRequest): Promise<OperationOutcome> {
     const answer = await this.call('captures', () =>
       this.modifications.captureAuthorisedPayment(
         request.reference,
@@ -169,11 +160,7 @@ export class AdyenConnector implements Connector {
     return acknowledged(answer);
   }
 
-  async cancel(request: {
-    idempotencyKey: string;
-    reference: string;
-    paymentId: string;
-  }): Promise<OperationOutcome> {
+  async cancel(request: CancelRequest): Promise<OperationOutcome> {
     const answer = await this.call('cancels', () =>
       this.modifications.cancelAuthorisedPaymentByPspReference(
         request.reference,
@@ -184,14 +171,7 @@ export class AdyenConnector implements Connector {
     return acknowledged(answer);
   }
 
-  async refund(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-    refundId: string;
-  }): Promise<OperationOutcome> {
+  async refund(request: RefundRequest): Promise<OperationOutcome> {
     const answer = await this.call('refunds', () =>
       this.modifications.refundCapturedPayment(
         request.reference,

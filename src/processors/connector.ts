@@ -129,6 +129,44 @@ export type ConnectorNotification =
       message: string | null;
     };
 
+/** The customer's return from a redirect: the acquirer's parameters and the charge it belongs to. */
+export interface CompleteActionRequest {
+  reference: string;
+  paymentId: string;
+  idempotencyKey: string;
+  params: Record<string, string>;
+  charge: ChargeContext;
+}
+
+/** Capture `amount` of an authorization (the rest is released). */
+export interface CaptureRequest {
+  idempotencyKey: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  paymentId: string;
+}
+
+/** Release an authorization. */
+export interface CancelRequest {
+  idempotencyKey: string;
+  reference: string;
+  paymentId: string;
+}
+
+/** Return `amount` of a captured charge; `refundId` is Till's, echoed back in the acquirer's webhooks. */
+export interface RefundRequest extends CaptureRequest {
+  refundId: string;
+}
+
+/** Ask about a charge: by its reference, or by Till's payment id when the answer was lost. */
+export interface LookupRequest {
+  reference: string | null;
+  paymentId: string;
+  idempotencyKey: string;
+  charge: ChargeContext;
+}
+
 /**
  * One acquirer, bound to one connector account. Every call that moves money carries an idempotency
  * key; a repeat answers like the first call.
@@ -144,44 +182,16 @@ export interface Connector {
   authenticate?(request: AuthorizeRequest): Promise<{ reference: string; action: RedirectAction } | null>;
   authorize(request: AuthorizeRequest): Promise<AuthorizeOutcome>;
   /** The customer came back from a redirect with these parameters (query or form). */
-  completeAction(request: {
-    reference: string;
-    paymentId: string;
-    idempotencyKey: string;
-    params: Record<string, string>;
-    charge: ChargeContext;
-  }): Promise<AuthorizeOutcome>;
-  capture(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-  }): Promise<OperationOutcome>;
-  cancel(request: {
-    idempotencyKey: string;
-    reference: string;
-    paymentId: string;
-  }): Promise<OperationOutcome>;
-  refund(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-    refundId: string;
-  }): Promise<OperationOutcome>;
+  completeAction(request: CompleteActionRequest): Promise<AuthorizeOutcome>;
+  capture(request: CaptureRequest): Promise<OperationOutcome>;
+  cancel(request: CancelRequest): Promise<OperationOutcome>;
+  refund(request: RefundRequest): Promise<OperationOutcome>;
   /**
    * The acquirer's current view of a charge (reconciliation), by its reference or, when the answer
    * was lost before Till saw it, by Till's payment id. null when the acquirer cannot be asked
    * (it reports by webhook only) or knows nothing of it.
    */
-  lookup(request: {
-    reference: string | null;
-    paymentId: string;
-    idempotencyKey: string;
-    charge: ChargeContext;
-  }): Promise<AuthorizeOutcome | null>;
+  lookup(request: LookupRequest): Promise<AuthorizeOutcome | null>;
   /** Verifies an inbound webhook's signature and reads it; throws InvalidNotification. */
   parseNotification(
     rawBody: string,

@@ -1,13 +1,18 @@
 import type { Database } from '../db/orm.js';
-import type {
-  AuthorizeOutcome,
-  AuthorizeRequest,
-  ChargeContext,
-  Connector,
-  OperationOutcome,
-  RedirectAction,
+import {
+  InvalidNotification,
+  type AuthorizeOutcome,
+  type AuthorizeRequest,
+  type ChargeContext,
+  type Connector,
+  type OperationOutcome,
+  type RedirectAction,
+  type CancelRequest,
+  type CaptureRequest,
+  type CompleteActionRequest,
+  type LookupRequest,
+  type RefundRequest,
 } from './connector.js';
-import { InvalidNotification } from './connector.js';
 import type { ChargeResult, OperationResult } from './processor.js';
 import { DECLINE_MESSAGES } from './processor.js';
 import type { SandboxProcessor } from './sandbox.js';
@@ -31,26 +36,21 @@ export class SandboxConnector implements Connector {
   async authenticate(
     request: AuthorizeRequest,
   ): Promise<{ reference: string; action: RedirectAction } | null> {
+    // Decided from the card alone: a card that needs none is vaulted once, by authorize.
+    if (this.sandbox.authenticationOf(request.card, request.simulation).length === 0) return null;
     const prepared = await this.sandbox.prepareCard(request.card, request.simulation);
-    if (prepared.authentication.length === 0) return null;
     const challenge = await this.sandbox.startChallenge(request.paymentId, prepared);
     return { reference: challenge.id, action: { url: challenge.url, method: 'GET' } };
   }
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeOutcome> {
+    const authentication = await this.authenticate(request);
+    if (authentication) return { status: 'action', ...authentication };
     const prepared = await this.sandbox.prepareCard(request.card, request.simulation);
-    if (prepared.authentication.length > 0) {
-      const challenge = await this.sandbox.startChallenge(request.paymentId, prepared);
-      return { status: 'action', reference: challenge.id, action: { url: challenge.url, method: 'GET' } };
-    }
     return this.charge(request.idempotencyKey, prepared.ref, request, 'not_required');
   }
 
-  async completeAction(request: {
-    reference: string;
-    idempotencyKey: string;
-    charge: ChargeContext;
-  }): Promise<AuthorizeOutcome> {
+  async completeAction(request: CompleteActionRequest): Promise<AuthorizeOutcome> {
     const challenge = await this.sandbox.getChallenge(request.reference);
     if (!challenge) throw new Error('The sandbox knows no such authentication.');
     if (!challenge.result) {
@@ -69,7 +69,7 @@ export class SandboxConnector implements Connector {
     return this.charge(request.idempotencyKey, challenge.cardRef, request.charge, 'passed');
   }
 
-  async lookup(request: { idempotencyKey: string }): Promise<AuthorizeOutcome | null> {
+  async lookup(request: LookupRequest): Promise<AuthorizeOutcome | null> {
     const [row] = await this.db.em.fork().execute<
       {
         card_ref: string;
@@ -96,11 +96,7 @@ export class SandboxConnector implements Connector {
     );
   }
 
-  async capture(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-  }): Promise<OperationOutcome> {
+  async capture(request: CaptureRequest): Promise<OperationOutcome> {
     return operation(
       await this.sandbox.capture({
         idempotencyKey: request.idempotencyKey,
@@ -110,17 +106,13 @@ export class SandboxConnector implements Connector {
     );
   }
 
-  async cancel(request: { idempotencyKey: string; reference: string }): Promise<OperationOutcome> {
+  async cancel(request: CancelRequest): Promise<OperationOutcome> {
     return operation(
       await this.sandbox.void({ idempotencyKey: request.idempotencyKey, chargeId: request.reference }),
     );
   }
 
-  async refund(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-  }): Promise<OperationOutcome> {
+  async refund(request: RefundRequest): Promise<OperationOutcome> {
     return operation(
       await this.sandbox.refund({
         idempotencyKey: request.idempotencyKey,

@@ -70,15 +70,16 @@ export class SandboxProcessor implements Processor {
     private readonly publicUrl: string,
   ) {}
 
+  /** The 3-D Secure steps a card (or the simulated flow) asks for, decided before anything is stored. */
+  authenticationOf(card: CardInput, simulation: Simulation): AuthenticationStep[] {
+    const profile: Profile = TEST_CARDS[digitsOnly(card.number)] ?? 'approve';
+    if (simulation.flow) return FLOW_STEPS[simulation.flow]!;
+    return profile === 'challenge_approve' || profile === 'challenge_decline' ? ['challenge'] : [];
+  }
+
   async prepareCard(card: CardInput, simulation: Simulation): Promise<PreparedCard> {
     const digits = digitsOnly(card.number);
     const profile: Profile = TEST_CARDS[digits] ?? 'approve';
-    const flow = simulation.flow;
-    const authentication: AuthenticationStep[] = flow
-      ? FLOW_STEPS[flow]!
-      : profile === 'challenge_approve' || profile === 'challenge_decline'
-        ? ['challenge']
-        : [];
     const prepared: PreparedCard = {
       ref: `sbc_${randomBase62(20)}`,
       brand: detectBrand(digits),
@@ -90,7 +91,7 @@ export class SandboxProcessor implements Processor {
         .update(`till-sandbox-fingerprint:${digits}`)
         .digest('base64url')
         .slice(0, 16),
-      authentication,
+      authentication: this.authenticationOf(card, simulation),
     };
     await this.db.em.fork().execute(
       `insert into sandbox_card (ref, profile, brand, last4, exp_month, exp_year, country, fingerprint, created_at)

@@ -9,6 +9,11 @@ import {
   type ConnectorNotification,
   type ConnectorOptions,
   type OperationOutcome,
+  type CancelRequest,
+  type CaptureRequest,
+  type CompleteActionRequest,
+  type LookupRequest,
+  type RefundRequest,
 } from './connector.js';
 import { notificationsOf } from './stripe/notifications.js';
 import { declined, outcomeOf, refundOutcome } from './stripe/outcomes.js';
@@ -84,12 +89,9 @@ export class StripeConnector implements Connector {
     }
   }
 
-  async completeAction(request: {
-    reference: string;
-    paymentId: string;
-    idempotencyKey: string;
-    params: Record<string, string>;
-  }): Promise<AuthorizeOutcome> {
+  async completeAction(
+    request: Pick<CompleteActionRequest, 'reference' | 'paymentId' | 'idempotencyKey' | 'params'>,
+  ): Promise<AuthorizeOutcome> {
     // Stripe sends the browser back with the PaymentIntent's id; another one means a mixed-up return.
     const returned = request.params.payment_intent;
     if (returned !== undefined && returned !== request.reference) {
@@ -103,13 +105,7 @@ export class StripeConnector implements Connector {
     }
   }
 
-  async capture(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-  }): Promise<OperationOutcome> {
+  async capture(request: CaptureRequest): Promise<OperationOutcome> {
     try {
       const intent = await this.stripe.paymentIntents.capture(
         request.reference,
@@ -124,11 +120,7 @@ export class StripeConnector implements Connector {
     }
   }
 
-  async cancel(request: {
-    idempotencyKey: string;
-    reference: string;
-    paymentId: string;
-  }): Promise<OperationOutcome> {
+  async cancel(request: CancelRequest): Promise<OperationOutcome> {
     try {
       const intent = await this.stripe.paymentIntents.cancel(
         request.reference,
@@ -142,14 +134,7 @@ export class StripeConnector implements Connector {
     }
   }
 
-  async refund(request: {
-    idempotencyKey: string;
-    reference: string;
-    amount: number;
-    currency: string;
-    paymentId: string;
-    refundId: string;
-  }): Promise<OperationOutcome> {
+  async refund(request: RefundRequest): Promise<OperationOutcome> {
     try {
       const refund = await this.stripe.refunds.create(
         {
@@ -165,7 +150,7 @@ export class StripeConnector implements Connector {
     }
   }
 
-  async lookup(request: { reference: string | null; paymentId: string }): Promise<AuthorizeOutcome | null> {
+  async lookup(request: Pick<LookupRequest, 'reference' | 'paymentId'>): Promise<AuthorizeOutcome | null> {
     try {
       if (request.reference !== null) {
         return outcomeOf(await this.stripe.paymentIntents.retrieve(request.reference));

@@ -76,7 +76,7 @@ export class ChargeService {
             'currency',
           );
     const claim = payment.attempts + 1;
-    const keyAt = (account: ConnectorAccount) => `${payment.id}:${claim}:${account.id}`;
+    const keyAt = (account: ConnectorAccount) => chargeKey(payment.id, claim, account);
     const attempts: ChargeAttempt[] = [...payment.chargeAttempts];
     const requestAt = (account: ConnectorAccount): AuthorizeRequest => ({
       idempotencyKey: keyAt(account),
@@ -174,7 +174,7 @@ export class ChargeService {
     if (payment.status !== 'REQUIRES_ACTION' || !payment.processorRoute?.reference) return payment;
     const account = await this.accounts.open(payment.processorRoute.accountId, payment.merchantId);
     if (!account) return payment;
-    const key = `${payment.id}:${payment.attempts}:${account.id}:return`;
+    const key = `${chargeKey(payment.id, payment.attempts, account)}:return`;
     try {
       await this.payments.advance(payment.id, ['REQUIRES_ACTION'], 'PROCESSING', {
         nextAction: null,
@@ -383,6 +383,14 @@ function routeOf(account: ConnectorAccount, reference: string | null): Processor
   return { connector: account.connector, accountId: account.id === 'sandbox' ? null : account.id, reference };
 }
 
+/**
+ * The idempotency key of a charge: the payment, Till's claim on it (one per card submission) and the
+ * account, so a repeat at the same account never charges twice and a failover is a new charge.
+ */
+export function chargeKey(paymentId: string, claim: number, account: Pick<ConnectorAccount, 'id'>): string {
+  return `${paymentId}:${claim}:${account.id}`;
+}
+
 /** The attempt an acquirer's answer (synchronous, or by webhook) records. */
 export function attemptOf(account: ConnectorAccount, outcome: AuthorizeOutcome): ChargeAttempt {
   return {
@@ -421,7 +429,8 @@ function maskedCard(card: CardInput) {
   };
 }
 
-function contextOf(payment: PaymentRecord): ChargeContext {
+/** The charge a payment asks of its acquirer, for the steps after the first call. */
+export function contextOf(payment: PaymentRecord): ChargeContext {
   return {
     amount: payment.amount,
     currency: payment.currency,

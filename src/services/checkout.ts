@@ -3,6 +3,7 @@ import type { Authenticator } from './authenticator.js';
 import type { CheckoutGuard } from './checkout-guard.js';
 import type { PaymentRepository } from '../db/repositories/payments.js';
 import { ErrorCode, TillError } from '../domain/errors.js';
+import { PAYMENT_ID_PATTERN } from '../domain/ids.js';
 import { formatMoney } from '../domain/money.js';
 import type { PaymentRecord as Payment } from '../domain/payment.js';
 import type { PaymentStatus } from '../domain/payment-status.js';
@@ -102,7 +103,7 @@ export class CheckoutService {
   ): Promise<CheckoutRef | null> {
     const payment =
       'paymentId' in parts
-        ? /^pay_[A-Za-z0-9]{24}$/.test(parts.paymentId)
+        ? PAYMENT_ID_PATTERN.test(parts.paymentId)
           ? await this.payments.findForCheckout({ id: parts.paymentId })
           : null
         : /^[A-Za-z0-9]{20}$/.test(parts.sessionId)

@@ -38,7 +38,6 @@ export type AdvancePatchKey =
   | 'nextAction'
   | 'processorRoute'
   | 'chargeAttempts'
-  | 'processorCardRef'
   | 'processorChargeKey'
   | 'cardToken'
   | 'attempts'
@@ -152,7 +151,6 @@ export class PaymentService {
       sessionTokenHash: session.token ? sessionTokenHash(session.token) : null,
       processorRoute: null,
       chargeAttempts: [],
-      processorCardRef: null,
       processorChargeKey: null,
       attempts: 0,
       pendingOperation: null,

@@ -3,6 +3,7 @@ import type { ChargeAttempt, PaymentRecord } from '../domain/payment.js';
 import { PAYMENT_STATUSES } from '../domain/payment-status.js';
 import type { Connector } from '../processors/connector.js';
 import type { ConnectorRegistry } from '../processors/registry.js';
+import { chargeKey, contextOf } from './charging.js';
 import type { ConnectorAccountService } from './connector-accounts.js';
 import type { PaymentService } from './payments.js';
 
@@ -49,14 +50,8 @@ export class StrayCharges {
           ).lookup({
             reference: attempt.reference,
             paymentId: payment.id,
-            idempotencyKey: `${payment.id}:${payment.attempts}:${account.id}`,
-            charge: {
-              amount: payment.amount,
-              currency: payment.currency,
-              capture: payment.transactionType !== 'AUTHORIZE',
-              simulation: {},
-              tokenize: false,
-            },
+            idempotencyKey: chargeKey(payment.id, payment.attempts, account),
+            charge: contextOf(payment),
           })
         : null;
       // Still undecided at the acquirer: ask again next time.

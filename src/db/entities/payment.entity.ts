@@ -74,8 +74,9 @@ export const PaymentSchema = defineEntity({
     /** Seed 000's hosted session: the id in redirect_url, and a hash of the URL's token part. */
     sessionId: p.string().nullable().unique(),
     sessionTokenHash: p.string().nullable(),
-    /** Which processor handled the card, its vault reference, and the idempotency key of the charge. */
+    /** Which acquirer holds the charge, and the idempotency key of the charge in flight. */
     processor: p.string().nullable(),
+    /** The sandbox vault reference of payments charged before connectors existed; no longer written. */
     processorCardRef: p.string().nullable(),
     processorChargeKey: p.string().nullable(),
     /** Saved-card token (tokenization), `tok_…`. */

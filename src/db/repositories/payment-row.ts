@@ -100,7 +100,6 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
       createdAt: fromUnixSeconds(a.created_at),
       checkedAt: a.checked_at == null ? null : fromUnixSeconds(a.checked_at),
     })),
-    processorCardRef: row.processorCardRef ?? null,
     processorChargeKey: row.processorChargeKey ?? null,
     attempts: row.attempts,
     pendingOperation: op
@@ -154,7 +153,6 @@ export function mutableColumns(p: PaymentRecord): Partial<PaymentRow> {
       created_at: unixSeconds(a.createdAt),
       checked_at: a.checkedAt ? unixSeconds(a.checkedAt) : null,
     })),
-    processorCardRef: p.processorCardRef,
     processorChargeKey: p.processorChargeKey,
     attempts: p.attempts,
     pendingOperation: op
