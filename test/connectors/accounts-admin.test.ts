@@ -7,6 +7,7 @@ import { request } from '../support/http.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import { sealedFor } from '../../src/db/sealed-columns.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
+import { dumpAllTables } from '../support/database.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 
@@ -601,20 +602,16 @@ describe.each(backends)('connector accounts through the admin API (%s)', (backen
     // A payment proves the sealed credentials open.
     expect((await paidV1()).processor.account_id).toBe(account.id);
 
-    const em = app.till.db.em.fork();
-    const tables = await em.execute<{ tablename: string }[]>(
-      "select tablename from pg_tables where schemaname = 'public'",
-    );
-    let dump = '';
-    for (const { tablename } of tables)
-      dump += JSON.stringify(await em.execute(`select * from "${tablename}"`));
+    const dump = await dumpAllTables(app.till.db);
     expect(dump).toContain(account.id); // the search looked in the right place
     expectNoSecret(dump);
     expectNoSecret(app.logs.join('\n'));
-    const rows = await em.execute<{ id: string; credentials: string }[]>(
-      'select id, credentials from connector_account where merchant_id = ?',
-      [merchant.merchant_id],
-    );
+    const rows = await app.till.db.em
+      .fork()
+      .execute<{ id: string; credentials: string }[]>(
+        'select id, credentials from connector_account where merchant_id = ?',
+        [merchant.merchant_id],
+      );
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row.credentials.startsWith('v1:')).toBe(true);
     expect(await storedCredentials(adyen.json.id)).toMatchObject({ api_key: adyenKey, hmac_key: hmac });

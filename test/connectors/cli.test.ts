@@ -11,6 +11,7 @@ import { runTill } from '../support/processes.js';
 import { createTestDatabase } from '../support/services.js';
 import { startTill, type Backend } from '../support/till.js';
 import { kidOf } from '../../src/crypto/sealing.js';
+import { dumpAllTables } from '../support/database.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const node = path.join(root, 'node_modules/.bin/node');
@@ -255,12 +256,7 @@ describe.each(backends)('till connectors (%s)', (backend) => {
         expect(row.credentials.startsWith('v1:')).toBe(true);
         expect(kidOf(row.credentials)).toBe(rotation.kid);
       }
-      const tables = await em.execute<{ tablename: string }[]>(
-        "select tablename from pg_tables where schemaname = 'public'",
-      );
-      let dump = '';
-      for (const { tablename } of tables)
-        dump += JSON.stringify(await em.execute(`select * from "${tablename}"`));
+      const dump = await dumpAllTables(app.till.db);
       expect(dump).toContain(b.id);
       noSecret(dump);
 

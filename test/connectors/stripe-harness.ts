@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessToken } from '../support/api-dialect.js';
 import { createSession, openCheckout } from '../support/checkout.js';
+import { dumpAllTables } from '../support/database.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { request } from '../support/http.js';
 import { freePort, newMerchant, startTill, type Backend, type RunningTill } from '../support/till.js';
@@ -149,7 +150,24 @@ export function stripeHarness(backend: Backend) {
     );
   }
 
+  /** No card number (plain or grouped) or CVC in any table or log line; the masked card is there. */
+  async function expectNoCardData(): Promise<void> {
+    const dump = await dumpAllTables(app.till.db);
+    const logs = app.logs.join('\n');
+    expect(sentCards.size).toBeGreaterThanOrEqual(2);
+    for (const number of sentCards) {
+      for (const text of [dump, logs]) {
+        expect(text).not.toContain(number);
+        expect(text).not.toContain(`${number.slice(0, 4)} ${number.slice(4, 8)}`);
+      }
+    }
+    expect(dump).not.toContain(`"${CVC}"`);
+    expect(logs).not.toContain(`"${CVC}"`);
+    expect(dump).toContain('"last4":"4242"'); // the masked card is there: the search looked in the right place
+  }
+
   return {
+    expectNoCardData,
     app: () => app,
     merchant: () => merchant,
     sentCards,

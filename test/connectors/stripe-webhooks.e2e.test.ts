@@ -405,24 +405,7 @@ describe.each(backends)(
         expect((await pay(await v1Checkout(), number)).status).toBe(200);
       expect(a.fake.stored()).not.toContain(CARDS.approved);
 
-      const em = h.app().till.db.em.fork();
-      const tables = await em.execute<{ tablename: string }[]>(
-        "select tablename from pg_tables where schemaname = 'public'",
-      );
-      let dump = '';
-      for (const { tablename } of tables)
-        dump += JSON.stringify(await em.execute(`select * from "${tablename}"`));
-      const logs = h.app().logs.join('\n');
-      expect(h.sentCards.size).toBeGreaterThanOrEqual(2);
-      for (const number of h.sentCards) {
-        for (const text of [dump, logs]) {
-          expect(text).not.toContain(number);
-          expect(text).not.toContain(`${number.slice(0, 4)} ${number.slice(4, 8)}`);
-        }
-      }
-      expect(dump).not.toContain(`"${CVC}"`);
-      expect(logs).not.toContain(`"${CVC}"`);
-      expect(dump).toContain('"last4":"4242"'); // the masked card is there: the search looked in the right place
+      await h.expectNoCardData();
     });
   },
 );

@@ -5,6 +5,7 @@ import { startFakeAdyen, type FakeAdyen, type NotificationInput } from './fake-a
 import { request, type Reply } from './http.js';
 import { newMerchant, startTill, type Backend, type RunningTill } from './till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
+import { dumpAllTables } from './database.js';
 
 /** Adyen's own test card (Authorised unless the holder name asks for a refusal). */
 export const CARD = '4111111145551142';
@@ -118,14 +119,7 @@ export function useAdyenShop(backend: Backend, env: Record<string, string> = {})
 
     /** Everything in every table, each row as JSON, and every log line. */
     async everythingStored(): Promise<{ dump: string; logs: string }> {
-      const em = shop.app.till.db.em;
-      const tables = await em
-        .fork()
-        .execute<{ tablename: string }[]>("select tablename from pg_tables where schemaname = 'public'");
-      let dump = '';
-      for (const { tablename } of tables)
-        dump += JSON.stringify(await em.fork().execute(`select * from "${tablename}"`));
-      return { dump, logs: shop.app.logs.join('\n') };
+      return { dump: await dumpAllTables(shop.app.till.db), logs: shop.app.logs.join('\n') };
     },
   };
 

@@ -60,3 +60,15 @@ export async function insertEvent(
     );
   return id;
 }
+
+/** Every row of every table, as one JSON text: what a search for a secret or a card number reads. */
+export async function dumpAllTables(db: Database): Promise<string> {
+  const em = db.em.fork();
+  const tables = await em.execute<{ tablename: string }[]>(
+    "select tablename from pg_tables where schemaname = 'public'",
+  );
+  let dump = '';
+  for (const { tablename } of tables)
+    dump += JSON.stringify(await em.execute(`select * from "${tablename}"`));
+  return dump;
+}
