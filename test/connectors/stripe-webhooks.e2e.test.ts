@@ -295,7 +295,9 @@ describe.each(backends)(
       await h
         .app()
         .till.db.em.fork()
-        .execute('update payment set reconcile_after = now() where id = ?', [checkout.id]);
+        .execute("update payment set reconcile_after = now() - interval '1 second' where id = ?", [
+          checkout.id,
+        ]);
       expect(await h.app().till.services.checkout.recoverStuck(0)).toBeGreaterThanOrEqual(1);
       expect(await v1(checkout.id)).toMatchObject({
         status: 'SUCCEEDED',
