@@ -11,7 +11,10 @@ import {
   Resolver,
   Root,
   Subscription,
+  Authorized,
 } from 'type-graphql';
+import type { Permission } from '../services/permissions.js';
+import { authorize } from './auth-checker.js';
 import type { Payment as DomainPayment } from '../domain/payment.js';
 import { LIMITS } from '../domain/payment.js';
 import type { TillEvent } from '../events/outbox.js';
@@ -156,6 +159,7 @@ export class AfterPaymentResolver {
     return Payment.from(payment, this.deps.publicUrl);
   }
 
+  @Authorized<Permission>('payments:write')
   @Mutation(() => CapturePaymentPayload, {
     description: 'Captures an AUTHORIZED payment, all or part (the rest is released).',
   })
@@ -175,6 +179,7 @@ export class AfterPaymentResolver {
     }
   }
 
+  @Authorized<Permission>('payments:write')
   @Mutation(() => RefundPaymentPayload, {
     description: 'Refunds a SUCCEEDED payment, all of what is left or `amount`.',
   })
@@ -198,6 +203,7 @@ export class AfterPaymentResolver {
     }
   }
 
+  @Authorized<Permission>('events:read')
   @Query(() => EventConnection, { description: 'Your events, newest first: the same ids as webhooks.' })
   async events(
     @Ctx() ctx: GraphQLContext,
@@ -222,10 +228,9 @@ export class AfterPaymentResolver {
     description:
       'Your events as they happen, payments and refunds: the same ids and objects as webhooks. With `after` (an event id), the events since that one come first, oldest first, so a client that reconnects misses nothing.',
     subscribe: async ({ args, context }) => {
-      const ctx = context as GraphQLContext;
-      const principal = principalOf(ctx);
+      const principal = authorize(context as GraphQLContext, 'events:read');
       const after = (args as { after?: string | null }).after ?? null;
-      return ctx.openEventFeed(principal, after).catch(toGraphQLError);
+      return (context as GraphQLContext).openEventFeed(principal, after).catch(toGraphQLError);
     },
   })
   eventStream(
@@ -238,11 +243,13 @@ export class AfterPaymentResolver {
     return view;
   }
 
+  @Authorized<Permission>('webhooks:read')
   @Query(() => [WebhookEndpoint])
   async webhookEndpoints(@Ctx() ctx: GraphQLContext): Promise<WebhookEndpoint[]> {
     return (await this.deps.webhooks.list(principalOf(ctx))).map((e) => WebhookEndpoint.from(e));
   }
 
+  @Authorized<Permission>('webhooks:write')
   @Mutation(() => WebhookEndpointPayload, {
     description: 'Creates a webhook endpoint; the secret is shown once.',
   })
@@ -259,6 +266,7 @@ export class AfterPaymentResolver {
     );
   }
 
+  @Authorized<Permission>('webhooks:write')
   @Mutation(() => WebhookEndpointPayload)
   async updateWebhookEndpoint(
     @Arg('id', () => ID) id: string,
@@ -273,6 +281,7 @@ export class AfterPaymentResolver {
     return this.endpointPayload(() => this.deps.webhooks.update(principalOf(ctx), id, patch));
   }
 
+  @Authorized<Permission>('webhooks:write')
   @Mutation(() => WebhookEndpointPayload, {
     description: 'New secret; the old one keeps signing for the grace period.',
   })
@@ -284,6 +293,7 @@ export class AfterPaymentResolver {
     return this.endpointPayload(() => this.deps.webhooks.rotateSecret(principalOf(ctx), id, grace));
   }
 
+  @Authorized<Permission>('webhooks:write')
   @Mutation(() => DeleteWebhookEndpointPayload)
   async deleteWebhookEndpoint(
     @Arg('id', () => ID) id: string,

@@ -10,7 +10,9 @@ import {
   Query,
   registerEnumType,
   Resolver,
+  Authorized,
 } from 'type-graphql';
+import type { Permission } from '../services/permissions.js';
 import type { ConnectorAccountService, ConnectorAccountView } from '../services/connector-accounts.js';
 import { actorOf } from '../services/principal.js';
 import { principalOf, type GraphQLContext } from './context.js';
@@ -100,6 +102,7 @@ export class ConnectorAccountPayload {
 export class ConnectorAccountsResolver {
   constructor(private readonly deps: ConnectorAccountsDeps) {}
 
+  @Authorized<Permission>('connectors:read')
   @Query(() => [ConnectorAccount], { description: 'Your acquirer accounts of this mode, in routing order.' })
   async connectorAccounts(@Ctx() ctx: GraphQLContext): Promise<ConnectorAccount[]> {
     const principal = principalOf(ctx);
@@ -108,6 +111,7 @@ export class ConnectorAccountsResolver {
     );
   }
 
+  @Authorized<Permission>('connectors:write')
   @Mutation(() => ConnectorAccountPayload, {
     description: 'Adds an acquirer account in the mode of your key.',
   })
@@ -133,6 +137,7 @@ export class ConnectorAccountsResolver {
     );
   }
 
+  @Authorized<Permission>('connectors:write')
   @Mutation(() => ConnectorAccountPayload, {
     description: 'Stops routing new payments to an account; payments it holds keep using it.',
   })

@@ -9,7 +9,9 @@ import {
   Query,
   registerEnumType,
   Resolver,
+  Authorized,
 } from 'type-graphql';
+import type { Permission } from '../services/permissions.js';
 import { AUDIT_ACTIONS, type AuditEntryObject, type AuditLog } from '../services/audit.js';
 import { type ApiKeyObject, type ApiKeyService } from '../services/api-keys.js';
 import { actorOf } from '../services/principal.js';
@@ -144,6 +146,7 @@ const decode = (cursor: string) => {
 export class CredentialsResolver {
   constructor(private readonly deps: CredentialsDeps) {}
 
+  @Authorized<Permission>('keys:read')
   @Query(() => [ApiKey], { description: 'Your secret and publishable keys of this mode, newest first.' })
   async apiKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     const principal = principalOf(ctx);
@@ -152,6 +155,7 @@ export class CredentialsResolver {
     );
   }
 
+  @Authorized<Permission>('keys:write')
   @Mutation(() => ApiKeyPayload, { description: 'A new key of this mode; its secret is shown once.' })
   async createApiKey(
     @Arg('type', () => ApiKeyType) type: ApiKeyType,
@@ -168,6 +172,7 @@ export class CredentialsResolver {
     });
   }
 
+  @Authorized<Permission>('keys:write')
   @Mutation(() => ApiKeyPayload, {
     description:
       'Replaces a key. The new key is shown once; the old one keeps working for `expiresInSeconds` (0 to 604800; 0 = stops now).',
@@ -194,6 +199,7 @@ export class CredentialsResolver {
     });
   }
 
+  @Authorized<Permission>('keys:write')
   @Mutation(() => ApiKeyPayload, { description: 'Cuts a key off at once, everywhere.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiKeyPayload> {
     const principal = principalOf(ctx);
@@ -205,6 +211,7 @@ export class CredentialsResolver {
     });
   }
 
+  @Authorized<Permission>('audit:read')
   @Query(() => AuditEntryConnection, { description: 'Your audit log, newest first.' })
   async auditLog(
     @Ctx() ctx: GraphQLContext,

@@ -1,4 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription, Authorized } from 'type-graphql';
+import type { Permission } from '../services/permissions.js';
+import { authorize } from './auth-checker.js';
 import { LIMITS, type Payment as DomainPayment } from '../domain/payment.js';
 import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
 import type { IdempotencyService } from '../services/idempotency.js';
@@ -38,12 +40,14 @@ export class PaymentResolver {
     return Payment.from(payment, this.deps.publicUrl);
   }
 
+  @Authorized<Permission>('payments:read')
   @Query(() => Payment, { description: 'One of your payments, by id.' })
   async payment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Payment> {
     const principal = principalOf(ctx);
     return this.view(await this.deps.payments.getPayment(principal, id).catch(toGraphQLError));
   }
 
+  @Authorized<Permission>('payments:read')
   @Query(() => PaymentConnection, { description: 'Your payments, newest first.' })
   async payments(
     @Ctx() ctx: GraphQLContext,
@@ -66,6 +70,7 @@ export class PaymentResolver {
     return connection(nodes, encodeCursor, page.hasMore, window.startingAfter !== null);
   }
 
+  @Authorized<Permission>('payments:write')
   @Mutation(() => CreateHostedPaymentPayload, {
     description: 'Creates a hosted payment and returns the URL to send the customer to.',
   })
@@ -123,6 +128,7 @@ export class PaymentResolver {
     }
   }
 
+  @Authorized<Permission>('payments:write')
   @Mutation(() => CancelPaymentPayload, {
     description: 'Cancels a PENDING or REQUIRES_ACTION payment, or voids an AUTHORIZED one.',
   })
@@ -142,10 +148,9 @@ export class PaymentResolver {
     description:
       "A payment's status changes, starting with its current state; all of your payments when paymentId is omitted.",
     subscribe: async ({ args, context }) => {
-      const ctx = context as GraphQLContext;
-      const principal = principalOf(ctx);
+      const principal = authorize(context as GraphQLContext, 'payments:read');
       const paymentId = (args as { paymentId?: string | null }).paymentId ?? null;
-      return ctx.openPaymentFeed(principal, paymentId).catch(toGraphQLError);
+      return (context as GraphQLContext).openPaymentFeed(principal, paymentId).catch(toGraphQLError);
     },
   })
   paymentStatusChanged(

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth-checker.js';
 import { AfterPaymentResolver, type AfterPaymentDeps } from './after-payment.resolver.js';
 import { ConnectorAccountsResolver, type ConnectorAccountsDeps } from './connector-accounts.resolver.js';
 import { CredentialsResolver, type CredentialsDeps } from './credentials.resolver.js';
@@ -30,6 +31,7 @@ export async function buildTillSchema(
     resolvers,
     container: { get: (cls) => instances.get(cls) },
     validate: false,
+    authChecker,
     // type-graphql insists on a PubSub once any subscription exists. Till's subscriptions bring their
     // own `subscribe` (the outbox-fed feeds), so this one must never be reached.
     pubSub: {

@@ -1,5 +1,9 @@
+/** A dashboard user's role within one merchant account. */
+export const ROLES = ['owner', 'admin', 'developer', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** How a caller proved who it is. */
-export type CredentialKind = 'secret_key' | 'access_token' | 'publishable_key';
+export type CredentialKind = 'secret_key' | 'access_token' | 'publishable_key' | 'session';
 
 /** Who is calling: a merchant in one mode. Every read and write is scoped by it. */
 export interface Principal {
@@ -15,14 +19,17 @@ export interface Principal {
   expiresAt?: number | null;
   /** The access token's `jti`, so revoking that one token cuts it off. */
   tokenId?: string | null;
+  /** A dashboard session's user (`usr_…`) and role; absent for API credentials. */
+  userId?: string | null;
+  role?: Role | null;
   /** The request that carries this principal (audit entries name it). */
   requestId?: string | null;
 }
 
 /** Who did something, as the audit log records it. */
 export interface Actor {
-  type: 'api_key' | 'access_token' | 'admin' | 'cli' | 'system';
-  /** The credential id (never the secret); null for the operator. */
+  type: 'api_key' | 'access_token' | 'user' | 'admin' | 'cli' | 'system';
+  /** The credential id (never the secret), the dashboard user's id; null for the operator. */
   id: string | null;
   requestId: string | null;
 }
@@ -32,6 +39,8 @@ export const OPERATOR: Actor = { type: 'admin', id: null, requestId: null };
 export const SYSTEM: Actor = { type: 'system', id: null, requestId: null };
 
 export function actorOf(principal: Principal): Actor {
+  if (principal.kind === 'session')
+    return { type: 'user', id: principal.userId ?? null, requestId: principal.requestId ?? null };
   return {
     type: principal.kind === 'access_token' ? 'access_token' : 'api_key',
     id: principal.credentialId,
