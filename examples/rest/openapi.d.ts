@@ -971,6 +971,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Till's addition: the hosted page's language, a BCP 47 tag (`de`, `bs-BA`). Without it the page follows the browser's Accept-Language; languages Till does not speak fall back the same way. */
+            locale?: string;
         };
         Refund: {
             id: string;
@@ -1031,6 +1033,7 @@ export interface components {
             } | null;
             transaction_type?: "PURCHASE" | "AUTHORIZE";
             return_url?: string | null;
+            locale?: string | null;
             terminal_id?: string | null;
             session_id?: string | null;
             success_url?: string | null;
@@ -3888,6 +3891,8 @@ export interface operations {
                         save_card_for_future_payments?: boolean;
                     };
                     metadata?: components["schemas"]["SimulationMetadata"];
+                    /** @description Till's addition: the hosted page's language, a BCP 47 tag (`de`, `bs-BA`); without it the page follows the browser. */
+                    locale?: string;
                     customer_id?: string;
                     customer_first_name?: string;
                     customer_last_name?: string;
@@ -4007,6 +4012,8 @@ export interface operations {
                         save_card_for_future_payments?: boolean;
                     };
                     metadata?: components["schemas"]["SimulationMetadata"];
+                    /** @description Till's addition: the hosted page's language, a BCP 47 tag (`de`, `bs-BA`); without it the page follows the browser. */
+                    locale?: string;
                     country?: string;
                     customer?: {
                         id?: string;

@@ -63,20 +63,31 @@ export function parseExpiry(value: string): { month: number; year: number } | nu
   return { month, year };
 }
 
+/**
+ * One thing wrong with a card field, as a message key of the hosted page's languages and the values
+ * its text needs: the page and the checkout API show it in the customer's language.
+ */
+export type CardProblem =
+  | { key: 'card.number.missing' | 'card.number.invalid' }
+  | { key: 'card.expiry.format' | 'card.expiry.expired' | 'card.expiry.year' }
+  | { key: 'card.cvc.invalid'; values: { length: number } }
+  | { key: 'card.name.missing' | 'card.name.tooLong' };
+
 /** A card is usable through the last day of its expiry month. */
-export function expiryProblem(month: number, year: number, now = new Date()): string | null {
+export function expiryProblem(month: number, year: number, now = new Date()): CardProblem | null {
   if (!Number.isInteger(month) || month < 1 || month > 12 || !Number.isInteger(year))
-    return 'Enter the expiry date as MM/YY.';
+    return { key: 'card.expiry.format' };
   const currentYear = now.getUTCFullYear();
   const currentMonth = now.getUTCMonth() + 1;
-  if (year < currentYear || (year === currentYear && month < currentMonth)) return 'This card has expired.';
-  if (year > currentYear + 20) return 'Enter a valid expiry year.';
+  if (year < currentYear || (year === currentYear && month < currentMonth))
+    return { key: 'card.expiry.expired' };
+  if (year > currentYear + 20) return { key: 'card.expiry.year' };
   return null;
 }
 
-export function cvcProblem(cvc: string, brand: CardBrand): string | null {
+export function cvcProblem(cvc: string, brand: CardBrand): CardProblem | null {
   const length = brand === 'amex' ? 4 : 3;
-  return new RegExp(`^\\d{${length}}$`).test(cvc) ? null : `Enter the ${length}-digit security code.`;
+  return new RegExp(`^\\d{${length}}$`).test(cvc) ? null : { key: 'card.cvc.invalid', values: { length } };
 }
 
 export interface CardFields {
@@ -88,16 +99,16 @@ export interface CardFields {
 }
 
 /** Every problem with the card fields, keyed by field (number, expiry, cvc, name); empty when valid. */
-export function cardProblems(card: CardFields, now = new Date()): Record<string, string> {
-  const out: Record<string, string> = {};
+export function cardProblems(card: CardFields, now = new Date()): Record<string, CardProblem> {
+  const out: Record<string, CardProblem> = {};
   const digits = digitsOnly(card.number);
-  if (!digits) out.number = 'Enter the card number.';
-  else if (!luhnValid(digits)) out.number = 'This card number is not valid.';
+  if (!digits) out.number = { key: 'card.number.missing' };
+  else if (!luhnValid(digits)) out.number = { key: 'card.number.invalid' };
   const expiry = expiryProblem(card.expMonth, card.expYear, now);
   if (expiry) out.expiry = expiry;
   const cvc = cvcProblem(card.cvc, detectBrand(digits));
   if (cvc) out.cvc = cvc;
-  if (!card.name.trim()) out.name = 'Enter the name on the card.';
-  else if (card.name.length > 100) out.name = 'The name is too long.';
+  if (!card.name.trim()) out.name = { key: 'card.name.missing' };
+  else if (card.name.length > 100) out.name = { key: 'card.name.tooLong' };
   return out;
 }

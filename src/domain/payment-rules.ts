@@ -1,4 +1,5 @@
 import type { FieldProblem } from './errors.js';
+import { localeProblem } from './locale.js';
 import { MAX_AMOUNT, V1_CURRENCIES } from './money.js';
 import {
   LIMITS,
@@ -130,6 +131,10 @@ export function checkCreateHostedPayment(
   terminal: TerminalFacts | null = null,
 ): FieldProblem[] {
   const out: FieldProblem[] = [];
+  if (input.locale != null) {
+    const problem = localeProblem(input.locale);
+    if (problem) out.push({ field: 'locale', message: problem });
+  }
   if (!Number.isSafeInteger(input.amount) || input.amount < 1 || input.amount > MAX_AMOUNT)
     out.push({ field: 'amount', message: `amount must be an integer from 1 to ${MAX_AMOUNT}` });
 

@@ -53,6 +53,8 @@ export interface CreateHostedPaymentInput {
   errorUrlOptional?: boolean;
   merchantReference?: string | null;
   description?: string | null;
+  /** The hosted page's language (a BCP 47 tag); without it the page follows the browser. */
+  locale?: string | null;
   billingDetails?: BillingDetails | null;
   metadata?: Record<string, unknown> | null;
   terminalId?: string | null;
@@ -169,6 +171,8 @@ export interface Payment {
   amountCaptured: number | null;
   merchantReference: string | null;
   description: string | null;
+  /** The hosted page's language as the merchant asked for it (canonical BCP 47), or null. */
+  locale: string | null;
   card: Card | null;
   billingDetails: BillingDetails | null;
   metadata: Record<string, unknown>;

@@ -48,6 +48,8 @@ export interface PaymentPayload {
   /** Till's additions, after the documented fields. */
   transaction_type: TransactionType;
   return_url: string | null;
+  /** The hosted page's language, when the merchant chose one (BCP 47). */
+  locale: string | null;
   /** The api dialect's fields, for payments created through it (null otherwise). */
   terminal_id: string | null;
   session_id: string | null;
@@ -139,6 +141,7 @@ export function paymentPayload(p: Payment, publicUrl: string): PaymentPayload {
     next_action: p.nextAction && { redirect_url: p.nextAction.redirectUrl },
     transaction_type: p.transactionType,
     return_url: p.returnUrl,
+    locale: p.locale,
     terminal_id: p.terminalId,
     session_id: p.sessionId,
     success_url: p.successUrl,
@@ -192,6 +195,7 @@ export function paymentFromPayload(o: PaymentPayload): Payment {
     amountCaptured: o.amount_captured,
     merchantReference: o.merchant_reference,
     description: o.description,
+    locale: o.locale ?? null,
     card: o.card && {
       brand: o.card.brand,
       last4: o.card.last4,

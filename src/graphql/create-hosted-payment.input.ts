@@ -66,6 +66,12 @@ export class CreateHostedPaymentInput {
   saveCardForFuturePayments?: boolean | null;
   @Field(() => String, { nullable: true }) merchantReference?: string | null;
   @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The hosted page's language, a BCP 47 tag (`de`, `bs-BA`). Without it the page follows the browser's Accept-Language.",
+  })
+  locale?: string | null;
   @Field(() => BillingDetailsInput, { nullable: true }) billingDetails?: BillingDetailsInput | null;
   @Field(() => JSONObject, { nullable: true }) metadata?: Record<string, unknown> | null;
   @Field(() => String, {
@@ -106,6 +112,7 @@ export function toDomainInput(input: CreateHostedPaymentInput): DomainInput {
       : null,
     merchantReference: input.merchantReference ?? null,
     description: input.description ?? null,
+    locale: input.locale ?? null,
     metadata: input.metadata ?? null,
     billingDetails: b
       ? {

@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Authorized, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { Permission } from '../services/permissions.js';
 import { unixSeconds, unixSecondsOrNull } from '../domain/time.js';
 import { PAYMENT_STATUSES, type PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import {
@@ -162,6 +163,12 @@ export class Payment {
   @Field() livemode!: boolean;
   @Field(() => String, { nullable: true }) merchantReference!: string | null;
   @Field(() => String, { nullable: true }) description!: string | null;
+  @Authorized<Permission>('payments:read')
+  @Field(() => String, {
+    nullable: true,
+    description: "The hosted page's language as asked for at creation (a BCP 47 tag); null: the browser's.",
+  })
+  locale!: string | null;
   @Field(() => Card, { nullable: true }) card!: Card | null;
   @Field(() => BillingDetails, { nullable: true }) billingDetails!: BillingDetails | null;
   @Field(() => JSONObject) metadata!: Record<string, unknown>;
@@ -214,6 +221,7 @@ export class Payment {
       livemode: p.livemode,
       merchantReference: p.merchantReference,
       description: p.description,
+      locale: p.locale,
       card: p.card && { ...p.card },
       billingDetails: b && {
         email: b.email ?? null,

@@ -6,7 +6,8 @@ import { PAYMENT_ID_PATTERN } from '../domain/ids.js';
 import { strictCsp } from '../http/csp.js';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
 import { formatMoney } from '../domain/money.js';
-import type { CheckoutRef, CheckoutService } from '../services/checkout.js';
+import { languageFor, type Language } from '../i18n/translate.js';
+import type { CheckoutRef, CheckoutService, CheckoutView } from '../services/checkout.js';
 import type { SandboxProcessor } from '../processors/sandbox.js';
 import type { ChargeService } from '../services/charging.js';
 import type { PaymentService } from '../services/payments.js';
@@ -54,6 +55,20 @@ function secure(reply: FastifyReply, nonce: string | null, formTargets: string[]
     .header('Cross-Origin-Opener-Policy', 'same-origin');
 }
 
+/** The customer's language for a payment (or for no payment yet): the answer says which it is. */
+function language(request: FastifyRequest, reply: FastifyReply, preferred?: string | null): Language {
+  const accept = request.headers['accept-language'];
+  const lang = languageFor(preferred, typeof accept === 'string' ? accept : null);
+  reply.header('Content-Language', lang.locale).header('Vary', 'Accept-Language');
+  return lang;
+}
+
+/** The view with its amount in the customer's language ("1.234,56 €" in German). */
+const localized = (view: CheckoutView, lang: Language): CheckoutView => ({
+  ...view,
+  amountFormatted: formatMoney(view.amount, view.currency, lang.locale),
+});
+
 const origin = (url: string | null) => {
   try {
     return url ? new URL(url).origin : null;
@@ -91,20 +106,22 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
   const app = typed(instance);
   app.setErrorHandler((error, _request, reply) => sendCheckoutError(reply, error));
 
-  const page = async (reply: FastifyReply, ref: CheckoutRef | null) => {
+  const page = async (request: FastifyRequest, reply: FastifyReply, ref: CheckoutRef | null) => {
     const nonce = randomBytes(16).toString('base64');
     secure(reply, nonce);
     reply.type('text/html; charset=utf-8');
-    if (!ref) return reply.code(404).send(notFoundPage());
+    if (!ref) return reply.code(404).send(notFoundPage(language(request, reply)));
     const view = await deps.checkout.view(ref);
-    return reply.send(checkoutPage(view, ref, nonce));
+    const lang = language(request, reply, view.locale);
+    return reply.send(checkoutPage(localized(view, lang), ref, nonce, lang));
   };
 
   app.get('/hpp/:paymentId', { schema: s.pageByPayment }, async (request, reply) =>
-    page(reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
+    page(request, reply, await deps.checkout.refForUrl({ paymentId: request.params.paymentId })),
   );
   app.get('/hpp/payment/:token/:sessionId', { schema: s.pageBySession }, async (request, reply) =>
     page(
+      request,
       reply,
       await deps.checkout.refForUrl({ token: request.params.token, sessionId: request.params.sessionId }),
     ),
@@ -135,7 +152,8 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 
   app.get('/hpp/api/sessions/:sessionId', { schema: s.checkoutSession }, async (request, reply) => {
     secure(reply, null);
-    return publicView(await deps.checkout.view(refOf(request)));
+    const view = await deps.checkout.view(refOf(request));
+    return publicView(localized(view, language(request, reply, view.locale)));
   });
 
   app.post('/hpp/api/sessions/:sessionId/pay', { schema: s.pay }, async (request, reply) => {
@@ -144,6 +162,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
     const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const int = (k: string) =>
       typeof body[k] === 'number' && Number.isInteger(body[k]) ? (body[k] as number) : 0;
+    const accept = request.headers['accept-language'];
     const view = await deps.checkout.submitCard(
       refOf(request),
       {
@@ -159,13 +178,15 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
         userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
         acceptHeader: typeof request.headers.accept === 'string' ? request.headers.accept : null,
       },
+      typeof accept === 'string' ? accept : null,
     );
-    return publicView(view);
+    return publicView(localized(view, language(request, reply, view.locale)));
   });
 
   app.post('/hpp/api/sessions/:sessionId/cancel', { schema: s.cancel }, async (request, reply) => {
     secure(reply, null);
-    return publicView(await deps.checkout.cancel(refOf(request)));
+    const view = await deps.checkout.cancel(refOf(request));
+    return publicView(localized(view, language(request, reply, view.locale)));
   });
 
   // The sandbox processor's 3-D Secure access control server (a stand-in for the card issuer's page).
@@ -180,7 +201,8 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
       : [];
     secure(reply, nonce, [...new Set(targets.map((t) => origin(t ?? null)).filter((o): o is string => !!o))]);
     reply.type('text/html; charset=utf-8');
-    if (!challenge || !payment) return reply.code(404).send(notFoundPage());
+    const lang = language(request, reply, payment?.locale);
+    if (!challenge || !payment) return reply.code(404).send(notFoundPage(lang));
     if (challenge.result || payment.status !== 'REQUIRES_ACTION') {
       const target = deps.checkout.redirectFor(payment);
       if (target) return reply.redirect(target, 303);
@@ -189,9 +211,10 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
       challengePage({
         step: challenge.steps[challenge.step] ?? 'challenge',
         merchantName: (await deps.checkout.merchantNameOf(payment.merchantId)) ?? '',
-        amountFormatted: formatMoney(payment.amount, payment.currency),
+        amountFormatted: formatMoney(payment.amount, payment.currency, lang.locale),
         last4: payment.card?.last4 ?? '',
         nonce,
+        lang,
       }),
     );
   });
@@ -211,7 +234,8 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
     if (target) return reply.redirect(target, 303);
     if (done) {
       reply.type('text/html; charset=utf-8');
-      return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+      const lang = language(request, reply, payment.locale);
+      return reply.send(statePage(localized(await deps.checkout.viewOfPayment(payment), lang), lang));
     }
     return reply.redirect(`/hpp/sandbox/3ds/${challenge.id}`, 303);
   });
@@ -225,13 +249,19 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
     const form = payment?.status === 'REQUIRES_ACTION' ? payment.nextAction?.form : null;
     secure(reply, nonce, form ? [origin(form.url)].filter((o): o is string => !!o) : []);
     reply.type('text/html; charset=utf-8');
-    if (!payment) return reply.code(404).send(notFoundPage());
+    const lang = language(request, reply, payment?.locale);
+    if (!payment) return reply.code(404).send(notFoundPage(lang));
     if (!form) return reply.redirect(`/hpp/return/${payment.id}`, 303);
-    return reply.send(actionPage({ url: form.url, fields: form.fields, nonce }));
+    return reply.send(actionPage({ url: form.url, fields: form.fields, nonce, lang }));
   });
 
   // The customer is back from the acquirer's authentication: Till asks the acquirer for the outcome.
-  const authenticated = async (paymentId: string, params: Record<string, string>, reply: FastifyReply) => {
+  const authenticated = async (
+    paymentId: string,
+    params: Record<string, string>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => {
     if (!PAYMENT_ID_PATTERN.test(paymentId))
       throw new TillError(ErrorCode.NotFound, 'This payment link is not valid.', 'payment');
     const payment = await deps.charging.completeAction(paymentId, params);
@@ -243,7 +273,8 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
     );
     if (target && payment.status !== 'PROCESSING') return reply.redirect(target, 303);
     reply.type('text/html; charset=utf-8');
-    return reply.send(statePage(await deps.checkout.viewOfPayment(payment)));
+    const lang = language(request, reply, payment.locale);
+    return reply.send(statePage(localized(await deps.checkout.viewOfPayment(payment), lang), lang));
   };
   const stringParams = (value: unknown): Record<string, string> =>
     Object.fromEntries(
@@ -252,10 +283,10 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
         .slice(0, 20) as [string, string][],
     );
   app.get('/hpp/return/:paymentId', { schema: s.authenticationReturn }, async (request, reply) =>
-    authenticated(request.params.paymentId, stringParams(request.query), reply),
+    authenticated(request.params.paymentId, stringParams(request.query), request, reply),
   );
   app.post('/hpp/return/:paymentId', { schema: s.authenticationReturnPost }, async (request, reply) =>
-    authenticated(request.params.paymentId, stringParams(request.body), reply),
+    authenticated(request.params.paymentId, stringParams(request.body), request, reply),
   );
 
   app.addContentTypeParser(
@@ -266,7 +297,7 @@ export async function hppRoutes(instance: FastifyInstance, deps: HppDeps): Promi
 }
 
 /** What the page's script may know: no merchant ids, no secrets. */
-function publicView(view: Awaited<ReturnType<CheckoutService['view']>>) {
+function publicView(view: CheckoutView) {
   return {
     state: view.state,
     message: view.message,

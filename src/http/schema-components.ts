@@ -126,6 +126,13 @@ export const CreateHppPayment = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 500 })),
     billing_details: Type.Optional(ref('BillingDetails')),
     metadata: Type.Optional(Metadata),
+    locale: Type.Optional(
+      Type.String({
+        maxLength: 35,
+        description:
+          "Till's addition: the hosted page's language, a BCP 47 tag (`de`, `bs-BA`). Without it the page follows the browser's Accept-Language; languages Till does not speak fall back the same way.",
+      }),
+    ),
   },
   {
     $id: 'CreateHppPayment',
@@ -201,6 +208,7 @@ export const Payment = Type.Object(
     next_action: Type.Optional(nullable(Type.Object({ redirect_url: str }))),
     transaction_type: Type.Optional(Type.Union([Type.Literal('PURCHASE'), Type.Literal('AUTHORIZE')])),
     return_url: Type.Optional(nstr),
+    locale: Type.Optional(nstr),
     terminal_id: Type.Optional(nstr),
     session_id: Type.Optional(nstr),
     success_url: Type.Optional(nstr),

@@ -8,6 +8,7 @@ import { formatMoney } from '../domain/money.js';
 import type { PaymentRecord as Payment } from '../domain/payment.js';
 import type { PaymentStatus } from '../domain/payment-status.js';
 import { cardProblems, digitsOnly } from '../domain/card.js';
+import { languageFor } from '../i18n/translate.js';
 import type { CardInput } from '../processors/processor.js';
 import type { SandboxProcessor } from '../processors/sandbox.js';
 import type { ChargeService, Shopper } from './charging.js';
@@ -41,6 +42,8 @@ export interface CheckoutView {
   sessionId: string;
   clientKey: string;
   livemode: boolean;
+  /** The language the merchant asked the page to speak (a BCP 47 tag), or null to follow the browser. */
+  locale: string | null;
   /** Where the customer goes next, when the checkout is over (or to continue 3-D Secure). */
   redirectUrl: string | null;
   cancelUrl: string | null;
@@ -158,6 +161,7 @@ export class CheckoutService {
       sessionId: current.sessionId!,
       clientKey,
       livemode: current.livemode,
+      locale: current.locale ?? null,
       redirectUrl: this.redirectFor(current),
       cancelUrl: current.cancelUrl ?? current.returnUrl ?? null,
     };
@@ -217,13 +221,15 @@ export class CheckoutService {
   /**
    * Submits the customer's card. Validates it, then hands it to the acquirers (see ChargeService):
    * the payment becomes SUCCEEDED / AUTHORIZED / FAILED, or REQUIRES_ACTION for 3-D Secure.
-   * Returns the page's next view.
+   * Returns the page's next view. Card-field problems are worded in the customer's language (the
+   * payment's `locale`, else the browser's `Accept-Language`).
    */
   async submitCard(
     ref: CheckoutRef,
     card: CardInput,
     client: string,
     shopper?: Partial<Shopper>,
+    acceptLanguage?: string | null,
   ): Promise<CheckoutView> {
     const { payment } = await this.resolve(ref);
     await this.guard.admit(client, payment.sessionId!, payment.merchantId);
@@ -234,15 +240,15 @@ export class CheckoutService {
         view.message ?? 'This payment can no longer be paid.',
         'status',
       );
-    const problems = cardProblems({ ...card, number: digitsOnly(card.number) });
-    if (Object.keys(problems).length > 0) {
+    const problems = Object.entries(cardProblems({ ...card, number: digitsOnly(card.number) }));
+    if (problems.length > 0) {
       await this.guard.invalidForm(payment.sessionId!);
-      throw new TillError(
-        ErrorCode.InvalidRequest,
-        Object.values(problems)[0]!,
-        Object.keys(problems)[0],
-        Object.entries(problems).map(([field, message]) => ({ field, message })),
-      );
+      const { t } = languageFor(payment.locale, acceptLanguage);
+      const worded = problems.map(([field, problem]) => ({
+        field,
+        message: t(problem.key, 'values' in problem ? problem.values : undefined),
+      }));
+      throw new TillError(ErrorCode.InvalidRequest, worded[0]!.message, worded[0]!.field, worded);
     }
     await this.charging.charge(payment, card, {
       ip: shopper?.ip ?? client,

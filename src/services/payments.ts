@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { PaymentRepository } from '../db/repositories/payments.js';
 import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
 import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
+import { canonicalLocale } from '../domain/locale.js';
 import { checkCreateHostedPayment } from '../domain/payment-rules.js';
 import { CANCELABLE, EXPIRABLE, type EnteredStatus, type PaymentStatus } from '../domain/payment-status.js';
 import {
@@ -119,6 +120,7 @@ export class PaymentService {
       amountCaptured: null,
       merchantReference: input.merchantReference ?? null,
       description: input.description ?? null,
+      locale: input.locale ? (canonicalLocale(input.locale) ?? input.locale) : null,
       card: null,
       billingDetails: input.billingDetails ?? null,
       metadata: input.metadata ?? {},

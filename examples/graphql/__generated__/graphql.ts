@@ -36,6 +36,8 @@ export type CreateHostedPaymentInput = {
   errorUrl?: string | null | undefined;
   /** Makes the mutation safe to retry (same rules as the Idempotency-Key header). */
   idempotencyKey?: string | null | undefined;
+  /** The hosted page's language, a BCP 47 tag (`de`, `bs-BA`). Without it the page follows the browser's Accept-Language. */
+  locale?: string | null | undefined;
   merchantReference?: string | null | undefined;
   metadata?: Record<string, unknown> | null | undefined;
   /** Absolute http(s) URL the customer returns to (seed 004). */

@@ -56,6 +56,8 @@ export const PaymentSchema = defineEntity({
     amountRefunded: p.bigint('number'),
     merchantReference: p.string().nullable(),
     description: p.string().nullable(),
+    /** The language the merchant chose for the hosted page (a canonical BCP 47 tag). */
+    locale: p.string().nullable(),
     billingDetails: p.json<BillingDetails>().nullable(),
     metadata: p.json<Record<string, unknown>>(),
     card: p.json<StoredCard>().nullable(),

@@ -44,6 +44,7 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     amountCaptured: row.amountCaptured ?? null,
     merchantReference: row.merchantReference ?? null,
     description: row.description ?? null,
+    locale: row.locale ?? null,
     card: row.card
       ? {
           brand: row.card.brand,

@@ -158,8 +158,8 @@ export class PaymentRepository {
       `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency, amount_refunded,
          merchant_reference, description, billing_details, metadata, return_url, terminal_id, transaction_type,
          success_url, cancel_url, error_url, customer, country, tokenization, session_id, session_token_hash,
-         attempts, refunds, version, created_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+         attempts, refunds, version, created_at, expires_at, locale)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
       [
         p.id,
         p.merchantId,
@@ -189,6 +189,7 @@ export class PaymentRepository {
         p.version,
         p.createdAt,
         p.expiresAt,
+        p.locale,
       ],
     );
   }

@@ -3,7 +3,17 @@
  * `window.HppData` set by the page, formats and validates the card fields, submits once, and follows
  * the checkout to 3-D Secure or back to the merchant. Card data goes only to Till's checkout API.
  */
-import { cardProblems, detectBrand, digitsOnly, formatCardNumber, parseExpiry } from '../../domain/card.js';
+import {
+  cardProblems,
+  detectBrand,
+  digitsOnly,
+  formatCardNumber,
+  parseExpiry,
+  type CardProblem,
+} from '../../domain/card.js';
+import { formatMoney } from '../../domain/money.js';
+import { createI18n, fixedTranslator } from '../../i18n/instance.js';
+import type { Locale, Messages } from '../../i18n/resources/index.js';
 
 interface InitData {
   client_key: string;
@@ -14,6 +24,11 @@ interface HppData {
   session_secret: string;
   api_base: string;
   payment_id: string;
+  amount: number;
+  currency: string;
+  /** The page's language, and its text: the script speaks it without a request of its own. */
+  locale: Locale;
+  messages: Messages;
 }
 interface View {
   state: string;
@@ -30,6 +45,8 @@ declare global {
 
 const init = window.InitData;
 const hpp = window.HppData;
+const t = fixedTranslator(createI18n({ [hpp.locale]: hpp.messages }, hpp.locale), hpp.locale);
+const wording = (problem: CardProblem) => t(problem.key, 'values' in problem ? problem.values : undefined);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const form = $<HTMLFormElement>('checkout');
@@ -142,15 +159,17 @@ form.addEventListener('submit', async (event) => {
     cvc: cvc.value,
     name: name.value.trim(),
   };
-  const problems = cardProblems(card);
+  const problems = Object.fromEntries(
+    Object.entries(cardProblems(card)).map(([field, problem]) => [field, wording(problem)]),
+  );
   showErrors(problems);
   if (Object.keys(problems).length > 0) {
-    setStatus('Please correct the highlighted fields.', true);
+    setStatus(t('status.fixFields'), true);
     return;
   }
   submitting = true;
   busy(true);
-  setStatus('Processing your payment…');
+  setStatus(t('status.processing'));
   try {
     const res = await api('/pay', {
       number: card.number,
@@ -166,13 +185,14 @@ form.addEventListener('submit', async (event) => {
           res.json.errors.map((e: { field: string; message: string }) => [e.field, e.message]),
         ),
       );
-      setStatus('Please correct the highlighted fields.', true);
+      setStatus(t('status.fixFields'), true);
     } else {
-      setStatus(res.json?.message ?? 'The payment could not be submitted. Please try again.', true);
+      // The server's field problems come in the page's language; other refusals are worded here.
+      setStatus(t(res.status === 429 ? 'status.rateLimited' : 'status.submitFailed'), true);
       if (res.status === 409) return window.location.reload();
     }
   } catch {
-    setStatus('Network error. Check your connection and try again.', true);
+    setStatus(t('status.network'), true);
   }
   submitting = false;
   busy(false);
@@ -180,7 +200,7 @@ form.addEventListener('submit', async (event) => {
 
 async function cancelCheckout(): Promise<void> {
   busy(true);
-  setStatus('Canceling…');
+  setStatus(t('status.canceling'));
   const res = await api('/cancel', {});
   const target = hpp.cancel_url ?? res.json?.redirectUrl;
   if (target) window.location.replace(target);
@@ -194,5 +214,8 @@ if (hpp.cancel_url) {
   history.pushState({ till: 'checkout' }, '', window.location.href);
   window.addEventListener('popstate', () => void cancelCheckout());
 }
+
+// The amount in the page's language, formatted here as on the server (Intl, exact minor units).
+pay.textContent = t('form.pay', { amount: formatMoney(hpp.amount, hpp.currency, hpp.locale) });
 
 number.focus();

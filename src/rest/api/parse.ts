@@ -42,6 +42,7 @@ const TOP: Record<string, string> = {
   tokenization: 'tokenization',
   metadata: 'metadata',
   country: 'country',
+  locale: 'locale',
 };
 
 /** Domain field path → the wire property of one endpoint. */
@@ -70,6 +71,7 @@ const COMMON_KEYS = [
   'tokenization',
   'metadata',
   'country',
+  'locale',
 ];
 
 /**
@@ -163,6 +165,7 @@ export function parseApiPayment(
     errorUrlOptional: shape === 'nested',
     description: str('description', 'description'),
     country: str('country', 'country'),
+    locale: str('locale', 'locale'),
     customer,
     saveCard,
     metadata,

@@ -43,6 +43,13 @@ const common = {
   error_url: url,
   tokenization: Type.Optional(Type.Object({ save_card_for_future_payments: Type.Optional(Type.Boolean()) })),
   metadata: Type.Optional(ref('SimulationMetadata')),
+  locale: Type.Optional(
+    Type.String({
+      maxLength: 35,
+      description:
+        "Till's addition: the hosted page's language, a BCP 47 tag (`de`, `bs-BA`); without it the page follows the browser.",
+    }),
+  ),
 };
 
 const HostedPaymentPage = Type.Object({

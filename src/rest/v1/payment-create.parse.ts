@@ -30,6 +30,7 @@ const BODY_KEYS = [
   'billing_details',
   'description',
   'metadata',
+  'locale',
 ] as const;
 
 function parseBilling(value: unknown): BillingDetails | null {
@@ -78,6 +79,7 @@ export function parseCreateHppPayment(body: unknown): CreateHostedPaymentInput {
     returnUrl: body.return_url,
     merchantReference: optionalString(body, 'merchant_reference', ''),
     description: optionalString(body, 'description', ''),
+    locale: optionalString(body, 'locale', ''),
     billingDetails: parseBilling(body.billing_details),
     metadata: (body.metadata as Json | null | undefined) ?? null,
   };
