@@ -13,17 +13,34 @@ export function isValidAmount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_AMOUNT;
 }
 
-/** Formats minor units for people, e.g. 2500 EUR → "€25.00" (en locale). Exact: no float maths. */
+/**
+ * Languages formatted through another one. Browsers ship partial ICU data: Chromium formats Bosnian
+ * with the root locale ("BAM 1,234.56"). Bosnian writes numbers and places the currency sign exactly
+ * as Croatian does, and CLDR's Bosnian sign for the convertible mark is "KM", so Bosnian amounts are
+ * formatted as Croatian with that sign: "1.234,56 KM", the same text in Node and in every browser.
+ */
+const FORMAT_AS: Record<string, { locale: string; symbols: Record<string, string> }> = {
+  bs: { locale: 'hr', symbols: { BAM: 'KM' } },
+};
+
+/**
+ * Formats minor units for people in a language, e.g. 2500 EUR → "€25.00" (en), "25,00 €" (de).
+ * Exact: the amount reaches Intl as a decimal string, never through float maths.
+ */
 export function formatMoney(amount: number, currency: string, locale = 'en'): string {
   const exponent = CURRENCY_EXPONENT[currency] ?? 2;
   const divisor = 10n ** BigInt(exponent);
   const whole = BigInt(amount) / divisor;
   const fraction = BigInt(amount) % divisor;
   const decimal = exponent === 0 ? `${whole}` : `${whole}.${fraction.toString().padStart(exponent, '0')}`;
-  return new Intl.NumberFormat(locale, {
+  const as = FORMAT_AS[locale.split('-')[0]!.toLowerCase()];
+  return new Intl.NumberFormat(as?.locale ?? locale, {
     style: 'currency',
     currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
-  }).format(decimal as unknown as number);
+  })
+    .formatToParts(decimal as unknown as number)
+    .map((part) => (part.type === 'currency' ? (as?.symbols[currency] ?? part.value) : part.value))
+    .join('');
 }

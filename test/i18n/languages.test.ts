@@ -73,6 +73,14 @@ describe('money in the customer’s language (Intl, exact minor units)', () => {
     expect(formatMoney(123456, 'JPY', 'de')).toBe(`123.456${NBSP}¥`);
   });
 
+  it('formats Bosnian as Croatian with the KM sign, so a browser without Bosnian data shows the same', () => {
+    for (const currency of ['EUR', 'BAM', 'USD', 'JPY'])
+      expect(formatMoney(98765432, currency, 'bs-BA')).toBe(
+        formatMoney(98765432, currency, 'hr').replace('BAM', 'KM'),
+      );
+    expect(formatMoney(5, 'BAM', 'bs')).toBe(`0,05${NBSP}KM`);
+  });
+
   it.each(LOCALES)('%s formats amounts beyond float precision exactly', (locale) => {
     const text = formatMoney(900719925474099, 'EUR', locale);
     expect(text.replace(/\D/g, '')).toBe('900719925474099');
