@@ -129,18 +129,22 @@ const STATE_KEYS: Record<string, { title: MessageKey; message?: MessageKey }> = 
 };
 
 /**
- * A clear page instead of a form: paid, declined, canceled, expired, unavailable, in progress. An
- * acquirer's decline reason comes in English only, so English pages show it and other languages
- * show their own sentence for a decline.
+ * What a checkout's state says to the customer, in their language. An acquirer's decline reason
+ * comes in English only, so English shows it and other languages their own sentence for a decline.
  */
+export function stateMessage(
+  view: Pick<CheckoutView, 'state' | 'message'>,
+  lang: PageLanguage,
+): string | null {
+  const key = STATE_KEYS[view.state]?.message;
+  return key && !(view.state === 'failed' && lang.locale === 'en') ? lang.t(key) : view.message;
+}
+
+/** A clear page instead of a form: paid, declined, canceled, expired, unavailable, in progress. */
 export function statePage(view: CheckoutView, lang: PageLanguage): string {
   const { t } = lang;
-  const keys = STATE_KEYS[view.state];
-  const title = t(keys?.title ?? 'state.other.title');
-  const message =
-    keys?.message && !(view.state === 'failed' && lang.locale === 'en')
-      ? t(keys.message)
-      : (view.message ?? '');
+  const title = t(STATE_KEYS[view.state]?.title ?? 'state.other.title');
+  const message = stateMessage(view, lang) ?? '';
   const link =
     view.redirectUrl && view.state !== 'unavailable'
       ? `<p><a class="primary" id="continue" href="${escapeHtml(view.redirectUrl)}">${escapeHtml(t(view.state === 'requires_action' ? 'state.continueAuthentication' : 'state.returnToMerchant'))}</a></p>`

@@ -11,7 +11,7 @@ import type { CheckoutRef, CheckoutService, CheckoutView } from '../services/che
 import type { SandboxProcessor } from '../processors/sandbox.js';
 import type { ChargeService } from '../services/charging.js';
 import type { PaymentService } from '../services/payments.js';
-import { actionPage, challengePage, checkoutPage, notFoundPage, statePage } from './page.js';
+import { actionPage, challengePage, checkoutPage, notFoundPage, stateMessage, statePage } from './page.js';
 import * as s from './schemas.js';
 import { typed } from '../http/typed-routes.js';
 
@@ -63,10 +63,11 @@ function language(request: FastifyRequest, reply: FastifyReply, preferred?: stri
   return lang;
 }
 
-/** The view with its amount in the customer's language ("1.234,56 €" in German). */
+/** The view with its amount ("1.234,56 €" in German) and its message in the customer's language. */
 const localized = (view: CheckoutView, lang: Language): CheckoutView => ({
   ...view,
   amountFormatted: formatMoney(view.amount, view.currency, lang.locale),
+  message: stateMessage(view, lang),
 });
 
 const origin = (url: string | null) => {

@@ -9,6 +9,8 @@ import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
 const NBSP = '\u00a0';
+/** French groups thousands with a narrow no-break space. */
+const NNBSP = '\u202f';
 
 describe.each(backends)('the hosted page in the customer’s language (%s)', (backend) => {
   let app: RunningTill;
@@ -128,10 +130,16 @@ describe.each(backends)('the hosted page in the customer’s language (%s)', (ba
   it('translates the state pages and the page for an unknown link', async () => {
     const created = await createV1({ locale: 'fr' });
     const s = await openCheckout(created.json.hosted_payment_url);
-    await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/cancel`, {
+    const view = await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/cancel`, {
       headers: { 'x-client-key': s.init.client_key, 'x-session-secret': s.hpp.session_secret },
       body: {},
     });
+    expect(view.json).toMatchObject({
+      state: 'canceled',
+      message: 'Ce paiement a été annulé.',
+      amountFormatted: `1${NNBSP}234,56${NBSP}€`,
+    });
+    expect(view.headers.get('content-language')).toBe('fr');
     const canceled = await page(created.json.hosted_payment_url, 'de');
     expect(canceled.html).toContain('<html lang="fr">');
     expect(canceled.html).toContain('<h1>Paiement annulé</h1>');
@@ -142,6 +150,23 @@ describe.each(backends)('the hosted page in the customer’s language (%s)', (ba
     expect(missing.status).toBe(404);
     expect(missing.html).toContain('<html lang="nl">');
     expect(missing.html).toContain('Betaling niet gevonden');
+  });
+
+  it("the sandbox's 3-D Secure page speaks the payment's language", async () => {
+    const created = await createV1({ locale: 'it' });
+    const s = await openCheckout(created.json.hosted_payment_url);
+    const paid = await request(app.url, 'POST', `/hpp/api/sessions/${s.init.session_id}/pay`, {
+      headers: { 'x-client-key': s.init.client_key, 'x-session-secret': s.hpp.session_secret },
+      body: { number: '4000000000003220', exp_month: 12, exp_year: 2034, cvc: '123', name: 'Lucia' },
+    });
+    expect(paid.json.state).toBe('requires_action');
+    const challenge = await page(new URL(paid.json.redirectUrl, app.url).href, 'en');
+    expect(challenge.html).toContain('<html lang="it">');
+    expect(challenge.html).toContain('Conferma questo pagamento');
+    expect(challenge.html).toContain(
+      `La tua banca ti chiede di confermare un pagamento di <strong>1234,56${NBSP}€</strong> a <strong>Mugs &amp; Co</strong> con la carta che termina con 3220.`,
+    );
+    expect(challenge.html).toContain('>Approva</button>');
   });
 
   it.each(['en_US', 'not a language', '', 'x'.repeat(36), 'de-', '<b>'])(
