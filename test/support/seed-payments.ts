@@ -13,6 +13,7 @@ export interface SeedPayment {
   description?: string | null;
   card?: { brand: string; last4: string; exp_month: number; exp_year: number; country: string | null } | null;
   amount_refunded?: number;
+  amount_captured?: number | null;
   livemode?: boolean;
 }
 
@@ -26,6 +27,7 @@ const OVERRIDABLE = [
   'description',
   'card',
   'amount_refunded',
+  'amount_captured',
   'livemode',
 ] as const;
 
