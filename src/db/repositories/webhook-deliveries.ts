@@ -50,7 +50,7 @@ export class WebhookDeliveryRepository {
     filter: {
       limit: number;
       endpointId?: string | null;
-      paymentId?: string | null;
+      paymentIds?: readonly string[] | null;
       beforeSeq?: string | null;
     },
   ): Promise<DeliveryLogRow[]> {
@@ -60,9 +60,10 @@ export class WebhookDeliveryRepository {
       where.push('d.endpoint_id = ?');
       params.push(filter.endpointId);
     }
-    if (filter.paymentId) {
-      where.push('e.payment_id = ?');
-      params.push(filter.paymentId);
+    if (filter.paymentIds) {
+      if (filter.paymentIds.length === 0) return Promise.resolve([]);
+      where.push(`e.payment_id in (${filter.paymentIds.map(() => '?').join(',')})`);
+      params.push(...filter.paymentIds);
     }
     if (filter.beforeSeq) {
       where.push('d.seq < ?');
