@@ -136,6 +136,12 @@ describe.each(backends)('GraphQL webhook deliveries (%s)', (backend) => {
 
   it('sends a signed test event to that endpoint only, kept out of the events list', async () => {
     const before = { failing: failing.received.length, healthy: healthy.received.length };
+    // Even past an open circuit breaker: the merchant asked for it now.
+    await app.till.db.em
+      .fork()
+      .execute(`update webhook_endpoint set breaker_open_until = now() + interval '1 hour' where id = ?`, [
+        healthyEndpoint.id,
+      ]);
     const res = await gql(
       app.url,
       SendTestWebhookEventDocument,
