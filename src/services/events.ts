@@ -39,6 +39,21 @@ export class EventService {
   }
 
   /**
+   * The events of some of the principal's payments, oldest first, by payment id (none for a payment
+   * it does not have).
+   */
+  async ofPayments(
+    principal: Principal,
+    paymentIds: readonly string[],
+    limitEach = 1000,
+  ): Promise<Map<string, TillEvent[]>> {
+    const byPayment = new Map<string, TillEvent[]>(paymentIds.map((id) => [id, []]));
+    for (const row of await this.events.ofPayments(principal, paymentIds, limitEach))
+      byPayment.get(row.payment_id)?.push(eventFromRow(row));
+    return byPayment;
+  }
+
+  /**
    * The principal's events after `eventId`, oldest first, at most `limit`: what a subscriber that
    * resumes missed.
    */

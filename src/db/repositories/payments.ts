@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { PaymentFilter } from '../../domain/payment-filter.js';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { PaymentRecord } from '../../domain/payment.js';
 import type { TerminalFacts } from '../../domain/payment-rules.js';
@@ -8,11 +9,40 @@ import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
 import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
+import { paymentWhere } from './payment-where.js';
 
 /** Whose payments a read may see: one merchant, in one mode. */
 export interface PaymentScope {
   merchantId: string;
   livemode: boolean;
+}
+
+const EXPORT_FIELDS = [
+  'id',
+  'createdAt',
+  'status',
+  'amount',
+  'currency',
+  'amountRefunded',
+  'merchantReference',
+  'description',
+  'card',
+  'declineCode',
+] as const;
+
+/** What a CSV export shows of a payment. */
+export interface ExportRow {
+  id: string;
+  createdAt: Date;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  amountRefunded: number;
+  merchantReference: string | null;
+  description: string | null;
+  cardBrand: string | null;
+  cardLast4: string | null;
+  declineCode: string | null;
 }
 
 /** A payment by id or by hosted-session id, optionally within a scope. */
@@ -64,18 +94,46 @@ export class PaymentRepository {
     return row ? Number(row.seq) : null;
   }
 
-  /** A scope's payments, newest first, inserted before `beforeSequence` when given. */
+  /** A scope's payments matching `filter`, newest first, inserted before `beforeSequence` when given. */
   async list(
     scope: PaymentScope,
-    options: { limit: number; status?: PaymentStatus | null; beforeSequence?: number | null },
+    options: { limit: number; filter: PaymentFilter; beforeSequence?: number | null },
   ): Promise<PaymentRecord[]> {
-    const where: Record<string, unknown> = { merchantId: scope.merchantId, livemode: scope.livemode };
-    if (options.status) where.status = options.status;
+    const where = paymentWhere(scope, options.filter);
+    if (!where) return [];
     if (options.beforeSequence != null) where.seq = { $lt: options.beforeSequence };
     const rows = await this.db.em
       .fork()
       .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: options.limit });
     return rows.map(paymentFromRow);
+  }
+
+  /**
+   * Up to `limit` of a scope's payments matching `filter`, newest first, with only the columns an
+   * export shows (read without the ORM's identity map: thousands of rows, none changed).
+   */
+  async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<ExportRow[]> {
+    const where = paymentWhere(scope, filter);
+    if (!where) return [];
+    const rows = await this.db.em.fork().find(PaymentSchema, where, {
+      fields: EXPORT_FIELDS,
+      orderBy: { seq: 'desc' },
+      limit,
+      disableIdentityMap: true,
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      amountRefunded: r.amountRefunded,
+      merchantReference: r.merchantReference ?? null,
+      description: r.description ?? null,
+      cardBrand: r.card?.brand ?? null,
+      cardLast4: r.card?.last4 ?? null,
+      declineCode: r.declineCode ?? null,
+    }));
   }
 
   /** PROCESSING payments untouched since `before`. */
