@@ -5,6 +5,8 @@ import { authChecker } from './auth-checker.js';
 import { AfterPaymentResolver, type AfterPaymentDeps } from './after-payment.resolver.js';
 import { ConnectorAccountsResolver, type ConnectorAccountsDeps } from './connector-accounts.resolver.js';
 import { CredentialsResolver, type CredentialsDeps } from './credentials.resolver.js';
+import { DashboardAuthResolver, type DashboardAuthDeps } from './dashboard-auth.resolver.js';
+import { TeamResolver, type TeamDeps } from './team.resolver.js';
 import { PaymentResolver, type PaymentResolverDeps } from './payment.resolver.js';
 
 const resolvers = [
@@ -12,6 +14,8 @@ const resolvers = [
   AfterPaymentResolver,
   CredentialsResolver,
   ConnectorAccountsResolver,
+  DashboardAuthResolver,
+  TeamResolver,
 ] as const;
 
 /**
@@ -19,13 +23,22 @@ const resolvers = [
  * tests and the emitter can build the schema without a database.
  */
 export async function buildTillSchema(
-  deps: (PaymentResolverDeps & AfterPaymentDeps & CredentialsDeps & ConnectorAccountsDeps) | null,
+  deps:
+    | (PaymentResolverDeps &
+        AfterPaymentDeps &
+        CredentialsDeps &
+        ConnectorAccountsDeps &
+        DashboardAuthDeps &
+        TeamDeps)
+    | null,
 ): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [PaymentResolver, deps ? new PaymentResolver(deps) : null],
     [AfterPaymentResolver, deps ? new AfterPaymentResolver(deps) : null],
     [CredentialsResolver, deps ? new CredentialsResolver(deps) : null],
     [ConnectorAccountsResolver, deps ? new ConnectorAccountsResolver(deps) : null],
+    [DashboardAuthResolver, deps ? new DashboardAuthResolver(deps) : null],
+    [TeamResolver, deps ? new TeamResolver(deps) : null],
   ]);
   return buildSchema({
     resolvers,
