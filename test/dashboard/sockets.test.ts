@@ -85,6 +85,23 @@ describe.each(backends)('dashboard graphql-ws with the session cookie (%s)', (ba
     await client.dispose();
   });
 
+  it('signIn over a socket is refused: a session is an HTTP cookie', async () => {
+    const { user, browser } = await signedIn();
+    const client = browser.socket(origin, 'test');
+    const result = await new Promise<any>((resolve, reject) => {
+      let last: unknown = null;
+      client.subscribe(
+        {
+          query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { viewer { role } } }',
+          variables: { e: user.email, p: user.password },
+        },
+        { next: (value) => (last = value), error: reject, complete: () => resolve(last) },
+      );
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    await client.dispose();
+  });
+
   it('a Bearer key in connectionParams still works without a cookie or Origin', async () => {
     const keyed = wsClient(app.url, merchant.test_secret_key);
     const before = app.liveSubscriptions();
