@@ -43,6 +43,7 @@ import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookEndpointService } from './webhooks/endpoints.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { hppRoutes } from './hpp/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
 import { SandboxConnector } from './processors/sandbox-connector.js';
 import { ConnectorRegistry } from './processors/registry.js';
@@ -347,6 +348,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     ),
   });
   await http.register(docsRoutes);
+  await http.register(dashboardRoutes);
 
   const schema = await buildTillSchema({
     connectorAccounts,
