@@ -41,6 +41,11 @@ import { RefundService } from './services/refunds.js';
 import { WebhookDeliveries } from './webhooks/deliveries.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookEndpointService } from './webhooks/endpoints.js';
+import { WebhookDeliveryLog } from './webhooks/delivery-log.js';
+import { WebhookDeliveryRepository } from './db/repositories/webhook-deliveries.js';
+import { PaymentStatsRepository } from './db/repositories/payment-stats.js';
+import { PaymentStatsService } from './services/payment-stats.js';
+import { PaymentExportService } from './services/payment-export.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { hppRoutes } from './hpp/routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -263,6 +268,13 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     config.webhooks.maxEndpoints,
   );
   const events = new EventService(db);
+  const deliveryLog = new WebhookDeliveryLog(
+    new WebhookDeliveryRepository(db),
+    webhooks,
+    () => void dispatcher.kick(),
+  );
+  const paymentStats = new PaymentStatsService(new PaymentStatsRepository(db));
+  const paymentExport = new PaymentExportService(paymentRepository);
   const strayCharges = new StrayCharges(payments, paymentRepository, connectorAccounts, connectors, http.log);
   const workers = new Workers({
     relay,
@@ -360,6 +372,9 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     refunds,
     events,
     webhooks,
+    deliveryLog,
+    paymentStats,
+    paymentExport,
     publicUrl: config.publicUrl,
   });
   const feedMetric = metrics.subscriptions;

@@ -1,7 +1,7 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { listWindow, type ListWindow } from '../http/list-params.js';
 import { toGraphQLError } from './errors.js';
-import { Payment, PaymentStatus } from './payment.type.js';
+import { Payment } from './payment.type.js';
 
 @ObjectType()
 export class PageInfo {
@@ -23,11 +23,6 @@ export class PaymentConnection {
   @Field(() => [Payment], { description: 'The nodes of `edges`, for clients that do not need cursors.' })
   nodes!: Payment[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
-}
-
-@InputType()
-export class PaymentFilter {
-  @Field(() => PaymentStatus, { nullable: true }) status?: PaymentStatus | null;
 }
 
 /** Cursors are opaque to clients: base64url of the payment id. */

@@ -20,8 +20,8 @@ import {
   decodeCursor,
   encodeCursor,
   PaymentConnection,
-  PaymentFilter,
 } from './payment-connection.type.js';
+import { PaymentFilter, toDomainFilter } from './payment-filter.input.js';
 import { Payment } from './payment.type.js';
 
 export interface PaymentResolverDeps {
@@ -59,10 +59,7 @@ export class PaymentResolver {
     const principal = principalOf(ctx);
     const window = connectionWindow(first, after, decodeCursor);
     const page = await this.deps.payments
-      .listPayments(principal, {
-        ...window,
-        status: filter?.status ?? null,
-      })
+      .listPayments(principal, { ...window, filter: toDomainFilter(filter) })
       .catch((error) => {
         throw toGraphQLError(error);
       });

@@ -5,13 +5,19 @@ import { authChecker } from './auth-checker.js';
 import { AfterPaymentResolver, type AfterPaymentDeps } from './after-payment.resolver.js';
 import { ConnectorAccountsResolver, type ConnectorAccountsDeps } from './connector-accounts.resolver.js';
 import { CredentialsResolver, type CredentialsDeps } from './credentials.resolver.js';
+import { PaymentHistoryResolver, type PaymentHistoryDeps } from './payment-history.resolver.js';
+import { PaymentReportsResolver, type PaymentReportsDeps } from './payment-reports.resolver.js';
 import { PaymentResolver, type PaymentResolverDeps } from './payment.resolver.js';
+import { WebhookDeliveriesResolver, type WebhookDeliveriesDeps } from './webhook-deliveries.resolver.js';
 
 const resolvers = [
   PaymentResolver,
   AfterPaymentResolver,
   CredentialsResolver,
   ConnectorAccountsResolver,
+  PaymentReportsResolver,
+  PaymentHistoryResolver,
+  WebhookDeliveriesResolver,
 ] as const;
 
 /**
@@ -19,13 +25,24 @@ const resolvers = [
  * tests and the emitter can build the schema without a database.
  */
 export async function buildTillSchema(
-  deps: (PaymentResolverDeps & AfterPaymentDeps & CredentialsDeps & ConnectorAccountsDeps) | null,
+  deps:
+    | (PaymentResolverDeps &
+        AfterPaymentDeps &
+        CredentialsDeps &
+        ConnectorAccountsDeps &
+        PaymentReportsDeps &
+        PaymentHistoryDeps &
+        WebhookDeliveriesDeps)
+    | null,
 ): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [PaymentResolver, deps ? new PaymentResolver(deps) : null],
     [AfterPaymentResolver, deps ? new AfterPaymentResolver(deps) : null],
     [CredentialsResolver, deps ? new CredentialsResolver(deps) : null],
     [ConnectorAccountsResolver, deps ? new ConnectorAccountsResolver(deps) : null],
+    [PaymentReportsResolver, deps ? new PaymentReportsResolver(deps) : null],
+    [PaymentHistoryResolver, deps ? new PaymentHistoryResolver(deps) : null],
+    [WebhookDeliveriesResolver, deps ? new WebhookDeliveriesResolver(deps) : null],
   ]);
   return buildSchema({
     resolvers,

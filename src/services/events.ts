@@ -38,6 +38,11 @@ export class EventService {
     return { data: rows.slice(0, options.limit).map(eventFromRow), hasMore: rows.length > options.limit };
   }
 
+  /** One of the principal's payments' events, oldest first (none for a payment it does not have). */
+  async ofPayment(principal: Principal, paymentId: string, limit = 1000): Promise<TillEvent[]> {
+    return (await this.events.ofPayment(principal, paymentId, limit)).map(eventFromRow);
+  }
+
   /**
    * The principal's events after `eventId`, oldest first, at most `limit`: what a subscriber that
    * resumes missed.

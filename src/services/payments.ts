@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { PaymentRepository } from '../db/repositories/payments.js';
 import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
 import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
+import { NO_FILTER, type PaymentFilter } from '../domain/payment-filter.js';
 import { checkCreateHostedPayment } from '../domain/payment-rules.js';
 import { CANCELABLE, EXPIRABLE, type EnteredStatus, type PaymentStatus } from '../domain/payment-status.js';
 import {
@@ -28,6 +29,8 @@ export interface ListPaymentsOptions {
   /** Return payments created before this one (newest first). */
   startingAfter?: string | null;
   status?: PaymentStatus | null;
+  /** Further criteria (checked by `checkPaymentFilter`); `status` narrows it further. */
+  filter?: PaymentFilter;
 }
 
 /** Fields the checkout flow may set along with a status change. */
@@ -212,9 +215,12 @@ export class PaymentService {
         : null;
       if (beforeSequence === null) throw notFound('payment', options.startingAfter, 'startingAfter');
     }
+    const filter = options.filter ?? NO_FILTER;
     const rows = await this.payments.list(principal, {
       limit: limit + 1,
-      status: options.status,
+      filter: options.status
+        ? { ...filter, statuses: (filter.statuses ?? [options.status]).filter((s) => s === options.status) }
+        : filter,
       beforeSequence,
     });
     return { data: rows.slice(0, limit), hasMore: rows.length > limit };

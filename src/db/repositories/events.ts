@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { EventRow, PaymentEventMessage } from '../../events/outbox.js';
 import type { Database } from '../orm.js';
+import { TEST_EVENT_TYPE } from './webhook-deliveries.js';
 
 /** An unpublished event as the relay claims it: the row, its place in the outbox and its trace. */
 export interface OutboxRow extends EventRow {
@@ -73,7 +74,8 @@ export class EventRepository {
     owner: EventOwner,
     filter: { limit: number; beforeSeq?: string; type?: { exact: string } | { prefix: string } },
   ): Promise<EventRow[]> {
-    const where = ['merchant_id = ?', 'livemode = ?'];
+    // Test events sent to one webhook endpoint are not events of the account.
+    const where = ['merchant_id = ?', 'livemode = ?', `type <> '${TEST_EVENT_TYPE}'`];
     const params: unknown[] = [owner.merchantId, owner.livemode];
     if (filter.beforeSeq !== undefined) {
       where.push('seq < ?');
@@ -94,13 +96,22 @@ export class EventRepository {
       );
   }
 
-  /** The owner's events after `afterSeq`, oldest first, at most `limit`. */
-  after(owner: EventOwner, afterSeq: string, limit: number): Promise<EventRow[]> {
+  /** The events of one of the owner's payments (its refunds' included), oldest first, at most `limit`. */
+  ofPayment(owner: EventOwner, paymentId: string, limit: number): Promise<EventRow[]> {
     return this.db.em
       .fork()
       .execute<EventRow[]>(
-        `select ${COLUMNS} from event where merchant_id = ? and livemode = ? and seq > ? order by seq limit ?`,
-        [owner.merchantId, owner.livemode, afterSeq, limit],
+        `select ${COLUMNS} from event where payment_id = ? and merchant_id = ? and livemode = ? order by seq limit ?`,
+        [paymentId, owner.merchantId, owner.livemode, limit],
       );
+  }
+
+  /** The owner's events after `afterSeq`, oldest first, at most `limit`. */
+  after(owner: EventOwner, afterSeq: string, limit: number): Promise<EventRow[]> {
+    return this.db.em.fork().execute<EventRow[]>(
+      `select ${COLUMNS} from event where merchant_id = ? and livemode = ? and seq > ? and type <> '${TEST_EVENT_TYPE}'
+          order by seq limit ?`,
+      [owner.merchantId, owner.livemode, afterSeq, limit],
+    );
   }
 }

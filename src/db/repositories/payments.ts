@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { PaymentFilter } from '../../domain/payment-filter.js';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { PaymentRecord } from '../../domain/payment.js';
 import type { TerminalFacts } from '../../domain/payment-rules.js';
@@ -8,6 +9,7 @@ import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
 import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
+import { paymentWhere } from './payment-where.js';
 
 /** Whose payments a read may see: one merchant, in one mode. */
 export interface PaymentScope {
@@ -64,17 +66,27 @@ export class PaymentRepository {
     return row ? Number(row.seq) : null;
   }
 
-  /** A scope's payments, newest first, inserted before `beforeSequence` when given. */
+  /** A scope's payments matching `filter`, newest first, inserted before `beforeSequence` when given. */
   async list(
     scope: PaymentScope,
-    options: { limit: number; status?: PaymentStatus | null; beforeSequence?: number | null },
+    options: { limit: number; filter: PaymentFilter; beforeSequence?: number | null },
   ): Promise<PaymentRecord[]> {
-    const where: Record<string, unknown> = { merchantId: scope.merchantId, livemode: scope.livemode };
-    if (options.status) where.status = options.status;
+    const where = paymentWhere(scope, options.filter);
+    if (!where) return [];
     if (options.beforeSequence != null) where.seq = { $lt: options.beforeSequence };
     const rows = await this.db.em
       .fork()
       .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: options.limit });
+    return rows.map(paymentFromRow);
+  }
+
+  /** Up to `limit` of a scope's payments matching `filter`, newest first, for an export. */
+  async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<PaymentRecord[]> {
+    const where = paymentWhere(scope, filter);
+    if (!where) return [];
+    const rows = await this.db.em
+      .fork()
+      .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit, disableIdentityMap: true });
     return rows.map(paymentFromRow);
   }
 
