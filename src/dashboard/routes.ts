@@ -84,8 +84,8 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('text/html; charset=utf-8').send(dashboardShell(current, nonce));
   };
   const hidden = { schema: { hide: true } };
+  // Till's router ignores a trailing slash: this is /dashboard and /dashboard/ alike.
   app.get('/dashboard', hidden, shell);
-  app.get('/dashboard/', hidden, shell);
 
   app.get<{ Params: { file: string } }>('/dashboard/assets/:file', hidden, async (request, reply) => {
     const { file } = request.params;

@@ -57,10 +57,10 @@ function Gate(props: FrameProps) {
   const publicRoute = location === '/sign-in' || location.startsWith('/invite/');
 
   useEffect(() => {
-    if (viewerResult.fetching || !viewerResult.data) return;
+    if (viewerResult.fetching || (!viewerResult.data && !viewerResult.error)) return;
     if (!viewer && !publicRoute) navigate('/sign-in', { replace: true });
     if (viewer && publicRoute) navigate('/', { replace: true });
-  }, [viewer, publicRoute, viewerResult.fetching, viewerResult.data]);
+  }, [viewer, publicRoute, viewerResult.fetching, viewerResult.data, viewerResult.error]);
 
   if (!viewerResult.data && !viewerResult.error) return <Loading />;
   if (!viewer)
