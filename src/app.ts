@@ -29,6 +29,8 @@ import { ApiKeyService } from './services/api-keys.js';
 import { AuditLog } from './services/audit.js';
 import { Authenticator } from './services/authenticator.js';
 import { CredentialWatch } from './services/credential-watch.js';
+import { DashboardSessionService } from './services/dashboard-sessions.js';
+import { DashboardUserService } from './services/dashboard-users.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './services/tokens.js';
 import { IdempotencyService } from './services/idempotency.js';
@@ -86,6 +88,8 @@ export interface Till {
     connectorAccounts: ConnectorAccountService;
     charging: ChargeService;
     strayCharges: StrayCharges;
+    dashboardSessions: DashboardSessionService;
+    dashboardUsers: DashboardUserService;
   };
   dispatcher: WebhookDispatcher;
   relay: OutboxRelay;
@@ -220,7 +224,20 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   );
   const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
   await tokens.init();
-  const auth = new Authenticator(apiKeys, tokens, watch);
+  const throttle = new LoginThrottle(rateStore, {
+    ...DEFAULT_THROTTLE,
+    maxFailures: config.rateLimits.loginMaxFailures,
+    maxFailuresPerAddress: config.rateLimits.loginMaxFailuresPerAddress,
+  });
+  const dashboardSessions = new DashboardSessionService(
+    db,
+    watch,
+    audit,
+    throttle,
+    config.dashboardSessionHours * 3600,
+  );
+  const dashboardUsers = new DashboardUserService(db, audit, dashboardSessions, config.publicUrl);
+  const auth = new Authenticator(apiKeys, tokens, watch, dashboardSessions);
   const sandbox = new SandboxProcessor(db, config.publicUrl);
   const connectors = new ConnectorRegistry(
     {
@@ -330,11 +347,6 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     tokens,
     adminToken: config.adminToken,
   });
-  const throttle = new LoginThrottle(rateStore, {
-    ...DEFAULT_THROTTLE,
-    maxFailures: config.rateLimits.loginMaxFailures,
-    maxFailuresPerAddress: config.rateLimits.loginMaxFailuresPerAddress,
-  });
   await http.register(oauthRoutes, { merchants, tokens, throttle });
   await http.register(apiRoutes, {
     rateLimit,
@@ -375,6 +387,9 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     deliveryLog,
     paymentStats,
     paymentExport,
+    merchants,
+    dashboardSessions,
+    dashboardUsers,
     publicUrl: config.publicUrl,
   });
   const feedMetric = metrics.subscriptions;
@@ -385,6 +400,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       schema,
       auth,
       production: config.nodeEnv === 'production',
+      publicUrl: config.publicUrl,
       openPaymentFeed: (principal, paymentId) =>
         openPaymentFeed({
           pubsub,
@@ -422,6 +438,8 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       connectorAccounts,
       charging,
       strayCharges,
+      dashboardSessions,
+      dashboardUsers,
     },
     dispatcher,
     relay,

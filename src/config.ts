@@ -14,6 +14,8 @@ export interface Config {
   dataDir: string;
   adminToken: string | null;
   hppSessionTtlSeconds: number;
+  /** How long a dashboard session lasts from sign-in, whatever its use (absolute lifetime). */
+  dashboardSessionHours: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   nodeEnv: 'development' | 'production' | 'test';
   /** Restrict /metrics to requests bearing this token (unset = open). */
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const adminToken = blank(env.ADMIN_TOKEN) ? null : env.ADMIN_TOKEN!;
   const hppSessionTtlSeconds = int('HPP_SESSION_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
+  const dashboardSessionHours = int('DASHBOARD_SESSION_HOURS', 12, 1, 30 * 24);
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
   const workerIntervalMs = int('WORKER_INTERVAL_MS', 1000, 10, 60_000);
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     adminToken,
     hppSessionTtlSeconds,
+    dashboardSessionHours,
     logLevel,
     nodeEnv,
     metricsToken,

@@ -28,9 +28,14 @@ export const newId = {
   sessionId: () => randomBase62(20),
   requestId: () => `req_${randomBase62(16)}`,
   connectorAccount: () => `ca_${randomBase62(24)}`,
+  dashboardUser: () => `usr_${randomBase62(20)}`,
+  dashboardSession: () => `ses_${randomBase62(20)}`,
+  invitation: () => `inv_${randomBase62(20)}`,
 };
 
 export const PAYMENT_ID_PATTERN = /^pay_[A-Za-z0-9]{24}$/;
 export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9]{16}$/;
 export const CONNECTOR_ACCOUNT_ID_PATTERN = /^ca_[A-Za-z0-9]{24}$/;
 export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9]{24}$/;
+export const DASHBOARD_USER_ID_PATTERN = /^usr_[A-Za-z0-9]{20}$/;
+export const INVITATION_ID_PATTERN = /^inv_[A-Za-z0-9]{20}$/;

@@ -1,6 +1,7 @@
 import type { TillEvent } from '../events/outbox.js';
 import type { PaymentPayload } from '../events/payment-payload.js';
 import type { Principal } from '../services/principal.js';
+import type { DashboardTransport } from './dashboard-transport.js';
 import { unauthenticated } from './errors.js';
 
 /** Per-operation GraphQL context (HTTP request or WebSocket subscription). */
@@ -9,6 +10,8 @@ export interface GraphQLContext {
   principal: Principal | null;
   /** The Idempotency-Key header of the HTTP request, if any (several when it was repeated). */
   idempotencyKey: string | readonly string[] | null;
+  /** Over HTTP only: the request's client and its session cookie (signing in and out). */
+  dashboard?: DashboardTransport;
   /** Opens a live feed of payment changes (subscriptions only need it; decorators cannot reach `this`). */
   openPaymentFeed(
     principal: Principal,

@@ -7,6 +7,8 @@ import { ConnectorAccountsResolver, type ConnectorAccountsDeps } from './connect
 import { CredentialsResolver, type CredentialsDeps } from './credentials.resolver.js';
 import { PaymentHistoryResolver, type PaymentHistoryDeps } from './payment-history.resolver.js';
 import { PaymentReportsResolver, type PaymentReportsDeps } from './payment-reports.resolver.js';
+import { DashboardAuthResolver, type DashboardAuthDeps } from './dashboard-auth.resolver.js';
+import { TeamResolver, type TeamDeps } from './team.resolver.js';
 import { PaymentResolver, type PaymentResolverDeps } from './payment.resolver.js';
 import { WebhookDeliveriesResolver, type WebhookDeliveriesDeps } from './webhook-deliveries.resolver.js';
 
@@ -18,6 +20,8 @@ const resolvers = [
   PaymentReportsResolver,
   PaymentHistoryResolver,
   WebhookDeliveriesResolver,
+  DashboardAuthResolver,
+  TeamResolver,
 ] as const;
 
 /**
@@ -32,7 +36,9 @@ export async function buildTillSchema(
         ConnectorAccountsDeps &
         PaymentReportsDeps &
         PaymentHistoryDeps &
-        WebhookDeliveriesDeps)
+        WebhookDeliveriesDeps &
+        DashboardAuthDeps &
+        TeamDeps)
     | null,
 ): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
@@ -43,6 +49,8 @@ export async function buildTillSchema(
     [PaymentReportsResolver, deps ? new PaymentReportsResolver(deps) : null],
     [PaymentHistoryResolver, deps ? new PaymentHistoryResolver(deps) : null],
     [WebhookDeliveriesResolver, deps ? new WebhookDeliveriesResolver(deps) : null],
+    [DashboardAuthResolver, deps ? new DashboardAuthResolver(deps) : null],
+    [TeamResolver, deps ? new TeamResolver(deps) : null],
   ]);
   return buildSchema({
     resolvers,

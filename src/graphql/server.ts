@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import fastifyCookie from '@fastify/cookie';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -20,6 +21,7 @@ import type { GraphQLContext } from './context.js';
 import { graphQLErrorOf, toGraphQLError, unauthenticated } from './errors.js';
 import { graphiqlAssetRoutes, isGraphiQLNavigation, sendGraphiQL } from './graphiql.js';
 import { inputRulesPlugin } from './input-rules.js';
+import { dashboardTransport, httpSession, MODE_HEADER, socketSession } from './dashboard-transport.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
 import { SocketPrincipals } from './socket-principals.js';
 import {
@@ -38,6 +40,8 @@ export interface GraphQLServerDeps {
   openPaymentFeed: GraphQLContext['openPaymentFeed'];
   openEventFeed: GraphQLContext['openEventFeed'];
   production: boolean;
+  /** Till's public URL: the dashboard's origin (graphql-ws cookie sockets) and its cookie's `Secure`. */
+  publicUrl: string;
   onConnectionsChanged?: (open: number) => void;
   /** Operation limits of both transports (defaults: DEFAULT_OPERATION_POLICY). */
   operationLimits?: Partial<GraphQLOperationPolicyOptions>;
@@ -99,7 +103,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     // Any request carrying Authorization is preflighted by browsers, so it cannot be a CSRF; this
     // lets merchant backends use GET for queries with just their Bearer key.
     csrfPrevention: {
-      requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'],
+      requestHeaders: ['authorization', MODE_HEADER, 'x-apollo-operation-name', 'apollo-require-preflight'],
     },
     // The input rules before the cost check: both run once the operation is resolved.
     plugins: [
@@ -119,6 +123,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
     },
   });
   await apollo.start();
+  await app.register(fastifyCookie);
 
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
@@ -129,6 +134,9 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
           { authorization: request.headers.authorization, requestId: request.id },
           HTTP_CREDENTIALS,
         );
+        // Without Authorization, the dashboard's session cookie (with its Till-Mode header).
+        const session = authenticated ? null : await httpSession(deps.auth, request);
+        if (session) authenticated = { principal: session, rate: await deps.rateLimit.enforce(session) };
       } catch (error) {
         if (error instanceof RateLimitError) reply.headers(rateLimitHeaders(error.state, true));
         return toGraphQLError(error);
@@ -137,6 +145,7 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
       return {
         principal: authenticated?.principal ?? null,
         idempotencyKey: request.headers['idempotency-key'] ?? null,
+        dashboard: dashboardTransport(request, reply, deps.publicUrl),
         openPaymentFeed: deps.openPaymentFeed,
         openEventFeed: deps.openEventFeed,
       };
@@ -195,7 +204,13 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
         return policed(ctx, id, payload);
       },
       onConnect: async (ctx) => {
-        const principal = await deps.auth.bearer(ctx.connectionParams?.authorization, ACCEPTED);
+        // A Bearer credential in connectionParams, or else the dashboard's cookie on a same-origin
+        // upgrade, in the mode connectionParams names.
+        const params = ctx.connectionParams;
+        const principal =
+          params?.authorization !== undefined
+            ? await deps.auth.bearer(params.authorization, ACCEPTED)
+            : await socketSession(deps.auth, ctx.extra.request, params?.mode, deps.publicUrl);
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         // Over the cap the socket is closed with 4429 and never watched.
         if (!merchantSockets.admit(ctx.extra.socket, principal)) return false;

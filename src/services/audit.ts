@@ -25,6 +25,14 @@ export const AUDIT_ACTIONS = [
   'connector_account.updated',
   'connector_account.disabled',
   'terminal.connectors_pinned',
+  'dashboard_user.created',
+  'dashboard_user.signed_in',
+  'dashboard_user.signed_out_everywhere',
+  'dashboard_user.role_changed',
+  'dashboard_user.removed',
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.accepted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -2,6 +2,7 @@ import { ErrorCode, TillError } from '../domain/errors.js';
 import type { ApiKeyService } from './api-keys.js';
 import type { ApiRateLimit } from './api-rate-limit.js';
 import type { CredentialWatch } from './credential-watch.js';
+import { sessionPrincipal, type DashboardSessionService } from './dashboard-sessions.js';
 import type { Principal } from './principal.js';
 import type { LimitDecision } from './rate-limits.js';
 import type { TokenService } from './tokens.js';
@@ -27,7 +28,18 @@ export class Authenticator {
     private readonly keys: ApiKeyService,
     private readonly tokens: TokenService,
     private readonly watch: CredentialWatch,
+    private readonly sessions: DashboardSessionService | null = null,
   ) {}
+
+  /**
+   * The Principal of a dashboard session's cookie token in the mode the caller picked, or null.
+   * Only callers that have made the request CSRF-safe ask (a custom header, or a same-origin socket).
+   */
+  async session(token: unknown, mode: unknown, requestId: string | null = null): Promise<Principal | null> {
+    if (!this.sessions || (mode !== 'test' && mode !== 'live')) return null;
+    const session = await this.sessions.lookup(token);
+    return session ? sessionPrincipal(session, mode === 'live', requestId) : null;
+  }
 
   /**
    * The Principal of an `Authorization: Bearer …` value among the accepted kinds, or null.

@@ -1,5 +1,6 @@
 import type { Database } from '../db/orm.js';
 import { CredentialRepository } from '../db/repositories/credentials.js';
+import { DashboardSessionRepository } from '../db/repositories/dashboard-sessions.js';
 import type { PubSub } from '../events/pubsub.js';
 import { CREDENTIALS_TOPIC } from '../events/topics.js';
 import type { Principal } from './principal.js';
@@ -7,7 +8,10 @@ import type { Principal } from './principal.js';
 /** A credential that was revoked or rolled, as every instance hears of it. */
 export interface CredentialChange {
   merchantId: string;
-  /** An `api_key` row (a key, or the OAuth credential access tokens were issued to). */
+  /**
+   * An `api_key` row (a key, or the OAuth credential access tokens were issued to), or a dashboard
+   * session (`ses_…`).
+   */
   credentialId?: string;
   /** One access token's `jti`. */
   tokenId?: string;
@@ -40,6 +44,7 @@ export class CredentialWatch {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private readonly credentials: CredentialRepository;
+  private readonly sessions: DashboardSessionRepository;
 
   constructor(
     db: Database,
@@ -48,6 +53,7 @@ export class CredentialWatch {
     private readonly tokenLifetimeMs: number,
   ) {
     this.credentials = new CredentialRepository(db);
+    this.sessions = new DashboardSessionRepository(db);
   }
 
   /**
@@ -99,6 +105,7 @@ export class CredentialWatch {
     const window = `${Math.ceil(this.tokenLifetimeMs / 1000) + 60} seconds`;
     const keys = await this.credentials.keyChanges(this.since, window);
     const tokens = await this.credentials.tokenRevocations(this.since);
+    const sessions = await this.sessions.revocations(this.since);
     // Each change, with the database time it was made at.
     const changes: [number | null, CredentialChange][] = [
       ...keys.map((row): [number | null, CredentialChange] => [
@@ -118,6 +125,11 @@ export class CredentialWatch {
           revokedAt: ms(row.revoked_at),
           expiresAt: ms(row.expires_at),
         },
+      ]),
+      // A dashboard session is a credential of its own (its id is the principal's credentialId).
+      ...sessions.map((row): [number | null, CredentialChange] => [
+        ms(row.revoked_at),
+        { merchantId: row.merchant_id, credentialId: row.id, revokedAt: ms(row.revoked_at), expiresAt: null },
       ]),
     ];
     let newest = this.since === null ? null : new Date(this.since).getTime();

@@ -194,4 +194,9 @@ export class MerchantService {
   async exists(merchantId: string): Promise<boolean> {
     return this.merchants.exists(merchantId);
   }
+
+  /** The merchant's display name, or null when there is no such merchant. */
+  async nameOf(merchantId: string): Promise<string | null> {
+    return (await this.merchants.find(merchantId))?.name ?? null;
+  }
 }

@@ -7,6 +7,7 @@ import { Migration20261122000006WebhookIsolation } from './Migration202611220000
 import { Migration20261122000007SealedSecrets } from './Migration20261122000007SealedSecrets.js';
 import { Migration20261122000008EventTraceparent } from './Migration20261122000008EventTraceparent.js';
 import { Migration20261123000009Connectors } from './Migration20261123000009Connectors.js';
+import { Migration20261123000010DashboardUsers } from './Migration20261123000010DashboardUsers.js';
 import { Migration20261123000012DashboardQueries } from './Migration20261123000012DashboardQueries.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
@@ -20,5 +21,6 @@ export const migrations = [
   Migration20261122000007SealedSecrets,
   Migration20261122000008EventTraceparent,
   Migration20261123000009Connectors,
+  Migration20261123000010DashboardUsers,
   Migration20261123000012DashboardQueries,
 ];
