@@ -11,6 +11,7 @@ import {
   subscriptionsAbove,
 } from '../support/dashboard-browser.js';
 import { request } from '../support/http.js';
+import { seedPayments } from '../support/seed-payments.js';
 import { Receiver } from '../support/receiver.js';
 import { freePort, newMerchant, startTill, type RunningTill } from '../support/till.js';
 import { OPERATOR } from '../../src/services/principal.js';
@@ -75,6 +76,19 @@ describeBrowser('the dashboard in Chromium', () => {
       },
     });
     expect(endpoint.json.data.createWebhookEndpoint.webhookEndpoint.id).toEqual(expect.any(String));
+    // A month of history for the home screen: most payments succeed, some are declined.
+    const DECLINES = ['insufficient_funds', 'card_declined', 'expired_card'];
+    await seedPayments(
+      app,
+      merchant.test_secret_key,
+      Array.from({ length: 45 }, (_, i) => ({
+        status: i % 6 === 5 ? 'FAILED' : 'SUCCEEDED',
+        decline_code: i % 6 === 5 ? DECLINES[Math.floor(i / 6) % 3]! : null,
+        amount: 1500 + ((i * 1337) % 9000),
+        created_at: new Date(Date.now() - (1 + (i % 29)) * 86_400_000 - i * 60_000),
+        merchant_reference: `order-${1000 + i}`,
+      })),
+    );
     paid = await paidPayment(app, merchant, { amount: 4999 });
     owner = await newPage();
   });
@@ -120,8 +134,10 @@ describeBrowser('the dashboard in Chromium', () => {
     const { page } = owner;
     await page.goto(url('/'));
     await page.locator('.chart canvas').first().waitFor();
-    expect(Number(await page.getByTestId('count').textContent())).toBeGreaterThanOrEqual(1);
-    await expect(page.getByTestId('volume').textContent()).resolves.toContain('€49.99');
+    expect(Number(await page.getByTestId('count').textContent())).toBe(46);
+    await expect(page.getByTestId('volume').textContent()).resolves.toMatch(/^€[\d,]+\.\d{2}$/);
+    await expect(page.getByTestId('success-rate').textContent()).resolves.toMatch(/^\d+(\.\d)?%$/);
+    await expect(page.getByRole('cell', { name: 'insufficient_funds' }).count()).resolves.toBe(1);
     await expectAccessible(page);
     await screenshotBothWidths(page, 'home', () => page.locator('.chart canvas').first().waitFor());
   });
@@ -157,9 +173,9 @@ describeBrowser('the dashboard in Chromium', () => {
   it('filters the table and exports the filtered set as CSV', async () => {
     const { page } = owner;
     await page.goto(url('/payments'));
+    await page.locator(`tr[data-payment-id="${paid}"]`).waitFor();
     await page.getByLabel('Payment ID or reference').fill('live-1');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect(page.locator('tbody tr').count()).resolves.toBeGreaterThan(0);
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     const [download] = await Promise.all([
       page.waitForEvent('download'),

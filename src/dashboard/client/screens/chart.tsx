@@ -5,6 +5,8 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 
+const DAY = 86_400;
+
 export interface ChartSeries {
   days: number[];
   counts: number[];
@@ -31,10 +33,16 @@ export function DailyChart({ series, label }: { series: ChartSeries; label: stri
           ...size(),
           legend: { show: false },
           cursor: { show: true, drag: { x: false, y: false } },
-          scales: { x: { time: true }, count: { auto: true }, volume: { auto: true } },
+          // Half a day either side, so the first and last day's bars are whole.
+          scales: {
+            x: { time: true, range: (_u, min, max) => [min - DAY / 2, max + DAY / 2] },
+            count: { auto: true, range: (_u, _min, max) => [0, Math.max(max, 1)] },
+            volume: { auto: true, range: (_u, _min, max) => [0, Math.max(max, 1)] },
+          },
           axes: [
             { values: (_u, ticks) => ticks.map((t) => series.formatDay(t)), stroke: '#3d4451' },
-            { scale: 'count', stroke: '#3d4451' },
+            // Payments are counted in whole numbers.
+            { scale: 'count', stroke: '#3d4451', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000] },
             {
               scale: 'volume',
               side: 1,

@@ -43,11 +43,16 @@ export function Payments() {
     return seen && seen.version > row.version ? seen : row;
   };
 
+  /** Bumped by every new filter: an answer for an older filter arrives too late to be shown. */
+  const generation = useRef(0);
+
   const load = async (after: string | null) => {
+    const asked = generation.current;
     setLoading(true);
     const answer = await client
       .query(PaymentsQuery, { filter, after, first: PAGE }, { requestPolicy: 'network-only' })
       .toPromise();
+    if (asked !== generation.current) return;
     setLoading(false);
     setError(answer.error ?? null);
     const page = answer.data?.payments;
@@ -69,6 +74,7 @@ export function Payments() {
   };
 
   useEffect(() => {
+    generation.current += 1;
     setRows([]);
     void load(null);
   }, [filter]);
