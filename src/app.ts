@@ -345,6 +345,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     apiKeys,
     audit,
     tokens,
+    dashboardUsers,
     adminToken: config.adminToken,
   });
   await http.register(oauthRoutes, { merchants, tokens, throttle });

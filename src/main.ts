@@ -25,13 +25,16 @@ async function main(): Promise<void> {
     const { openDatabase } = await import('./db/orm.js');
     const { MerchantService } = await import('./services/merchants.js');
     const { AuditLog } = await import('./services/audit.js');
+    const { DashboardUserService } = await import('./services/dashboard-users.js');
     const db = await openDatabase(config);
     try {
+      const audit = new AuditLog(db);
       const { sandbox, created, file } = await ensureSandbox(
         config.dataDir,
         db,
-        new MerchantService(db, new AuditLog(db), null),
+        new MerchantService(db, audit, null),
         config.adminToken,
+        new DashboardUserService(db, audit, null, config.publicUrl),
       );
       config = { ...config, adminToken: config.adminToken ?? sandbox.admin_token };
       // Only a development machine's very first start shows a secret; production never prints one.

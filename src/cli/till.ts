@@ -12,6 +12,7 @@ import { InProcessPubSub, RedisPubSub, type PubSub } from '../events/pubsub.js';
 import { ApiKeyService } from '../services/api-keys.js';
 import { AuditLog } from '../services/audit.js';
 import { CredentialWatch } from '../services/credential-watch.js';
+import { DashboardUserService } from '../services/dashboard-users.js';
 import { rotateEncryption } from '../services/encryption.js';
 import { MerchantService } from '../services/merchants.js';
 import type { Actor } from '../services/principal.js';
@@ -43,6 +44,9 @@ const USAGE = `Usage:
                                                  the merchant's acquirer accounts in routing order (no credentials)
   till connectors disable --merchant ID --account CA_ID
                                                  stop routing new payments to an account
+  till users invite --merchant ID --email EMAIL --role owner|admin|developer|analyst
+                                                 invite a dashboard user; prints the one-time invitation link
+  till users list --merchant ID                  the merchant's dashboard users and pending invitations
   till audit list [--merchant ID] [--limit N]    the newest audit log entries
   till listen --forward-to URL [--url URL] [--key KEY]
                                                  forward your events to a local URL as signed webhooks, live;
@@ -57,6 +61,7 @@ interface Services {
   merchants: MerchantService;
   apiKeys: ApiKeyService;
   audit: AuditLog;
+  dashboardUsers: DashboardUserService;
   /** Opens the encryption keys: only the commands that seal or open a stored secret need them. */
   tokens(): TokenService;
   /** Opens the encryption keys too: accounts' credentials are sealed. */
@@ -101,6 +106,7 @@ async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
       audit,
       merchants: new MerchantService(db, audit, watch),
       apiKeys: new ApiKeyService(db, watch, audit),
+      dashboardUsers: new DashboardUserService(db, audit, null, config.publicUrl),
       tokens: () => new TokenService(db, openKeyring(config).sealer, config.publicUrl, watch, audit),
       connectorAccounts: () =>
         new ConnectorAccountService(
@@ -180,6 +186,8 @@ async function run(argv: string[]): Promise<number> {
       'api-base': { type: 'string' },
       'credentials-file': { type: 'string' },
       account: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -306,6 +314,27 @@ async function run(argv: string[]): Promise<number> {
     if (!flags.merchant || !flags.account) return usage();
     return withServices(async ({ connectorAccounts }) => {
       print(await connectorAccounts().disable(flags.merchant!, flags.account!, CLI));
+      return 0;
+    });
+  }
+  if (command === 'users' && sub === 'invite') {
+    if (!flags.merchant || !flags.email || !flags.role) return usage();
+    return withServices(async ({ dashboardUsers }) => {
+      // The operator may invite any role, an owner included.
+      print(
+        await dashboardUsers.invite(flags.merchant!, { email: flags.email, role: flags.role }, CLI, true),
+      );
+      return 0;
+    });
+  }
+  if (command === 'users' && sub === 'list') {
+    if (!flags.merchant) return usage();
+    return withServices(async ({ merchants, dashboardUsers }) => {
+      if (!(await merchants.exists(flags.merchant!))) throw notFound('merchant', flags.merchant!, 'merchant');
+      print({
+        users: await dashboardUsers.list(flags.merchant!),
+        invitations: await dashboardUsers.pendingInvitations(flags.merchant!),
+      });
       return 0;
     });
   }

@@ -3,11 +3,36 @@ import path from 'node:path';
 import { MerchantSchema } from '../db/entities/merchant.entity.js';
 import type { Database } from '../db/orm.js';
 import { randomBase62 } from '../domain/ids.js';
+import type { DashboardUserService } from './dashboard-users.js';
 import type { MerchantCredentials, MerchantService } from './merchants.js';
 import { SYSTEM } from './principal.js';
 
+/** The embedded sandbox's dashboard owner. */
+export const SANDBOX_OWNER_EMAIL = 'owner@sandbox.test';
+
 export interface SandboxFile extends MerchantCredentials {
   admin_token: string;
+  /** The dashboard owner's sign-in (files written before the dashboard get it on their next start). */
+  dashboard?: { email: string; password: string };
+}
+
+function writeSandbox(file: string, sandbox: SandboxFile): void {
+  writeFileSync(file, `${JSON.stringify(sandbox, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // also when an older file was overwritten (mode applies only on creation)
+}
+
+/** Creates the sandbox merchant's dashboard owner with a random password; null if that email is taken. */
+async function sandboxOwner(
+  merchantId: string,
+  users: DashboardUserService,
+): Promise<SandboxFile['dashboard'] | null> {
+  const password = randomBase62(24);
+  try {
+    await users.create(merchantId, { email: SANDBOX_OWNER_EMAIL, role: 'owner', password }, SYSTEM);
+    return { email: SANDBOX_OWNER_EMAIL, password };
+  } catch {
+    return null;
+  }
 }
 
 /** The sandbox credentials an embedded Till wrote to DATA_DIR/sandbox.json, or null before its first start. */
@@ -26,19 +51,31 @@ export async function ensureSandbox(
   db: Database,
   merchants: MerchantService,
   adminToken: string | null,
+  users: DashboardUserService,
 ): Promise<{ sandbox: SandboxFile; created: boolean; file: string }> {
   const file = path.join(dataDir, 'sandbox.json');
   const existing = readSandbox(dataDir);
   if (existing) {
     const known = await db.em.fork().count(MerchantSchema, { id: existing.merchant_id });
-    if (known > 0) return { sandbox: existing, created: false, file };
+    if (known > 0) {
+      if (existing.dashboard) return { sandbox: existing, created: false, file };
+      const dashboard = await sandboxOwner(existing.merchant_id, users);
+      const sandbox = dashboard ? { ...existing, dashboard } : existing;
+      if (dashboard) writeSandbox(file, sandbox);
+      return { sandbox, created: false, file };
+    }
   }
   const credentials = await merchants.createMerchant('Sandbox merchant', SYSTEM);
   const { merchant_id, ...rest } = credentials;
-  const sandbox: SandboxFile = { merchant_id, admin_token: adminToken ?? randomBase62(40), ...rest };
+  const dashboard = await sandboxOwner(merchant_id, users);
+  const sandbox: SandboxFile = {
+    merchant_id,
+    admin_token: adminToken ?? randomBase62(40),
+    ...rest,
+    ...(dashboard ? { dashboard } : {}),
+  };
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(sandbox, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600); // also when an older file was overwritten (mode applies only on creation)
+  writeSandbox(file, sandbox);
   return { sandbox, created: true, file };
 }
 
@@ -74,6 +111,9 @@ export function sandboxBanner(
     `    -d '{"amount": 2500, "currency": "EUR", "merchant_reference": "ord_5678", "return_url": "https://shop.example.com/checkout/complete"}'`,
     '',
     `GraphQL: ${publicUrl}/graphql (same Bearer key; subscriptions over graphql-ws on the same path)`,
+    ...(sandbox.dashboard
+      ? [`Dashboard: ${publicUrl}/dashboard (${sandbox.dashboard.email}; its password is in the file)`]
+      : []),
     '',
   ].join('\n');
 }

@@ -10,6 +10,8 @@ import { bearerToken } from '../../services/authenticator.js';
 import type { MerchantService } from '../../services/merchants.js';
 import type { ConnectorAccountService } from '../../services/connector-accounts.js';
 import { connectorAdminRoutes } from './connector-accounts.routes.js';
+import { userAdminRoutes } from './users.routes.js';
+import type { DashboardUserService } from '../../services/dashboard-users.js';
 import { OPERATOR, type Actor } from '../../services/principal.js';
 import type { TokenService } from '../../services/tokens.js';
 import { sendV1Error } from '../v1/errors.js';
@@ -22,6 +24,7 @@ export interface AdminDeps {
   apiKeys: ApiKeyService;
   audit: AuditLog;
   tokens: TokenService;
+  dashboardUsers: DashboardUserService;
   adminToken: string | null;
 }
 
@@ -112,6 +115,10 @@ export async function adminRoutes(instance: FastifyInstance, deps: AdminDeps) {
   await instance.register(connectorAdminRoutes, {
     merchants: deps.merchants,
     connectorAccounts: deps.connectorAccounts,
+  });
+  await instance.register(userAdminRoutes, {
+    merchants: deps.merchants,
+    dashboardUsers: deps.dashboardUsers,
   });
 
   app.get('/audit_log', { schema: s.auditLog }, async (request) =>
