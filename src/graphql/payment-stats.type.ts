@@ -27,7 +27,9 @@ export class PaymentStatsBucket {
   @Field(() => SafeInt) count!: number;
   @Field(() => SafeInt, { description: 'SUCCEEDED (refunded ones included).' }) succeeded!: number;
   @Field(() => SafeInt) failed!: number;
-  @Field(() => [CurrencyAmount], { description: 'Amounts of the succeeded payments, per currency.' })
+  @Field(() => [CurrencyAmount], {
+    description: 'What the succeeded payments collected, per currency (a partial capture counts its part).',
+  })
   volume!: CurrencyAmount[];
 }
 

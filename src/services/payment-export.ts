@@ -1,7 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import type { PaymentRepository } from '../db/repositories/payments.js';
+import type { ExportRow, PaymentRepository } from '../db/repositories/payments.js';
 import type { PaymentFilter } from '../domain/payment-filter.js';
-import type { PaymentRecord } from '../domain/payment.js';
 import type { Principal } from './principal.js';
 
 /** The most rows one export holds; `truncated` says when more payments matched. */
@@ -30,7 +29,7 @@ export function inertCell(value: string | null): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-function row(p: PaymentRecord): (string | number)[] {
+function row(p: ExportRow): (string | number)[] {
   return [
     p.id,
     p.createdAt.toISOString(),
@@ -40,9 +39,9 @@ function row(p: PaymentRecord): (string | number)[] {
     p.amountRefunded,
     inertCell(p.merchantReference),
     inertCell(p.description),
-    inertCell(p.card?.brand ?? null),
+    inertCell(p.cardBrand),
     // Only the last four digits are ever stored; the full number never reaches Till's database.
-    inertCell(p.card?.last4 ?? null),
+    inertCell(p.cardLast4),
     inertCell(p.declineCode),
   ];
 }

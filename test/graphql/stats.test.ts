@@ -21,7 +21,14 @@ describe.each(backends)('GraphQL paymentStats (%s)', (backend) => {
       // Zagreb is UTC+1 in early March: 22:30Z is still 1 March there, 23:30Z is 2 March.
       { status: 'SUCCEEDED', amount: 2000, currency: 'EUR', created_at: at('2026-03-01T22:30:00Z') },
       { status: 'SUCCEEDED', amount: 1000, currency: 'EUR', created_at: at('2026-03-01T23:30:00Z') },
-      { status: 'SUCCEEDED', amount: 500, currency: 'USD', created_at: at('2026-03-02T10:00:00Z') },
+      // Authorized for 800 and captured in part: the 500 collected is its volume.
+      {
+        status: 'SUCCEEDED',
+        amount: 800,
+        amount_captured: 500,
+        currency: 'USD',
+        created_at: at('2026-03-02T10:00:00Z'),
+      },
       {
         status: 'FAILED',
         amount: 900,

@@ -13,6 +13,7 @@ export interface SeedPayment {
   description?: string | null;
   card?: { brand: string; last4: string; exp_month: number; exp_year: number; country: string | null } | null;
   amount_refunded?: number;
+  amount_captured?: number | null;
   livemode?: boolean;
 }
 
@@ -26,6 +27,7 @@ const OVERRIDABLE = [
   'description',
   'card',
   'amount_refunded',
+  'amount_captured',
   'livemode',
 ] as const;
 
@@ -86,3 +88,22 @@ export async function seedPayments(
 
 /** Unix seconds of an ISO time. */
 export const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** `count` copies of a seeded payment (new ids, same columns), in one statement. */
+export async function clonePayment(app: RunningTill, id: string, count: number): Promise<void> {
+  const em = app.till.db.em.fork();
+  const columns = (
+    await em.execute<{ column_name: string }[]>(
+      `select column_name from information_schema.columns where table_name = 'payment' and column_name <> 'seq'
+        order by ordinal_position`,
+    )
+  ).map((c) => c.column_name);
+  const values = columns.map((c) =>
+    c === 'id' ? `'pay_' || substr(md5(random()::text || g::text), 1, 24)` : `p.${c}`,
+  );
+  await em.execute(
+    `insert into payment (${columns.join(', ')})
+     select ${values.join(', ')} from payment p, generate_series(1, ?) g where p.id = ?`,
+    [count, id],
+  );
+}

@@ -47,7 +47,8 @@ const IN_RANGE = `merchant_id = ? and livemode = ? and created_at >= to_timestam
 /**
  * Payment statistics, aggregated by the database (GROUP BY over the range's payments, one row per
  * bucket from `generate_series`, so empty buckets are there too). A refund leaves a payment
- * SUCCEEDED, so refunded payments count as succeeded and their full amount as volume.
+ * SUCCEEDED, so refunded payments count as succeeded and what they collected as volume: the amount,
+ * or what a partial capture took.
  */
 export class PaymentStatsRepository {
   constructor(private readonly db: Database) {}
@@ -73,7 +74,7 @@ export class PaymentStatsRepository {
     );
     const volumes = await em.execute<{ start: string | number; currency: string; amount: string }[]>(
       `select extract(epoch from date_trunc('${q.unit}', created_at, ?))::bigint as start, currency,
-              sum(amount) as amount
+              sum(coalesce(amount_captured, amount)) as amount
          from payment where ${IN_RANGE} and status = 'SUCCEEDED'
         group by 1, 2 order by 1, 2`,
       [q.timeZone, ...range],

@@ -17,6 +17,34 @@ export interface PaymentScope {
   livemode: boolean;
 }
 
+const EXPORT_FIELDS = [
+  'id',
+  'createdAt',
+  'status',
+  'amount',
+  'currency',
+  'amountRefunded',
+  'merchantReference',
+  'description',
+  'card',
+  'declineCode',
+] as const;
+
+/** What a CSV export shows of a payment. */
+export interface ExportRow {
+  id: string;
+  createdAt: Date;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  amountRefunded: number;
+  merchantReference: string | null;
+  description: string | null;
+  cardBrand: string | null;
+  cardLast4: string | null;
+  declineCode: string | null;
+}
+
 /** A payment by id or by hosted-session id, optionally within a scope. */
 export type PaymentKey = ({ id: string } | { sessionId: string }) & Partial<PaymentScope>;
 
@@ -80,14 +108,32 @@ export class PaymentRepository {
     return rows.map(paymentFromRow);
   }
 
-  /** Up to `limit` of a scope's payments matching `filter`, newest first, for an export. */
-  async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<PaymentRecord[]> {
+  /**
+   * Up to `limit` of a scope's payments matching `filter`, newest first, with only the columns an
+   * export shows (read without the ORM's identity map: thousands of rows, none changed).
+   */
+  async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<ExportRow[]> {
     const where = paymentWhere(scope, filter);
     if (!where) return [];
-    const rows = await this.db.em
-      .fork()
-      .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit, disableIdentityMap: true });
-    return rows.map(paymentFromRow);
+    const rows = await this.db.em.fork().find(PaymentSchema, where, {
+      fields: EXPORT_FIELDS,
+      orderBy: { seq: 'desc' },
+      limit,
+      disableIdentityMap: true,
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      amountRefunded: r.amountRefunded,
+      merchantReference: r.merchantReference ?? null,
+      description: r.description ?? null,
+      cardBrand: r.card?.brand ?? null,
+      cardLast4: r.card?.last4 ?? null,
+      declineCode: r.declineCode ?? null,
+    }));
   }
 
   /** PROCESSING payments untouched since `before`. */
