@@ -354,6 +354,24 @@ describeBrowser('the dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Payments', exact: true }).waitFor();
   });
 
+  it('signing out everywhere sends the same user in another browser back to the sign-in screen, live', async () => {
+    const other = await newPage();
+    await signInThroughUi(other.page, app.url, ownerLogin.email, ownerLogin.password);
+    const listening = app.liveSubscriptions();
+    await other.page.getByRole('link', { name: 'Payments', exact: true }).click();
+    await other.page.locator(`tr[data-payment-id="${paid}"]`).waitFor();
+    await subscriptionsAbove(app, listening);
+
+    await owner.page.goto(url('/'));
+    await owner.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await owner.page.getByRole('heading', { name: 'Sign in to Till' }).waitFor();
+    // The other browser's socket is closed by the revocation; the app notices without a click.
+    await other.page.getByRole('heading', { name: 'Sign in to Till' }).waitFor({ timeout: 5000 });
+    await other.context.close();
+
+    await signInThroughUi(owner.page, app.url, ownerLogin.email, ownerLogin.password);
+  });
+
   it('with 10,000 payments the payments screen shows its first 50 rows quickly', async () => {
     const big = await newMerchant(app, 'Big Shop');
     const template = await request(app.url, 'POST', '/v1/payments/hpp', {

@@ -3,7 +3,7 @@ import { Provider, useMutation, useQuery } from '@urql/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Route, Router, Switch } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
-import { createClients, type Mode } from './graphql.js';
+import { createClients, sessionEnded, type Mode } from './graphql.js';
 import { LANGUAGES, setLanguage, t, type Language } from './i18n.js';
 import { SignOutMutation, ViewerQuery, type Viewer } from './operations.js';
 import { AcceptInvitation, SignIn } from './screens/sign-in.js';
@@ -55,6 +55,11 @@ function Gate(props: FrameProps) {
   const viewer = viewerResult.data?.viewer ?? null;
   const refresh = () => refetchViewer({ requestPolicy: 'network-only' });
   const publicRoute = location === '/sign-in' || location.startsWith('/invite/');
+
+  useEffect(() => {
+    sessionEnded.addEventListener('ended', refresh);
+    return () => sessionEnded.removeEventListener('ended', refresh);
+  }, []);
 
   useEffect(() => {
     if (viewerResult.fetching || (!viewerResult.data && !viewerResult.error)) return;

@@ -5,7 +5,14 @@
  * in the connection parameters. Switching mode builds new clients, so nothing of the other mode's
  * cache or sockets survives.
  */
-import { Client, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError } from '@urql/core';
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+  type CombinedError,
+} from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 
 export type Mode = 'test' | 'live';
@@ -17,13 +24,26 @@ export interface Clients {
   dispose(): void;
 }
 
+/**
+ * Fired when Till no longer knows the session (it expired, was signed out everywhere, or the
+ * member was removed): the app then asks who is signed in, and shows the sign-in screen.
+ */
+export const sessionEnded = new EventTarget();
+const ended = () => sessionEnded.dispatchEvent(new Event('ended'));
+
+/** graphql-ws closes a socket with 4403 when its session is refused or revoked. */
+const REFUSED = 4403;
+const closeCode = (event: unknown) => (event instanceof CloseEvent ? event.code : null);
+
 export function createClients(mode: Mode): Clients {
   const ws = createWsClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
     connectionParams: { mode },
     lazy: true,
     retryAttempts: 10,
-    shouldRetry: () => true,
+    // A network hiccup is retried; a refused session is not (signing in again is the way back).
+    shouldRetry: (event) => closeCode(event) !== REFUSED,
+    on: { closed: (event) => void (closeCode(event) === REFUSED && ended()) },
   });
   const urql = new Client({
     url: '/graphql',
@@ -31,6 +51,7 @@ export function createClients(mode: Mode): Clients {
     requestPolicy: 'cache-and-network',
     fetchOptions: () => ({ credentials: 'same-origin', headers: { 'Till-Mode': mode } }),
     exchanges: [
+      mapExchange({ onError: (error) => void (errorCode(error) === 'UNAUTHENTICATED' && ended()) }),
       cacheExchange,
       fetchExchange,
       subscriptionExchange({
