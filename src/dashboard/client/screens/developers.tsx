@@ -41,7 +41,7 @@ function ApiKeys({ writable }: { writable: boolean }) {
   const [created, create] = useMutation(CreateApiKeyMutation);
   const [rolled, roll] = useMutation(RollApiKeyMutation);
   const [revoked, revoke] = useMutation(RevokeApiKeyMutation);
-  const after = (payload: { secret: string | null; userErrors: UserError[] } | undefined) => {
+  const after = (payload: { secret?: string | null; userErrors: UserError[] } | undefined) => {
     if (payload?.secret) setSecret(payload.secret);
     setUserErrors(payload?.userErrors ?? []);
     refetch({ requestPolicy: 'network-only' });

@@ -36,10 +36,10 @@ export function filterOf(form: FilterForm): PaymentFilter | null {
 export function matches(filter: PaymentFilter | null, p: PaymentRow): boolean {
   if (!filter) return true;
   if (filter.statuses && !filter.statuses.includes(p.status)) return false;
-  if (filter.createdFrom !== undefined && p.createdAt < filter.createdFrom) return false;
-  if (filter.createdTo !== undefined && p.createdAt > filter.createdTo) return false;
-  if (filter.amountMin !== undefined && p.amount < filter.amountMin) return false;
-  if (filter.amountMax !== undefined && p.amount > filter.amountMax) return false;
+  if (filter.createdFrom != null && p.createdAt < filter.createdFrom) return false;
+  if (filter.createdTo != null && p.createdAt > filter.createdTo) return false;
+  if (filter.amountMin != null && p.amount < filter.amountMin) return false;
+  if (filter.amountMax != null && p.amount > filter.amountMax) return false;
   if (filter.currency && p.currency !== filter.currency) return false;
   if (filter.search && p.id !== filter.search && !(p.merchantReference ?? '').startsWith(filter.search))
     return false;
