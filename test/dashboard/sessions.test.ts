@@ -209,6 +209,34 @@ describe.each(backends)('dashboard sessions (%s)', (backend) => {
   });
 });
 
+describe.each(backends)('dashboard sessions count against the API rate (%s)', (backend) => {
+  let app: RunningTill;
+  beforeAll(async () => {
+    app = await startTill({
+      backend,
+      env: { API_RATE_LIMIT_TEST: '3', API_RATE_LIMIT_WINDOW_SECONDS: '60' },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('like a key: RATE_LIMITED past the rate, per session', async () => {
+    const merchant = await newMerchant(app);
+    const user = await newUser(app, merchant.merchant_id, 'analyst');
+    const browser = new DashboardBrowser(app.url);
+    await browser.signIn(user.email, user.password);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await browser.gql(VIEWER));
+    expect(answers.slice(0, 3).every((a) => a.data.viewer !== null)).toBe(true);
+    expect(answers[3]!.status).toBe(429);
+    expect(answers[3]!.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(answers[3]!.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another session of the same user has its own count.
+    const other = new DashboardBrowser(app.url);
+    await other.signIn(user.email, user.password);
+    expect((await other.gql(VIEWER)).data.viewer).not.toBeNull();
+  });
+});
+
 describe('dashboard session cookie under an https PUBLIC_URL', () => {
   let app: RunningTill;
   beforeAll(async () => {

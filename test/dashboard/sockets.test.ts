@@ -2,6 +2,7 @@ import { backends } from '../support/backends.js';
 import { DashboardBrowser, newUser } from '../support/dashboard.js';
 import { closeCode, Collector, wsClient } from '../support/graphql.js';
 import { eventually, request, SEED_004_SAMPLE } from '../support/http.js';
+import { describeServer } from '../support/services.js';
 import { newMerchant, startTill, type RunningTill } from '../support/till.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 import { PaymentStatusChangedDocument } from '../__generated__/graphql.js';
@@ -84,6 +85,23 @@ describe.each(backends)('dashboard graphql-ws with the session cookie (%s)', (ba
     await client.dispose();
   });
 
+  it('signIn over a socket is refused: a session is an HTTP cookie', async () => {
+    const { user, browser } = await signedIn();
+    const client = browser.socket(origin, 'test');
+    const result = await new Promise<any>((resolve, reject) => {
+      let last: unknown = null;
+      client.subscribe(
+        {
+          query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { viewer { role } } }',
+          variables: { e: user.email, p: user.password },
+        },
+        { next: (value) => (last = value), error: reject, complete: () => resolve(last) },
+      );
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    await client.dispose();
+  });
+
   it('a Bearer key in connectionParams still works without a cookie or Origin', async () => {
     const keyed = wsClient(app.url, merchant.test_secret_key);
     const before = app.liveSubscriptions();
@@ -93,5 +111,34 @@ describe.each(backends)('dashboard graphql-ws with the session cookie (%s)', (ba
     await feed.until((c) => c.items.some((i) => i.paymentStatusChanged.id === created.json.id));
     feed.dispose();
     await keyed.dispose();
+  });
+});
+
+describeServer('dashboard sessions across two instances (PostgreSQL + Redis)', () => {
+  it('sign-out everywhere on one instance cuts the other’s cookie and open socket within a second', async () => {
+    const a = await startTill({ backend: 'server' });
+    const b = await startTill({ backend: 'server', databaseUrl: a.databaseUrl });
+    try {
+      const merchant = await newMerchant(a);
+      const user = await newUser(a, merchant.merchant_id, 'analyst');
+      const onA = new DashboardBrowser(a.url);
+      await onA.signIn(user.email, user.password);
+      const onB = new DashboardBrowser(b.url);
+      onB.cookie = onA.cookie;
+      expect((await onB.gql('{ viewer { role } }')).data.viewer.role).toBe('ANALYST');
+      const before = b.liveSubscriptions();
+      const client = onB.socket(new URL(b.till.config.publicUrl).origin, 'test');
+      const feed = new Collector(client, PaymentStatusChangedDocument, {});
+      await eventually(() => b.liveSubscriptions() > before);
+      const started = Date.now();
+      await onA.gql('mutation { signOut(everywhere: true) }');
+      await feed.until((c) => closeCode(c) === 4403, 1000);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((await onB.gql('{ viewer { role } }')).data.viewer).toBeNull();
+      await client.dispose();
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
 });
