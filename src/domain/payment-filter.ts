@@ -29,7 +29,7 @@ export interface PaymentFilterInput {
 
 export const SEARCH_MAX_LENGTH = 200;
 /** The largest Unix time a filter accepts (year 9999), so every bound is a valid timestamp. */
-const MAX_UNIX_SECONDS = 253402300799;
+export const MAX_UNIX_SECONDS = 253402300799;
 
 export const NO_FILTER: PaymentFilter = {
   statuses: null,

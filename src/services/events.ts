@@ -38,9 +38,19 @@ export class EventService {
     return { data: rows.slice(0, options.limit).map(eventFromRow), hasMore: rows.length > options.limit };
   }
 
-  /** One of the principal's payments' events, oldest first (none for a payment it does not have). */
-  async ofPayment(principal: Principal, paymentId: string, limit = 1000): Promise<TillEvent[]> {
-    return (await this.events.ofPayment(principal, paymentId, limit)).map(eventFromRow);
+  /**
+   * The events of some of the principal's payments, oldest first, by payment id (none for a payment
+   * it does not have).
+   */
+  async ofPayments(
+    principal: Principal,
+    paymentIds: readonly string[],
+    limitEach = 1000,
+  ): Promise<Map<string, TillEvent[]>> {
+    const byPayment = new Map<string, TillEvent[]>(paymentIds.map((id) => [id, []]));
+    for (const row of await this.events.ofPayments(principal, paymentIds, limitEach))
+      byPayment.get(row.payment_id)?.push(eventFromRow(row));
+    return byPayment;
   }
 
   /**

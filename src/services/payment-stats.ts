@@ -1,5 +1,6 @@
 import type { PaymentStatsRepository, StatsBucketRow, StatsUnit } from '../db/repositories/payment-stats.js';
 import { invalid } from '../domain/errors.js';
+import { MAX_UNIX_SECONDS } from '../domain/payment-filter.js';
 import type { Principal } from './principal.js';
 
 export interface PaymentStatsResult {
@@ -46,8 +47,11 @@ export class PaymentStatsService {
     query: { from: number; to: number; unit: StatsUnit; timeZone: string },
   ): Promise<PaymentStatsResult> {
     const { from, to, unit, timeZone } = query;
-    if (!Number.isSafeInteger(from) || from < 0) throw invalid('from', 'from must be a Unix time in seconds');
+    if (!Number.isSafeInteger(from) || from < 0 || from > MAX_UNIX_SECONDS)
+      throw invalid('from', `from must be a Unix time in seconds from 0 to ${MAX_UNIX_SECONDS}`);
     if (!Number.isSafeInteger(to) || to <= from) throw invalid('to', 'to must be later than from');
+    if (to > MAX_UNIX_SECONDS)
+      throw invalid('to', `to must be a Unix time in seconds up to ${MAX_UNIX_SECONDS}`);
     if (to - from > MAX_RANGE_DAYS[unit] * DAY)
       throw invalid(
         'to',

@@ -80,15 +80,27 @@ export class WebhookDeliveryLog {
     const rows = await this.deliveries.list(principal, {
       limit: options.limit + 1,
       endpointId: options.endpointId,
-      paymentId: options.paymentId,
+      paymentIds: options.paymentId ? [options.paymentId] : null,
       beforeSeq,
     });
     return { data: rows.slice(0, options.limit).map(entry), hasMore: rows.length > options.limit };
   }
 
-  /** The deliveries of one payment's events, newest first. */
-  async ofPayment(principal: Principal, paymentId: string): Promise<DeliveryLogEntry[]> {
-    return (await this.deliveries.list(principal, { limit: PAYMENT_DELIVERIES_MAX, paymentId })).map(entry);
+  /** The deliveries of some payments' events, newest first, by payment id. */
+  async ofPayments(
+    principal: Principal,
+    paymentIds: readonly string[],
+  ): Promise<Map<string, DeliveryLogEntry[]>> {
+    const byPayment = new Map<string, DeliveryLogEntry[]>(paymentIds.map((id) => [id, []]));
+    const rows = await this.deliveries.list(principal, {
+      limit: PAYMENT_DELIVERIES_MAX * paymentIds.length,
+      paymentIds,
+    });
+    for (const row of rows) {
+      const forPayment = byPayment.get(row.payment_id!);
+      if (forPayment && forPayment.length < PAYMENT_DELIVERIES_MAX) forPayment.push(entry(row));
+    }
+    return byPayment;
   }
 
   /** Sends a delivery again now, whatever its status (through its endpoint, which must be enabled). */

@@ -188,6 +188,9 @@ describe.each(backends)('GraphQL paymentStats (%s)', (backend) => {
       [{ from, to: from, granularity: 'DAY', timeZone: 'UTC' }, 'to'],
       [{ from, to: from - 1, granularity: 'DAY', timeZone: 'UTC' }, 'to'],
       [{ from: -5, to: from, granularity: 'DAY', timeZone: 'UTC' }, 'from'],
+      // Beyond year 9999 no timestamp exists: refused before the database sees it.
+      [{ from: 2 ** 52, to: 2 ** 52 + 3600, granularity: 'HOUR', timeZone: 'UTC' }, 'from'],
+      [{ from: 253402300000, to: 253402300000 + 3600, granularity: 'HOUR', timeZone: 'UTC' }, 'to'],
       [{ from, to: from + 367 * 86400, granularity: 'DAY', timeZone: 'UTC' }, 'to'],
       [{ from, to: from + 367 * 86400, granularity: 'WEEK', timeZone: 'UTC' }, 'to'],
       [{ from, to: from + 32 * 86400, granularity: 'HOUR', timeZone: 'UTC' }, 'to'],

@@ -3,6 +3,7 @@ import {
   CreateWebhookEndpointDocument,
   EventsDocument,
   PaymentHistoryDocument,
+  PaymentsWithHistoryDocument,
   RedeliverWebhookDeliveryDocument,
   SendTestWebhookEventDocument,
   UpdateWebhookEndpointDocument,
@@ -135,6 +136,12 @@ describe.each(backends)('GraphQL webhook deliveries (%s)', (backend) => {
 
   it('sends a signed test event to that endpoint only, kept out of the events list', async () => {
     const before = { failing: failing.received.length, healthy: healthy.received.length };
+    // Even past an open circuit breaker: the merchant asked for it now.
+    await app.till.db.em
+      .fork()
+      .execute(`update webhook_endpoint set breaker_open_until = now() + interval '1 hour' where id = ?`, [
+        healthyEndpoint.id,
+      ]);
     const res = await gql(
       app.url,
       SendTestWebhookEventDocument,
@@ -256,5 +263,30 @@ describe.each(backends)('GraphQL webhook deliveries (%s)', (backend) => {
     expect(await count()).toBe(before);
     const anonymous = await list({}, null as never);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("reads each listed payment's own history (batched across the list)", async () => {
+    const second = await request(app.url, 'POST', '/v1/payments/hpp', { key: key(), body: SEED_004_SAMPLE });
+    await request(app.url, 'POST', `/v1/payments/${second.json.id}/cancel`, { key: key() });
+    await eventually(async () => {
+      const res = await gql(app.url, PaymentsWithHistoryDocument, { first: 10 }, { key: key() });
+      const mine = res.data!.payments.nodes.find((p) => p.id === second.json.id);
+      return mine?.webhookDeliveries.length === 1;
+    }, 15_000);
+    const res = await gql(app.url, PaymentsWithHistoryDocument, { first: 10 }, { key: key() });
+    expect(res.errors).toBeUndefined();
+    const [newest, oldest] = res.data!.payments.nodes;
+    expect(newest!.id).toBe(second.json.id);
+    expect(newest!.events.map((e) => e.type)).toEqual(['payment.created', 'payment.canceled']);
+    expect(oldest!.id).toBe(paymentId);
+    expect(oldest!.events.map((e) => e.type)).toEqual(['payment.created']);
+    // The endpoints subscribe to payment.created only, and the failing one is disabled by now.
+    expect(newest!.webhookDeliveries.map((d) => [d.paymentId, d.endpointId])).toEqual([
+      [newest!.id, healthyEndpoint.id],
+    ]);
+    expect(oldest!.webhookDeliveries.map((d) => d.endpointId).sort()).toEqual(
+      [failingEndpoint.id, healthyEndpoint.id].sort(),
+    );
+    expect(oldest!.webhookDeliveries.every((d) => d.paymentId === paymentId)).toBe(true);
   });
 });

@@ -96,14 +96,23 @@ export class EventRepository {
       );
   }
 
-  /** The events of one of the owner's payments (its refunds' included), oldest first, at most `limit`. */
-  ofPayment(owner: EventOwner, paymentId: string, limit: number): Promise<EventRow[]> {
-    return this.db.em
-      .fork()
-      .execute<EventRow[]>(
-        `select ${COLUMNS} from event where payment_id = ? and merchant_id = ? and livemode = ? order by seq limit ?`,
-        [paymentId, owner.merchantId, owner.livemode, limit],
-      );
+  /**
+   * The events of some of the owner's payments (their refunds' included), oldest first, at most
+   * `limitEach` per payment.
+   */
+  async ofPayments(
+    owner: EventOwner,
+    paymentIds: readonly string[],
+    limitEach: number,
+  ): Promise<(EventRow & { payment_id: string })[]> {
+    if (paymentIds.length === 0) return [];
+    return this.db.em.fork().execute<(EventRow & { payment_id: string })[]>(
+      `select * from (
+         select ${COLUMNS}, payment_id, seq, row_number() over (partition by payment_id order by seq) as n
+           from event where payment_id in (${paymentIds.map(() => '?').join(',')}) and merchant_id = ? and livemode = ?
+       ) e where n <= ? order by seq`,
+      [...paymentIds, owner.merchantId, owner.livemode, limitEach],
+    );
   }
 
   /** The owner's events after `afterSeq`, oldest first, at most `limit`. */

@@ -50,7 +50,7 @@ export class WebhookDeliveryRepository {
     filter: {
       limit: number;
       endpointId?: string | null;
-      paymentId?: string | null;
+      paymentIds?: readonly string[] | null;
       beforeSeq?: string | null;
     },
   ): Promise<DeliveryLogRow[]> {
@@ -60,9 +60,10 @@ export class WebhookDeliveryRepository {
       where.push('d.endpoint_id = ?');
       params.push(filter.endpointId);
     }
-    if (filter.paymentId) {
-      where.push('e.payment_id = ?');
-      params.push(filter.paymentId);
+    if (filter.paymentIds) {
+      if (filter.paymentIds.length === 0) return Promise.resolve([]);
+      where.push(`e.payment_id in (${filter.paymentIds.map(() => '?').join(',')})`);
+      params.push(...filter.paymentIds);
     }
     if (filter.beforeSeq) {
       where.push('d.seq < ?');
@@ -84,7 +85,8 @@ export class WebhookDeliveryRepository {
   }
 
   /**
-   * A test event for one endpoint and its pending delivery, due now. The event is stored as already
+   * A test event for one endpoint and its pending delivery, due now (past the endpoint's circuit
+   * breaker, like a manual redelivery). The event is stored as already
    * published, so the relay neither broadcasts it nor delivers it to the merchant's other endpoints.
    */
   async insertTestDelivery(
@@ -103,6 +105,10 @@ export class WebhookDeliveryRepository {
          values (?, ?, ?, 'pending', 0, now(), now(), now())`,
         [ids.deliveryId, ids.endpointId, ids.eventId],
       );
+      // Asked for by the merchant, it goes now even past an open circuit breaker, as the probe.
+      await em.execute('update webhook_endpoint set breaker_open_until = null where id = ?', [
+        ids.endpointId,
+      ]);
     });
   }
 }
