@@ -30,7 +30,10 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     .map((v) => ({ ...v, nodes: v.nodes.map((n) => ({ target: n.target })) }));
 }
 
-/** A screenshot of the page at desktop (1280 px) and phone (390 px) width: dashboard-<name>-<width>.png. */
+/**
+ * The page at desktop (1280 px) and phone (390 px) width: once `ready`, axe-core must find no
+ * serious or critical violation at that width, then a screenshot, dashboard-<name>-<width>.png.
+ */
 export async function screenshotBothWidths(
   page: Page,
   name: string,
@@ -42,6 +45,9 @@ export async function screenshotBothWidths(
   ] as const) {
     await page.setViewportSize({ width, height });
     await ready();
+    const violations = await seriousViolations(page);
+    if (violations.length > 0)
+      throw new Error(`axe at ${label} width: ${JSON.stringify(violations, null, 2)}`);
     await screenshot(page, `dashboard-${name}-${label}`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });

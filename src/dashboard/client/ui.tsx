@@ -1,6 +1,6 @@
 /** Small shared pieces of the screens: notices, the confirmation dialog, once-shown secrets. */
 import type { CombinedError } from '@urql/core';
-import type { ComponentChildren } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { errorCode } from './graphql.js';
 import { t } from './i18n.js';
@@ -127,6 +127,25 @@ export function ConfirmDialog({
         </div>
       </form>
     </dialog>
+  );
+}
+
+/** An event type or audit action (`payment.succeeded`): on a narrow screen it breaks after a dot, never mid-word. */
+export function Dotted({ text }: { text: string }) {
+  const parts = text.split('.');
+  return (
+    <code class="dotted">
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {part}
+          {i < parts.length - 1 && (
+            <>
+              .<wbr />
+            </>
+          )}
+        </Fragment>
+      ))}
+    </code>
   );
 }
 

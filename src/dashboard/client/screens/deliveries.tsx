@@ -1,7 +1,7 @@
 /** A table of webhook deliveries: event, status, HTTP answer and its excerpt, optional redeliver. */
 import { dateTime, t } from '../i18n.js';
 import type { WebhookDelivery } from '../operations.js';
-import { StatusBadge } from '../ui.js';
+import { Dotted, StatusBadge } from '../ui.js';
 
 export function DeliveryTable({
   deliveries,
@@ -19,7 +19,9 @@ export function DeliveryTable({
             <th scope="col">{t('webhooks.event')}</th>
             <th scope="col">{t('common.status')}</th>
             <th scope="col">{t('webhooks.response')}</th>
-            <th scope="col">{t('webhooks.attempts')}</th>
+            <th scope="col" class="hide-phone">
+              {t('webhooks.attempts')}
+            </th>
             <th scope="col" class="hide-phone">
               {t('common.created')}
             </th>
@@ -30,14 +32,14 @@ export function DeliveryTable({
           {deliveries.map((d) => (
             <tr key={d.id} data-delivery-id={d.id} data-event-type={d.eventType}>
               <td>
-                <code>{d.eventType}</code>
+                <Dotted text={d.eventType} />
                 {d.paymentId && (
-                  <>
+                  <span class="hide-phone">
                     {' '}
                     <a href={`#/payments/${d.paymentId}`} class="mono small">
                       {d.paymentId}
                     </a>
-                  </>
+                  </span>
                 )}
               </td>
               <td>
@@ -49,7 +51,7 @@ export function DeliveryTable({
                 )}{' '}
                 {d.responseExcerpt && <code class="excerpt">{d.responseExcerpt}</code>}
               </td>
-              <td class="num">{d.attempts}</td>
+              <td class="num hide-phone">{d.attempts}</td>
               <td class="hide-phone">{dateTime(d.lastAttemptAt ?? d.createdAt)}</td>
               {onRedeliver && (
                 <td>

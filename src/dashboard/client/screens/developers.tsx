@@ -16,7 +16,7 @@ import {
   type UserError,
 } from '../operations.js';
 import { useSession } from '../session.js';
-import { ConfirmDialog, ErrorNote, Loading, SecretOnce, StatusBadge, UserErrors } from '../ui.js';
+import { ConfirmDialog, Dotted, ErrorNote, Loading, SecretOnce, StatusBadge, UserErrors } from '../ui.js';
 
 /** A rolled key keeps working this long, so deployments can switch over. */
 const ROLL_OVERLAP_SECONDS = 86_400;
@@ -66,7 +66,9 @@ function ApiKeys({ writable }: { writable: boolean }) {
             <thead>
               <tr>
                 <th scope="col">{t('developers.key')}</th>
-                <th scope="col">{t('developers.type')}</th>
+                <th scope="col" class="hide-phone">
+                  {t('developers.type')}
+                </th>
                 <th scope="col">{t('common.status')}</th>
                 <th scope="col" class="hide-phone">
                   {t('common.created')}
@@ -80,31 +82,33 @@ function ApiKeys({ writable }: { writable: boolean }) {
             <tbody>
               {keys.data.apiKeys.map((k) => (
                 <tr key={k.id} data-key-id={k.id}>
-                  <td class="mono">{k.redacted}</td>
-                  <td>{t(`developers.${k.type}`)}</td>
+                  <td class="mono nowrap">{k.redacted}</td>
+                  <td class="hide-phone">{t(`developers.${k.type}`)}</td>
                   <td>
                     <StatusBadge status={k.status} label={t(`developers.${k.status}`)} />
                   </td>
                   <td class="hide-phone">{dateTime(k.createdAt)}</td>
                   <td class="hide-phone">{dateTime(k.expiresAt)}</td>
                   {writable && (
-                    <td class="row">
-                      {(k.status === 'ACTIVE' || k.status === 'EXPIRING') && (
-                        <>
-                          {k.status === 'ACTIVE' && (
-                            <button type="button" onClick={() => setPending({ kind: 'roll', key: k })}>
-                              {t('developers.roll')}
+                    <td>
+                      <div class="row">
+                        {(k.status === 'ACTIVE' || k.status === 'EXPIRING') && (
+                          <>
+                            {k.status === 'ACTIVE' && (
+                              <button type="button" onClick={() => setPending({ kind: 'roll', key: k })}>
+                                {t('developers.roll')}
+                              </button>
+                            )}
+                            <button
+                              type="button"
+                              class="danger"
+                              onClick={() => setPending({ kind: 'revoke', key: k })}
+                            >
+                              {t('developers.revoke')}
                             </button>
-                          )}
-                          <button
-                            type="button"
-                            class="danger"
-                            onClick={() => setPending({ kind: 'revoke', key: k })}
-                          >
-                            {t('developers.revoke')}
-                          </button>
-                        </>
-                      )}
+                          </>
+                        )}
+                      </div>
                     </td>
                   )}
                 </tr>
@@ -163,7 +167,9 @@ function EventsLog() {
             <thead>
               <tr>
                 <th scope="col">{t('webhooks.event')}</th>
-                <th scope="col">{t('common.id')}</th>
+                <th scope="col" class="hide-phone">
+                  {t('common.id')}
+                </th>
                 <th scope="col">{t('common.created')}</th>
               </tr>
             </thead>
@@ -171,9 +177,9 @@ function EventsLog() {
               {data.events.edges.map(({ node: e }) => (
                 <tr key={e.id}>
                   <td>
-                    <code>{e.type}</code>
+                    <Dotted text={e.type} />
                   </td>
-                  <td class="mono small">{e.id}</td>
+                  <td class="mono small hide-phone">{e.id}</td>
                   <td>{dateTime(e.createdAt)}</td>
                 </tr>
               ))}
@@ -199,7 +205,9 @@ function AuditLog() {
             <thead>
               <tr>
                 <th scope="col">{t('developers.action')}</th>
-                <th scope="col">{t('developers.actor')}</th>
+                <th scope="col" class="hide-phone">
+                  {t('developers.actor')}
+                </th>
                 <th scope="col">{t('developers.object')}</th>
                 <th scope="col">{t('common.created')}</th>
               </tr>
@@ -208,9 +216,9 @@ function AuditLog() {
               {data.auditLog.edges.map(({ node: a }) => (
                 <tr key={a.id}>
                   <td>
-                    <code>{a.action}</code>
+                    <Dotted text={a.action} />
                   </td>
-                  <td class="small">
+                  <td class="small hide-phone">
                     {a.actorType}
                     {a.actorId ? ` ${a.actorId}` : ''}
                   </td>

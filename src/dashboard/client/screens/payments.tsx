@@ -200,7 +200,9 @@ export function Payments() {
             <tr>
               <th scope="col">{t('payments.amount')}</th>
               <th scope="col">{t('common.status')}</th>
-              <th scope="col">{t('payments.reference')}</th>
+              <th scope="col" class="hide-phone">
+                {t('payments.reference')}
+              </th>
               <th scope="col" class="hide-phone">
                 {t('payments.card')}
               </th>
@@ -217,11 +219,11 @@ export function Payments() {
                 <td>
                   <StatusBadge status={p.status} label={t(`status.${p.status}`)} />
                 </td>
-                <td>{p.merchantReference ?? p.description ?? '—'}</td>
+                <td class="hide-phone">{p.merchantReference ?? p.description ?? '—'}</td>
                 <td class="hide-phone">{p.card ? `${p.card.brand} •••• ${p.card.last4}` : '—'}</td>
                 <td class="hide-phone">{dateTime(p.createdAt)}</td>
                 <td>
-                  <a href={`#/payments/${p.id}`} class="mono">
+                  <a href={`#/payments/${p.id}`} class="mono id-link">
                     {p.id}
                   </a>
                 </td>
