@@ -255,6 +255,62 @@ describeBrowser('the dashboard in Chromium', () => {
     await expect(page.getByRole('cell', { name: 'refund.created' }).count()).resolves.toBeGreaterThan(0);
     await expectAccessible(page);
     await screenshotBothWidths(page, 'developers', () => page.locator('tr[data-key-id]').first().waitFor());
+
+    // A new key is shown once, in full; the table then shows it masked to its last four.
+    const before = await page.locator('tr[data-key-id]').count();
+    await page.getByRole('button', { name: 'Create secret key' }).click();
+    const secret = await page.getByTestId('secret-value').inputValue();
+    expect(secret).toMatch(/^api_test_sk_/);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('tr[data-key-id]').length === n + 1, before);
+    await expect(page.getByTestId('secret-value').count()).resolves.toBe(0);
+    const masked = (await page.locator('tr[data-key-id] td.mono').allTextContents()).join(' ');
+    expect(masked).toContain(`…${secret.slice(-4)}`);
+    expect(masked).not.toContain(secret);
+  });
+
+  it('webhooks: an endpoint added on the screen shows its secret once and gets a test event', async () => {
+    const { page } = owner;
+    await page.goto(url('/webhooks'));
+    await page.locator('li[data-endpoint-id]').first().waitFor();
+    const form = page.getByRole('form', { name: 'Add endpoint' });
+    await form.getByLabel('URL').fill(`${receiver.url}?from=screen`);
+    await form.getByLabel('Description').fill('Added from the dashboard');
+    await form.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(page.getByTestId('secret-value').inputValue()).resolves.toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Close' }).click();
+    const added = page.locator('li[data-endpoint-id]', { hasText: 'Added from the dashboard' });
+    await added.waitFor();
+
+    const pings = receiver.received.length;
+    await added.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText('Test event sent.').waitFor();
+    await receiver.until((r) => r.length > pings && r.slice(pings).some((x) => x.body.includes('"ping"')));
+    await page.getByRole('button', { name: /Delivery log/ }).click();
+    await page.locator('tr[data-event-type="ping"]').first().waitFor();
+
+    await added.getByRole('button', { name: 'Disable' }).click();
+    await added.getByText('disabled', { exact: true }).waitFor();
+  });
+
+  it('capture and void of authorized payments, each after a confirmation', async () => {
+    const { page } = owner;
+    for (const [action, after] of [
+      ['Capture', 'Succeeded'],
+      ['Void', 'Canceled'],
+    ] as const) {
+      const id = await paidPayment(app, merchant, { transactionType: 'AUTHORIZE', amount: 2000 });
+      await page.goto(url(`/payments/${id}`));
+      const status = page.getByTestId('payment-status');
+      await status.getByText('Authorized', { exact: true }).waitFor();
+      await page.getByRole('button', { name: action }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog.isVisible()).resolves.toBe(false);
+      await page.getByRole('button', { name: action }).click();
+      await dialog.getByRole('button', { name: action }).click();
+      await status.getByText(after, { exact: true }).waitFor();
+    }
   });
 
   let analyst: { context: BrowserContext; page: Page; csp: string[] };

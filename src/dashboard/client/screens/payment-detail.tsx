@@ -122,7 +122,9 @@ export function PaymentDetail({ id }: { id: string }) {
         <h1 id="payment-title">
           {t('payment.title')} <span class="mono">{p.id}</span>
         </h1>
-        <StatusBadge status={p.status} label={t(`status.${p.status}`)} />
+        <span data-testid="payment-status">
+          <StatusBadge status={p.status} label={t(`status.${p.status}`)} />
+        </span>
       </div>
       <ErrorNote error={error ?? captureState.error ?? cancelState.error ?? refundState.error} />
       <UserErrors errors={userErrors} />
