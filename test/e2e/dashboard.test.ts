@@ -160,8 +160,8 @@ describeBrowser('the dashboard in Chromium', () => {
       },
     });
     expect(created.status).toBe(200);
-    const first = page.locator('tbody tr').first();
-    await expect(first.getAttribute('data-payment-id', { timeout: 5000 })).resolves.toBe(created.json.id);
+    const first = page.locator(`tbody tr:first-child[data-payment-id="${created.json.id}"]`);
+    await first.waitFor({ timeout: 5000 });
     await expect(first.textContent()).resolves.toContain('live-1');
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
       true,
@@ -220,12 +220,13 @@ describeBrowser('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Refund' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/Amount to refund/).fill('10.00');
-    await expect(dialog.textContent()).resolves.toContain('Refund €10.00 to the customer?');
+    await dialog.getByText('Refund €10.00 to the customer?').waitFor();
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Refund' }).click();
-    await expect(page.getByTestId('refunded').textContent()).resolves.toBe('€10.00');
     await page.waitForFunction(
-      () => document.querySelector('[data-testid=refundable]')?.textContent === '€39.99',
+      () =>
+        document.querySelector('[data-testid=refunded]')?.textContent === '€10.00' &&
+        document.querySelector('[data-testid=refundable]')?.textContent === '€39.99',
     );
     expect(await paymentAsMerchant(app, merchant.test_secret_key, paid)).toMatchObject({
       amountRefunded: 1000,
@@ -252,7 +253,7 @@ describeBrowser('the dashboard in Chromium', () => {
     const shown = await page.locator('tr[data-key-id] td.mono').allTextContents();
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.join(' ')).not.toContain(merchant.test_secret_key);
-    await expect(page.getByRole('cell', { name: 'refund.created' }).count()).resolves.toBeGreaterThan(0);
+    await page.getByRole('cell', { name: 'refund.created' }).first().waitFor();
     await expectAccessible(page);
     await screenshotBothWidths(page, 'developers', () => page.locator('tr[data-key-id]').first().waitFor());
 
@@ -306,7 +307,7 @@ describeBrowser('the dashboard in Chromium', () => {
       await page.getByRole('button', { name: action }).click();
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
-      await expect(dialog.isVisible()).resolves.toBe(false);
+      await dialog.waitFor({ state: 'hidden' });
       await page.getByRole('button', { name: action }).click();
       await dialog.getByRole('button', { name: action }).click();
       await status.getByText(after, { exact: true }).waitFor();
@@ -389,9 +390,7 @@ describeBrowser('the dashboard in Chromium', () => {
     await page.goto(url('/payments'));
     await page.locator(`tr[data-payment-id="${paid}"]`).waitFor();
     await page.getByRole('button', { name: 'Live' }).click();
-    await expect(page.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed')).resolves.toBe(
-      'true',
-    );
+    await page.locator('button[data-mode="live"][aria-pressed="true"]').waitFor();
     await page.getByText('No payments match.').waitFor();
     expect(await page.locator('tbody tr').count()).toBe(0);
     await page.getByRole('button', { name: 'Test', exact: true }).click();
