@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json .swcrc ./
 RUN npm install --no-audit --no-fund
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run -s build
 
 FROM node:24-bookworm-slim

@@ -13,6 +13,7 @@ export default tseslint.config(
       'bench/results/',
       'examples/rest/openapi.d.ts',
       'examples/graphql/__generated__/',
+      'src/dashboard/client/__generated__/',
     ],
   },
   js.configs.recommended,

@@ -50,6 +50,7 @@ import { PaymentStatsService } from './services/payment-stats.js';
 import { PaymentExportService } from './services/payment-export.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { hppRoutes } from './hpp/routes.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { SandboxProcessor } from './processors/sandbox.js';
 import { SandboxConnector } from './processors/sandbox-connector.js';
 import { ConnectorRegistry } from './processors/registry.js';
@@ -372,6 +373,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     ),
   });
   await http.register(docsRoutes);
+  await http.register(dashboardRoutes);
 
   const schema = await buildTillSchema({
     connectorAccounts,

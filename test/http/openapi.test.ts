@@ -21,6 +21,8 @@ const NOT_API: Record<string, string> = {
   '/docs/scalar/openapi.json': 'the same document again, as the reference package offers it',
   '/docs/scalar/openapi.yaml': 'the same document again, in YAML',
   '/hpp/assets/:file': "static files of the hosted page's script and styles",
+  '/dashboard': "the merchant dashboard's page (it speaks GraphQL)",
+  '/dashboard/assets/:file': "the dashboard's script and style bundles",
   '/favicon.ico': 'answered for browsers, with no content',
 };
 
