@@ -6,7 +6,7 @@ export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
 /** ISO 4217 minor-unit exponents for the currencies Till knows. */
 export const CURRENCY_EXPONENT: Record<string, number> = { EUR: 2, BAM: 2, USD: 2, GBP: 2, JPY: 0 };
 
-/** Currencies the hosted-payment flows accept (seed 004: "Currently supported for card acquiring: EUR"). */
+/** Currencies the v1 hosted-payment flow accepts: card acquiring is offered in EUR only. */
 export const V1_CURRENCIES = ['EUR'] as const;
 
 export function isValidAmount(value: unknown): value is number {
@@ -43,4 +43,18 @@ export function formatMoney(amount: number, currency: string, locale = 'en'): st
     .formatToParts(decimal as unknown as number)
     .map((part) => (part.type === 'currency' ? (as?.symbols[currency] ?? part.value) : part.value))
     .join('');
+}
+
+/**
+ * Minor units from an amount typed in major units ("12.5" EUR → 1250), exactly: digits with at
+ * most the currency's decimals after a point or comma. Null for anything else (signs, exponents,
+ * too many decimals, more than MAX_AMOUNT).
+ */
+export function parseMajorAmount(text: string, currency: string): number | null {
+  const exponent = CURRENCY_EXPONENT[currency] ?? 2;
+  const match = /^(\d{1,16})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!match || (match[2] ?? '').length > exponent || (exponent === 0 && match[2] !== undefined)) return null;
+  const minor =
+    BigInt(match[1]!) * 10n ** BigInt(exponent) + BigInt((match[2] ?? '').padEnd(exponent, '0') || '0');
+  return minor <= BigInt(MAX_AMOUNT) ? Number(minor) : null;
 }

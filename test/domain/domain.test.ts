@@ -1,5 +1,5 @@
 import { newId, randomBase62 } from '../../src/domain/ids.js';
-import { formatMoney, isValidAmount, MAX_AMOUNT } from '../../src/domain/money.js';
+import { formatMoney, isValidAmount, MAX_AMOUNT, parseMajorAmount } from '../../src/domain/money.js';
 import { checkCreateHostedPayment } from '../../src/domain/payment-rules.js';
 import { canTransition, isTerminal, PAYMENT_STATUSES } from '../../src/domain/payment-status.js';
 
@@ -24,6 +24,20 @@ describe('money', () => {
     expect(formatMoney(1, 'EUR')).toBe('€0.01');
     expect(formatMoney(MAX_AMOUNT, 'EUR')).toBe('€90,071,992,547,409.91');
     expect(formatMoney(500, 'JPY')).toBe('¥500');
+  });
+});
+
+describe('typed amounts', () => {
+  it('become minor units exactly, with a point or a comma', () => {
+    expect(parseMajorAmount('0.29', 'EUR')).toBe(29);
+    expect(parseMajorAmount('12,5', 'EUR')).toBe(1250);
+    expect(parseMajorAmount(' 7 ', 'EUR')).toBe(700);
+    expect(parseMajorAmount('90071992547409.91', 'EUR')).toBe(MAX_AMOUNT);
+    expect(parseMajorAmount('500', 'JPY')).toBe(500);
+  });
+  it('refuse what is not a plain amount of the currency', () => {
+    for (const text of ['', '-1', '+1', '1e3', '1.234', '1.2.3', '0x10', 'abc', '90071992547409.92', '5.0'])
+      expect([text, parseMajorAmount(text, text === '5.0' ? 'JPY' : 'EUR')]).toEqual([text, null]);
   });
 });
 

@@ -2,6 +2,7 @@
  * The dashboard's UI languages (i18next). English is in the first load; every other language is
  * its own chunk, fetched when picked. Money and dates go through `Intl` in the same language.
  */
+import { CURRENCY_EXPONENT, formatMoney } from '../../domain/money.js';
 import i18next from 'i18next';
 import en, { type Messages } from './locales/en.js';
 
@@ -79,17 +80,16 @@ export const currentLanguage = (): string => i18next.language || 'en';
 
 /** The number of minor units in one major unit of a currency (100 for EUR, 1 for JPY). */
 export function minorUnits(currency: string): number {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits;
-  return 10 ** (digits ?? 2);
+  return 10 ** (CURRENCY_EXPONENT[currency] ?? 2);
 }
 
-/** An amount in minor units, in the UI language: "1.234,56 €" in German. */
+/**
+ * An amount in minor units, in the UI language: "1.234,56 €" in German, "1.234,56 KM" for BAM in
+ * Bosnian — formatted exactly as the hosted page does, never through float division.
+ */
 export function money(amount: number, currency: string): string {
   try {
-    return new Intl.NumberFormat(currentLanguage(), { style: 'currency', currency }).format(
-      amount / minorUnits(currency),
-    );
+    return formatMoney(amount, currency, currentLanguage());
   } catch {
     return `${amount} ${currency}`;
   }

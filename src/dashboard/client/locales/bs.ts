@@ -122,6 +122,7 @@ const bs: Messages = {
     cancel: 'Otkaži plaćanje',
     refund: 'Povrat',
     refundAmount: 'Iznos povrata',
+    invalidAmount: 'Unesite iznos s najviše dvije decimale, ne veći od iznosa koji se može vratiti.',
     confirmCapture: 'Naplatiti {{amount}}?',
     confirmVoid: 'Poništiti ovu autorizaciju? Rezervisani novac se vraća kupcu.',
     confirmCancel: 'Otkazati ovo plaćanje? Kupac ga više neće moći platiti.',

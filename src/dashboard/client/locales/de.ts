@@ -122,6 +122,8 @@ const de: Messages = {
     cancel: 'Zahlung stornieren',
     refund: 'Erstatten',
     refundAmount: 'Zu erstattender Betrag',
+    invalidAmount:
+      'Geben Sie einen Betrag mit höchstens zwei Nachkommastellen ein, nicht mehr als erstattet werden kann.',
     confirmCapture: '{{amount}} einziehen?',
     confirmVoid:
       'Diese Autorisierung freigeben? Das reservierte Geld geht an die Kundin oder den Kunden zurück.',

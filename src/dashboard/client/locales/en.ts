@@ -121,6 +121,7 @@ const en = {
     cancel: 'Cancel payment',
     refund: 'Refund',
     refundAmount: 'Amount to refund',
+    invalidAmount: 'Enter an amount with at most two decimals, no more than what can be refunded.',
     confirmCapture: 'Capture {{amount}}?',
     confirmVoid: 'Void this authorization? The held money goes back to the customer.',
     confirmCancel: 'Cancel this payment? The customer can no longer pay it.',

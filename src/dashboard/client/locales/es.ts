@@ -122,6 +122,7 @@ const es: Messages = {
     cancel: 'Cancelar pago',
     refund: 'Reembolsar',
     refundAmount: 'Importe a reembolsar',
+    invalidAmount: 'Introduzca un importe con dos decimales como máximo, sin superar lo reembolsable.',
     confirmCapture: '¿Capturar {{amount}}?',
     confirmVoid: '¿Anular esta autorización? El dinero retenido vuelve al cliente.',
     confirmCancel: '¿Cancelar este pago? El cliente ya no podrá pagarlo.',

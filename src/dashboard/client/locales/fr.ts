@@ -122,6 +122,7 @@ const fr: Messages = {
     cancel: 'Annuler le paiement',
     refund: 'Rembourser',
     refundAmount: 'Montant à rembourser',
+    invalidAmount: 'Saisissez un montant avec au plus deux décimales, sans dépasser le montant remboursable.',
     confirmCapture: 'Capturer {{amount}} ?',
     confirmVoid: "Libérer cette autorisation ? L'argent bloqué revient au client.",
     confirmCancel: 'Annuler ce paiement ? Le client ne pourra plus le payer.',

@@ -122,6 +122,7 @@ const hr: Messages = {
     cancel: 'Otkaži plaćanje',
     refund: 'Povrat',
     refundAmount: 'Iznos povrata',
+    invalidAmount: 'Unesite iznos s najviše dvije decimale, ne veći od iznosa koji se može vratiti.',
     confirmCapture: 'Naplatiti {{amount}}?',
     confirmVoid: 'Poništiti ovu autorizaciju? Rezervirani novac vraća se kupcu.',
     confirmCancel: 'Otkazati ovo plaćanje? Kupac ga više neće moći platiti.',

@@ -122,6 +122,7 @@ const it: Messages = {
     cancel: 'Annulla pagamento',
     refund: 'Rimborsa',
     refundAmount: 'Importo da rimborsare',
+    invalidAmount: 'Inserisci un importo con al massimo due decimali, non superiore a quanto rimborsabile.',
     confirmCapture: 'Incassare {{amount}}?',
     confirmVoid: 'Stornare questa autorizzazione? Il denaro bloccato torna al cliente.',
     confirmCancel: 'Annullare questo pagamento? Il cliente non potrà più pagarlo.',

@@ -122,6 +122,7 @@ const nl: Messages = {
     cancel: 'Betaling annuleren',
     refund: 'Terugbetalen',
     refundAmount: 'Terug te betalen bedrag',
+    invalidAmount: 'Voer een bedrag in met hoogstens twee decimalen, niet meer dan terugbetaald kan worden.',
     confirmCapture: '{{amount}} innen?',
     confirmVoid: 'Deze autorisatie vrijgeven? Het gereserveerde geld gaat terug naar de klant.',
     confirmCancel: 'Deze betaling annuleren? De klant kan haar dan niet meer betalen.',

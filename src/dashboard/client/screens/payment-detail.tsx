@@ -5,6 +5,7 @@
  */
 import { useMutation, useQuery } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { parseMajorAmount } from '../../../domain/money.js';
 import { dateTime, minorUnits, money, t, type MessageKey } from '../i18n.js';
 import {
   CancelMutation,
@@ -83,7 +84,7 @@ export function PaymentDetail({ id }: { id: string }) {
   if (!p) return fetching ? <Loading /> : <ErrorNote error={error} />;
   const unit = minorUnits(p.currency);
   const writable = can('payments:write');
-  const refundMinor = refundAmount === '' ? p.amountRefundable : Math.round(Number(refundAmount) * unit);
+  const refundMinor = refundAmount === '' ? p.amountRefundable : parseMajorAmount(refundAmount, p.currency);
 
   const run = async () => {
     let errors: UserError[] = [];
@@ -91,7 +92,14 @@ export function PaymentDetail({ id }: { id: string }) {
       errors = (await capture({ id: p.id, amount: null })).data?.capturePayment.userErrors ?? [];
     if (action === 'void' || action === 'cancel')
       errors = (await cancel({ id: p.id })).data?.cancelPayment.userErrors ?? [];
-    if (action === 'refund')
+    if (
+      action === 'refund' &&
+      (refundMinor === null || refundMinor < 1 || refundMinor > p.amountRefundable)
+    ) {
+      setUserErrors([{ field: ['amount'], message: t('payment.invalidAmount'), code: 'invalid_amount' }]);
+      return;
+    }
+    if (action === 'refund' && refundMinor !== null)
       errors = (await refund({ paymentId: p.id, amount: refundMinor })).data?.refundPayment.userErrors ?? [];
     setUserErrors(errors);
     setAction(null);
@@ -103,7 +111,9 @@ export function PaymentDetail({ id }: { id: string }) {
     capture: t('payment.confirmCapture', { amount: money(p.amount, p.currency) }),
     void: t('payment.confirmVoid'),
     cancel: t('payment.confirmCancel'),
-    refund: t('payment.confirmRefund', { amount: money(refundMinor, p.currency) }),
+    refund: t('payment.confirmRefund', {
+      amount: refundMinor === null ? '—' : money(refundMinor, p.currency),
+    }),
   };
   const available: Action[] = !writable
     ? []

@@ -1,5 +1,5 @@
 /** The payments screen's filter form, as the `PaymentFilter` it sends and as a test for live rows. */
-import { minorUnits } from '../i18n.js';
+import { parseMajorAmount } from '../../../domain/money.js';
 import type { PaymentFilter, PaymentRow, PaymentStatus } from '../operations.js';
 
 export interface FilterForm {
@@ -18,7 +18,7 @@ export const EMPTY_FORM: FilterForm = { status: '', from: '', to: '', min: '', m
 const DAY_MS = 86_400_000;
 const startOfDay = (date: string) => Math.floor(new Date(`${date}T00:00:00`).getTime() / 1000);
 /** The amounts typed are in major units of two decimals (the common case); the API counts minor units. */
-const minor = (value: string) => Math.round(Number(value) * minorUnits('EUR'));
+const minor = (value: string) => parseMajorAmount(value, 'EUR');
 
 export function filterOf(form: FilterForm): PaymentFilter | null {
   const filter: PaymentFilter = {};
@@ -26,8 +26,10 @@ export function filterOf(form: FilterForm): PaymentFilter | null {
   if (form.from) filter.createdFrom = startOfDay(form.from);
   // The whole of the last day counts.
   if (form.to) filter.createdTo = startOfDay(form.to) + DAY_MS / 1000 - 1;
-  if (form.min !== '' && Number.isFinite(Number(form.min))) filter.amountMin = minor(form.min);
-  if (form.max !== '' && Number.isFinite(Number(form.max))) filter.amountMax = minor(form.max);
+  const min = form.min === '' ? null : minor(form.min);
+  const max = form.max === '' ? null : minor(form.max);
+  if (min !== null) filter.amountMin = min;
+  if (max !== null) filter.amountMax = max;
   if (form.search.trim()) filter.search = form.search.trim();
   return Object.keys(filter).length ? filter : null;
 }
