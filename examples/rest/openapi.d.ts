@@ -466,6 +466,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/merchants/{merchant_id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's dashboard users and pending invitations */
+        get: operations["listDashboardUsers"];
+        put?: never;
+        /** Invite a dashboard user (the invitation link is shown once) */
+        post: operations["inviteDashboardUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/audit_log": {
         parameters: {
             query?: never;
@@ -3450,6 +3468,141 @@ export interface operations {
                 };
             };
             /** @description No such merchant, terminal or account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    listDashboardUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            /** @description `usr_` + 20 base62 characters. */
+                            id: string;
+                            email: string;
+                            role: "owner" | "admin" | "developer" | "analyst";
+                            status: "active" | "disabled";
+                            created_at: number;
+                            last_sign_in_at: number | null;
+                        }[];
+                        invitations: {
+                            /** @description `inv_` + 20 base62 characters. */
+                            id: string;
+                            email: string;
+                            role: "owner" | "admin" | "developer" | "analyst";
+                            created_at: number;
+                            expires_at: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+        };
+    };
+    inviteDashboardUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    role: "owner" | "admin" | "developer" | "analyst";
+                };
+            };
+        };
+        responses: {
+            /** @description The invitation and its one-time link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A pending invitation (never its token) */
+                        invitation: {
+                            /** @description `inv_` + 20 base62 characters. */
+                            id: string;
+                            email: string;
+                            role: "owner" | "admin" | "developer" | "analyst";
+                            created_at: number;
+                            expires_at: number;
+                        };
+                        /** @description Accepts the invitation within 7 days. Shown once. */
+                        url: string;
+                    };
+                };
+            };
+            /** @description Invalid request (the error names the parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description Wrong admin token, or the admin API is disabled (no ADMIN_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description No such merchant */
             404: {
                 headers: {
                     [name: string]: unknown;

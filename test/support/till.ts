@@ -126,14 +126,22 @@ export async function newMerchant(
   return running.till.services.merchants.createMerchant(name, OPERATOR);
 }
 
-/** A loopback port nobody listens on right now (so PUBLIC_URL can name the real port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * A loopback port nobody listens on right now (so PUBLIC_URL can name the real port up front). It is
+ * drawn below Linux's ephemeral range (32768–60999): a port the kernel hands out for `listen(0)` can
+ * be given to an outgoing connection (to PostgreSQL, Redis, a receiver) before Till binds it, and
+ * Till's listen then fails with EADDRINUSE. Ports below that range are never handed out implicitly.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EADDRINUSE' && attempt < 50 ? resolve(false) : reject(error),
+      );
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
