@@ -156,7 +156,7 @@ async function main(): Promise<number> {
       LOG_LEVEL: process.env.BENCH_TILL_LOG_LEVEL || 'warn',
       NODE_ENV: 'production',
       // Every fan-out subscriber is its own socket of one merchant: lift the per-merchant cap above them.
-      GRAPHQL_WS_MAX_SOCKETS_PER_MERCHANT: String(SUBSCRIBERS + 1000),
+      GRAPHQL_WS_MAX_SOCKETS_PER_MERCHANT: String(Math.max(SUBSCRIBERS, SUBSCRIBERS_LARGE) + 1000),
       // The load generator is one test key at hundreds of requests a second: lift its rate limit
       // (the per-key counting still runs, so its cost is measured).
       API_RATE_LIMIT_TEST: '1000000',
