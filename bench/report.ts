@@ -4,7 +4,16 @@
  *
  * Runs under plain Node 24 (type stripping): erasable TypeScript only.
  */
-import { CONNECTIONS, type CpuShare, DISTURBED_PCT, SECONDS, TARGETS, WARMUP_SECONDS } from './common.ts';
+import {
+  CONNECTIONS,
+  type CpuShare,
+  DISTURBED_PCT,
+  SECONDS,
+  SUBSCRIBERS,
+  SUBSCRIBERS_LARGE,
+  TARGETS,
+  WARMUP_SECONDS,
+} from './common.ts';
 import type { TargetResult } from './create.ts';
 import type { EmbeddedResult } from './embedded.ts';
 import type { FanoutResult } from './fanout.ts';
@@ -96,7 +105,9 @@ export function figures(m: Measured): Figure[] {
         : `${r.halfPeak.errors + r.halfPeak.non2xx} requests failed`,
     });
   }
-  const [small, large] = m.fanouts;
+  // The smaller audience runs first; either may be left out (0 subscribers).
+  const small = SUBSCRIBERS > 0 ? m.fanouts[0] : undefined;
+  const large = SUBSCRIBERS_LARGE > 0 ? m.fanouts[SUBSCRIBERS > 0 ? 1 : 0] : undefined;
   if (small) {
     const all = small.received === small.subscribers;
     out.push({
