@@ -30,14 +30,14 @@ export const DATABASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://till:t
 export const REDIS_URL = process.env.BENCH_REDIS_URL || null;
 /** BENCH_QUICK=1: the same figures from small counts and short runs (a CI smoke run, under a minute). */
 export const QUICK = ['1', 'true', 'yes'].includes((process.env.BENCH_QUICK ?? '').trim().toLowerCase());
-export const SECONDS = intEnv('BENCH_SECONDS', QUICK ? 2 : 10, 1, 600);
+export const SECONDS = intEnv('BENCH_SECONDS', QUICK ? 1 : 10, 1, 600);
 export const WARMUP_SECONDS = intEnv('BENCH_WARMUP_SECONDS', QUICK ? 0 : 3, 0, 120);
 export const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 32, 1, 1024);
 /** The two fan-out audiences (0 leaves that one out). */
 export const SUBSCRIBERS = intEnv('BENCH_SUBSCRIBERS', QUICK ? 200 : 5000, 0, 50_000);
 export const SUBSCRIBERS_LARGE = intEnv('BENCH_SUBSCRIBERS_LARGE', QUICK ? 500 : 20_000, 0, 50_000);
 /** Payments seeded for the list figure. */
-export const LIST_ROWS = intEnv('BENCH_LIST_ROWS', QUICK ? 50_000 : 1_000_000, 1000, 20_000_000);
+export const LIST_ROWS = intEnv('BENCH_LIST_ROWS', QUICK ? 20_000 : 1_000_000, 1000, 20_000_000);
 /** List requests measured (each a page of 100 with a status filter). */
 export const LIST_REQUESTS = intEnv('BENCH_LIST_REQUESTS', QUICK ? 100 : 1000, 10, 100_000);
 /** Payments in the embedded database when the dashboard's first page is timed. */
@@ -91,7 +91,10 @@ export function checkInterrupted(): void {
   if (state.interrupted) throw new Error('interrupted');
 }
 
-export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const STARTED = performance.now();
+/** A progress line on stderr, with the seconds since the bench started. */
+export const log = (message: string) =>
+  process.stderr.write(`[bench +${((performance.now() - STARTED) / 1000).toFixed(1)} s] ${message}\n`);
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const round = (n: number, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
 
@@ -313,7 +316,8 @@ export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv,
   return child;
 }
 
-export async function stopChild(child: Child): Promise<void> {
+/** SIGTERM, then SIGKILL when it has not exited within `graceMs`. */
+export async function stopChild(child: Child, graceMs = 15_000): Promise<void> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
   const started = performance.now();
   child.proc.kill('SIGTERM');
@@ -321,13 +325,13 @@ export async function stopChild(child: Child): Promise<void> {
   const timer = setTimeout(() => {
     killed = true;
     child.proc.kill('SIGKILL');
-  }, 15_000);
+  }, graceMs);
   await child.exited;
   clearTimeout(timer);
   log(`${child.name} stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (killed)
     log(
-      `${child.name} did not exit within 15 s of SIGTERM and was killed; its last output:\n${child.tail.join('\n')}`,
+      `${child.name} did not exit within ${graceMs / 1000} s of SIGTERM and was killed; its last output:\n${child.tail.join('\n')}`,
     );
 }
 

@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   const cleanup = () => (cleaning ??= doCleanup());
   const doCleanup = async () => {
     for (const stop of running) stop();
-    await Promise.allSettled([...children].map(stopChild));
+    await Promise.allSettled([...children].map((child) => stopChild(child)));
     await db?.end().catch(() => {});
     await admin
       .query(`drop database if exists "${dbName}" with (force)`)
@@ -289,7 +289,7 @@ async function main(): Promise<number> {
     // The embedded mode is a Till of its own: when it cannot run here, its figures say why.
     let embedded: EmbeddedResult | null = null;
     try {
-      embedded = await measureEmbedded(DASHBOARD_ROWS, QUICK ? 20 : 100);
+      embedded = await measureEmbedded(DASHBOARD_ROWS, QUICK ? 10 : 100);
     } catch (error) {
       checkInterrupted();
       skipped.embedded = `failed: ${(error as Error).message.split('\n')[0]}`;
