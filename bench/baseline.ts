@@ -1,5 +1,5 @@
 /**
- * The benchmark's baseline (SPEC §8): the SQL writes of Till's REST create (`POST /v1/payments/hpp`)
+ * The benchmark's baseline: the SQL writes of Till's REST create (`POST /v1/payments/hpp`)
  * through `pg`, with no framework around them. A plain `node:http` server; `bench/run.ts` starts it
  * as a child process against the database Till migrated, for a merchant Till created.
  *

@@ -10,6 +10,7 @@ import { Migration20261123000009Connectors } from './Migration20261123000009Conn
 import { Migration20261123000010DashboardUsers } from './Migration20261123000010DashboardUsers.js';
 import { Migration20261123000011PaymentLocale } from './Migration20261123000011PaymentLocale.js';
 import { Migration20261123000012DashboardQueries } from './Migration20261123000012DashboardQueries.js';
+import { Migration20261123000013ListIndexes } from './Migration20261123000013ListIndexes.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   Migration20261123000010DashboardUsers,
   Migration20261123000011PaymentLocale,
   Migration20261123000012DashboardQueries,
+  Migration20261123000013ListIndexes,
 ];
