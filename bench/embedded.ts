@@ -3,10 +3,10 @@
  * the PostgreSQL routes, and how long the first page of the dashboard's payments screen takes with
  * many payments stored.
  *
- * There is no dashboard route to drive with a browser yet, so the dashboard figure is the GraphQL
- * query its payments screen sends, `payments(first: 50)`: the first answer after Till starts, then
- * repeated answers. The payments are seeded with PGlite directly while Till is stopped (one process
- * owns the data directory at a time).
+ * The dashboard figures: the payments screen in Chromium, from the click to its first 50 rows (see
+ * dashboard.ts), and the GraphQL query that screen sends, `payments(first: 50)`, on its own — each
+ * the first time after Till starts, then repeated. The payments are seeded with PGlite directly
+ * while Till is stopped (one process owns the data directory at a time).
  *
  * Runs under plain Node 24 (type stripping): erasable TypeScript only.
  */
@@ -34,6 +34,7 @@ import {
   waitReady,
 } from './common.ts';
 import { closedLoop, type PeakResult } from './create.ts';
+import { measurePaymentsScreen, screenUnavailable, type ScreenResult } from './dashboard.ts';
 import { paymentSeedSql } from './payment-seed.ts';
 
 export interface EmbeddedResult {
@@ -46,6 +47,10 @@ export interface EmbeddedResult {
     firstMs: number;
     /** Repeated answers after the first. */
     latencyMs: LatencySummary;
+    /** The payments screen in Chromium: click to 50 rows on screen. */
+    screen: ScreenResult | null;
+    /** Why the screen was not measured, when it was not. */
+    screenSkipped: string | null;
   } | null;
   /** Why the dashboard figure is missing, when it is. */
   dashboardSkipped: string | null;
@@ -122,6 +127,17 @@ export async function measureEmbedded(dashboardRows: number, repeats: number): P
     const latencies: number[] = [];
     for (let i = 0; i < repeats; i++) latencies.push(await ask());
     checkInterrupted();
+    let screenSkipped = screenUnavailable();
+    let screen: ScreenResult | null = null;
+    if (!screenSkipped) {
+      log('embedded: the payments screen in Chromium');
+      try {
+        screen = await measurePaymentsScreen(port, viewer.id, Math.min(repeats, 10));
+      } catch (error) {
+        screenSkipped = `the browser measurement failed: ${(error as Error).message.split('\n')[0]}`;
+      }
+    }
+    checkInterrupted();
 
     log(`embedded: create, ${CONNECTIONS} connections, ${SECONDS} s`);
     const create = await closedLoop(
@@ -141,9 +157,11 @@ export async function measureEmbedded(dashboardRows: number, repeats: number): P
       dashboard: {
         payments: dashboardRows,
         seedSeconds,
-        what: 'GraphQL payments(first: 50), the query the payments screen sends (no /dashboard route on this branch)',
+        what: 'GraphQL payments(first: 50), the query the payments screen sends',
         firstMs: round(firstMs, 1),
         latencyMs: summarize(latencies),
+        screen,
+        screenSkipped,
       },
       dashboardSkipped: null,
     };
