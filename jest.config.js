@@ -22,6 +22,9 @@ export default {
   // Generous: a PGlite start under a loaded 2-core CI machine can take tens of seconds.
   testTimeout: 90000,
   maxWorkers: 2,
+  // Each test file re-evaluates Till's modules (native ESM) and most start a PGlite: a worker that has
+  // grown past this between files is replaced, so later files do not run in a bloated heap.
+  workerIdleMemoryLimit: '1GB',
   // A stray keep-alive socket or timer in a test must not hang CI after every test has finished.
   forceExit: true,
 };
