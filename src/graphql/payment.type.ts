@@ -1,5 +1,4 @@
-import { Authorized, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { Permission } from '../services/permissions.js';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { unixSeconds, unixSecondsOrNull } from '../domain/time.js';
 import { PAYMENT_STATUSES, type PaymentStatus as DomainStatus } from '../domain/payment-status.js';
 import {
@@ -163,7 +162,6 @@ export class Payment {
   @Field() livemode!: boolean;
   @Field(() => String, { nullable: true }) merchantReference!: string | null;
   @Field(() => String, { nullable: true }) description!: string | null;
-  @Authorized<Permission>('payments:read')
   @Field(() => String, {
     nullable: true,
     description: "The hosted page's language as asked for at creation (a BCP 47 tag); null: the browser's.",

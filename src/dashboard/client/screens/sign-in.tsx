@@ -93,7 +93,7 @@ export function AcceptInvitation({ token, onDone }: { token: string; onDone: () 
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
+          minLength={12}
           value={password}
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
