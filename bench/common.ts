@@ -52,12 +52,19 @@ export const FANOUT_WAIT_MS = 10_000;
 /** Other processes using this much of a core during a measurement mark its figures as disturbed. */
 export const DISTURBED_PCT = 15;
 export const TARGETS = {
-  restRatio: 0.6,
-  graphqlRatio: 0.5,
-  p99HalfPeakMs: 50,
-  fanoutP99Ms: 200,
+  restRatio: 0.8,
+  graphqlRatio: 0.75,
+  p99HalfPeakMs: 20,
+  fanoutP99Ms: 100,
+  fanoutLargeP99Ms: 300,
+  /** Kilobytes (1,000 bytes) of Till's resident memory per idle subscriber. */
+  rssPerSubscriberKB: 20,
+  relayInProcessMs: 10,
+  relayAcrossInstancesMs: 25,
   listP99Ms: 20,
 } as const;
+/** Status changes timed for the relay's latency (each alone, one subscriber listening). */
+export const RELAY_CHANGES = intEnv('BENCH_RELAY_CHANGES', QUICK ? 20 : 100, 1, 10_000);
 
 export const CREATE_BODY = JSON.stringify({
   amount: 2500,

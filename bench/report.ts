@@ -8,6 +8,7 @@ import {
   CONNECTIONS,
   type CpuShare,
   DISTURBED_PCT,
+  round,
   SECONDS,
   SUBSCRIBERS,
   SUBSCRIBERS_LARGE,
@@ -18,6 +19,7 @@ import type { TargetResult } from './create.ts';
 import type { EmbeddedResult } from './embedded.ts';
 import type { FanoutResult } from './fanout.ts';
 import type { ListResult } from './lists.ts';
+import type { RelayLatency } from './relay.ts';
 
 export interface Figure {
   name: string;
@@ -47,6 +49,8 @@ export interface Measured {
   routes: TargetResult[];
   fanouts: FanoutResult[];
   relay: RelayResult | null;
+  /** The relay alone, one subscriber: in process, then across instances. */
+  relays: RelayLatency[];
   lists: ListResult | null;
   embedded: EmbeddedResult | null;
   /** Why a part did not run, by part. */
@@ -137,8 +141,8 @@ export function figures(m: Measured): Figure[] {
       name: `status change to ${n(large.subscribers)} subscribers, p99`,
       value: large.latencyMs.p99,
       unit: 'ms',
-      target: null,
-      met: null,
+      target: `≤ ${TARGETS.fanoutLargeP99Ms}`,
+      met: large.received === large.subscribers && large.latencyMs.p99 <= TARGETS.fanoutLargeP99Ms,
       disturbed: disturbed(large.delivery?.cpu),
       note: `first ${large.latencyMs.min} ms; from the cancel request`,
     });
@@ -169,16 +173,39 @@ export function figures(m: Measured): Figure[] {
       name: 'Till RSS per idle subscriber',
       value: rssFrom.tillRssPerSubscriberKiB,
       unit: 'KiB',
-      target: null,
-      met: null,
+      target: `≤ ${TARGETS.rssPerSubscriberKB} KB (${round((TARGETS.rssPerSubscriberKB * 1000) / 1024, 1)} KiB)`,
+      met: rssFrom.tillRssPerSubscriberKiB * 1024 <= TARGETS.rssPerSubscriberKB * 1000,
       disturbed: false,
       note: `growth of Till's RSS while ${n(rssFrom.connected)} subscribed, divided by them (garbage not yet collected counts)`,
     });
   else
     missing('Till RSS per idle subscriber', 'KiB', rssFrom ? 'no /proc to read RSS from' : 'no fan-out ran');
+  for (const [where, target] of [
+    ['in process', TARGETS.relayInProcessMs],
+    ['across instances', TARGETS.relayAcrossInstancesMs],
+  ] as const) {
+    const r = m.relays.find((relay) => relay.where === where);
+    const name = `commit → subscriber (relay latency), ${where}, p99`;
+    if (!r || r.received === 0) {
+      missing(name, 'ms', r?.note ?? 'not measured', `≤ ${target}`);
+      continue;
+    }
+    out.push({
+      name,
+      value: r.latencyMs.p99,
+      unit: 'ms',
+      target: `≤ ${target}`,
+      met: r.received === r.changes && r.latencyMs.p99 <= target,
+      disturbed: false,
+      note:
+        `one subscriber, ${n(r.received)}/${n(r.changes)} changes heard, each alone; from the event's created_at ` +
+        `(in the committing transaction) to CANCELED heard; p50 ${r.latencyMs.p50} ms` +
+        (r.note ? `; ${r.note}` : ''),
+    });
+  }
   if (m.relay?.createdToFirstReceiptMs != null)
     out.push({
-      name: 'commit → first subscriber (relay latency)',
+      name: `commit → first of ${n(small?.subscribers ?? 0)} subscribers`,
       value: m.relay.createdToFirstReceiptMs,
       unit: 'ms',
       target: null,
@@ -188,7 +215,7 @@ export function figures(m: Measured): Figure[] {
         `from the cancel event's created_at (in its transaction, just before commit) to the first CANCELED heard; ` +
         `created → published ${m.relay.createdToPublishedMs ?? '?'} ms; cancel answered → first heard ${m.relay.answerToFirstReceiptMs ?? '?'} ms`,
     });
-  else missing('commit → first subscriber (relay latency)', 'ms', m.relay?.note ?? 'no fan-out ran');
+  else missing('commit → first of the fan-out audience', 'ms', m.relay?.note ?? 'no fan-out ran');
   if (m.lists)
     out.push({
       name: `list 100 payments with a status filter, ${n(m.lists.rows)} payments, p99`,

@@ -53,6 +53,7 @@ import {
   log,
   QUICK,
   REDIS_URL,
+  RELAY_CHANGES,
   ROOT,
   round,
   running,
@@ -70,6 +71,7 @@ import { measure, type MeasureContext, type TargetResult } from './create.ts';
 import { measureEmbedded, type EmbeddedResult } from './embedded.ts';
 import { fanOut, type FanoutResult } from './fanout.ts';
 import { measureLists, seedPayments, type ListResult } from './lists.ts';
+import { measureRelay, type RelayLatency } from './relay.ts';
 import { figures, markdownTable, type RelayResult, report } from './report.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ async function main(): Promise<number> {
     // Till migrates the fresh database; one merchant per measured route keeps their rows apart.
     let till = await startTill();
     const merchants: Record<string, { id: string; key: string }> = {};
-    for (const name of ['baseline', 'rest', 'graphql', 'fanout', 'lists'])
+    for (const name of ['baseline', 'rest', 'graphql', 'fanout', 'relay', 'lists'])
       merchants[name] = await createMerchant(tillPort, `bench-${name}`);
     const count = async (sql: string, params: unknown[] = []) =>
       Number(((await db!.query(sql, params)).rows[0] as { n: number | string }).n);
@@ -278,6 +280,37 @@ async function main(): Promise<number> {
     if (SUBSCRIBERS === 0) skipped.fanout = 'BENCH_SUBSCRIBERS=0';
     if (SUBSCRIBERS_LARGE === 0) skipped.fanoutLarge = 'BENCH_SUBSCRIBERS_LARGE=0';
 
+    // The relay alone: one subscriber on the committing instance, then one on a second instance of
+    // the same database.
+    const relays: RelayLatency[] = [];
+    relays.push(
+      await measureRelay(
+        db,
+        { commit: tillPort, listen: tillPort },
+        merchants.relay!.key,
+        RELAY_CHANGES,
+        'in process',
+      ),
+    );
+    const secondPort = await freePort();
+    const second = startChild(
+      'till-2',
+      ['dist/main.js'],
+      { ...tillEnv, PORT: String(secondPort), PUBLIC_URL: `http://${HOST}:${secondPort}` },
+      secondPort,
+    );
+    await waitReady(second);
+    relays.push(
+      await measureRelay(
+        db,
+        { commit: tillPort, listen: secondPort },
+        merchants.relay!.key,
+        RELAY_CHANGES,
+        'across instances',
+      ),
+    );
+    await stopChild(second);
+
     // Lists: the seed goes in while Till runs (it is one more client of the database).
     log(`lists: seeding ${LIST_ROWS} payments`);
     const seedSeconds = await seedPayments(db, merchants.lists!.id, LIST_ROWS);
@@ -306,7 +339,7 @@ async function main(): Promise<number> {
       pubsub: REDIS_URL ? 'Redis' : 'in-process',
       quick: QUICK,
     };
-    const measured = { routes: results, fanouts, relay, lists, embedded, skipped };
+    const measured = { routes: results, fanouts, relay, relays, lists, embedded, skipped };
     const rows = figures(measured);
     const text = report(measured, rows, meta);
     const totalSeconds = round((performance.now() - began) / 1000, 1);
@@ -325,6 +358,7 @@ async function main(): Promise<number> {
             subscribers: [SUBSCRIBERS, SUBSCRIBERS_LARGE],
             listRows: LIST_ROWS,
             listRequests: LIST_REQUESTS,
+            relayChanges: RELAY_CHANGES,
             dashboardRows: DASHBOARD_ROWS,
           },
           figures: rows,
@@ -332,6 +366,7 @@ async function main(): Promise<number> {
           routes: results,
           fanouts,
           relay,
+          relays,
           lists,
           embedded,
           totalSeconds,
