@@ -1,6 +1,7 @@
+import { BigIntType } from '@mikro-orm/core';
 import type { PaymentRecord, Refund } from '../../domain/payment.js';
 import { fromUnixSeconds, unixSeconds } from '../../domain/time.js';
-import type { Payment as PaymentRow, StoredRefund } from '../entities/payment.entity.js';
+import { PaymentSchema, type Payment as PaymentRow, type StoredRefund } from '../entities/payment.entity.js';
 
 /** A stored refund document as the domain's Refund. */
 export function refundFromStored(r: StoredRefund): Refund {
@@ -26,6 +27,23 @@ export function storedRefund(r: Refund): StoredRefund {
     failure_reason: r.failureReason,
     created_at: unixSeconds(r.createdAt),
   };
+}
+
+/** The entity's bigint properties, which a read without entities gets as the driver gives them (text). */
+const BIGINT_PROPERTIES = Object.entries(PaymentSchema.meta.properties)
+  .filter(([, prop]) => (prop.type as unknown) instanceof BigIntType)
+  .map(([name]) => name);
+
+/**
+ * A row the query builder read without entities (property names, times as dates) in the entity's
+ * types, for `paymentFromRow`: lists read this way, skipping the identity map and change tracking.
+ */
+export function storedRow(plain: Record<string, unknown>): PaymentRow {
+  for (const name of BIGINT_PROPERTIES) {
+    const value = plain[name];
+    if (value != null && typeof value !== 'number') plain[name] = Number(value);
+  }
+  return plain as PaymentRow;
 }
 
 /** The payment a stored row holds: the one place a row becomes a domain payment. */

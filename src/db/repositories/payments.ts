@@ -8,8 +8,8 @@ import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
-import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
-import { paymentWhere } from './payment-where.js';
+import { mutableColumns, paymentFromRow, storedRefund, storedRow } from './payment-row.js';
+import { newestFirst } from './payment-where.js';
 
 /** Whose payments a read may see: one merchant, in one mode. */
 export interface PaymentScope {
@@ -83,57 +83,58 @@ export class PaymentRepository {
     Object.assign(em.getReference(PaymentSchema, payment.id), mutableColumns(payment));
   }
 
-  /** The insertion order of a scope's payment, or null when the scope has no such payment. */
-  async sequenceOf(scope: PaymentScope, id: string): Promise<number | null> {
-    const [row] = await this.db.em
-      .fork()
-      .execute<{ seq: string }[]>(
-        'select seq from payment where id = ? and merchant_id = ? and livemode = ?',
-        [id, scope.merchantId, scope.livemode],
-      );
-    return row ? Number(row.seq) : null;
-  }
-
-  /** A scope's payments matching `filter`, newest first, inserted before `beforeSequence` when given. */
-  async list(
-    scope: PaymentScope,
-    options: { limit: number; filter: PaymentFilter; beforeSequence?: number | null },
-  ): Promise<PaymentRecord[]> {
-    const where = paymentWhere(scope, options.filter);
-    if (!where) return [];
-    if (options.beforeSequence != null) where.seq = { $lt: options.beforeSequence };
+  /** Whether a scope has a payment with this id (a list's cursor must name one). */
+  async exists(scope: PaymentScope, id: string): Promise<boolean> {
     const rows = await this.db.em
       .fork()
-      .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: options.limit });
-    return rows.map(paymentFromRow);
+      .execute<unknown[]>('select 1 from payment where id = ? and merchant_id = ? and livemode = ?', [
+        id,
+        scope.merchantId,
+        scope.livemode,
+      ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * A scope's payments matching `filter`, newest first, from after the payment `after` when given
+   * (an unknown `after` gives none). Read as plain rows, not entities: a page of a hundred rows
+   * that nobody changes needs neither the identity map nor change tracking.
+   */
+  async list(
+    scope: PaymentScope,
+    options: { limit: number; filter: PaymentFilter; after?: string | null },
+  ): Promise<PaymentRecord[]> {
+    const em = this.db.em.fork();
+    const qb = newestFirst(em, scope, options.filter, options.after ?? null, options.limit, '*');
+    if (!qb) return [];
+    const rows = await qb.execute<Record<string, unknown>[]>('all');
+    return rows.map((row) => paymentFromRow(storedRow(row)));
   }
 
   /**
    * Up to `limit` of a scope's payments matching `filter`, newest first, with only the columns an
-   * export shows (read without the ORM's identity map: thousands of rows, none changed).
+   * export shows (plain rows, as for `list`).
    */
   async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<ExportRow[]> {
-    const where = paymentWhere(scope, filter);
-    if (!where) return [];
-    const rows = await this.db.em.fork().find(PaymentSchema, where, {
-      fields: EXPORT_FIELDS,
-      orderBy: { seq: 'desc' },
-      limit,
-      disableIdentityMap: true,
+    const qb = newestFirst(this.db.em.fork(), scope, filter, null, limit, EXPORT_FIELDS);
+    if (!qb) return [];
+    const rows = await qb.execute<Record<string, unknown>[]>('all');
+    return rows.map((row) => {
+      const r = storedRow(row);
+      return {
+        id: r.id,
+        createdAt: r.createdAt,
+        status: r.status,
+        amount: r.amount,
+        currency: r.currency,
+        amountRefunded: r.amountRefunded,
+        merchantReference: r.merchantReference ?? null,
+        description: r.description ?? null,
+        cardBrand: r.card?.brand ?? null,
+        cardLast4: r.card?.last4 ?? null,
+        declineCode: r.declineCode ?? null,
+      };
     });
-    return rows.map((r) => ({
-      id: r.id,
-      createdAt: r.createdAt,
-      status: r.status,
-      amount: r.amount,
-      currency: r.currency,
-      amountRefunded: r.amountRefunded,
-      merchantReference: r.merchantReference ?? null,
-      description: r.description ?? null,
-      cardBrand: r.card?.brand ?? null,
-      cardLast4: r.card?.last4 ?? null,
-      declineCode: r.declineCode ?? null,
-    }));
   }
 
   /** PROCESSING payments untouched since `before`. */
