@@ -1,7 +1,7 @@
-import { BigIntType } from '@mikro-orm/core';
+import { BigIntType, ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
 import type { PaymentRecord, Refund } from '../../domain/payment.js';
 import { fromUnixSeconds, unixSeconds } from '../../domain/time.js';
-import { PaymentSchema, type Payment as PaymentRow, type StoredRefund } from '../entities/payment.entity.js';
+import type { Payment as PaymentRow, StoredRefund } from '../entities/payment.entity.js';
 
 /** A stored refund document as the domain's Refund. */
 export function refundFromStored(r: StoredRefund): Refund {
@@ -29,21 +29,38 @@ export function storedRefund(r: Refund): StoredRefund {
   };
 }
 
-/** The entity's bigint properties, which a read without entities gets as the driver gives them (text). */
-const BIGINT_PROPERTIES = Object.entries(PaymentSchema.meta.properties)
-  .filter(([, prop]) => (prop.type as unknown) instanceof BigIntType)
-  .map(([name]) => name);
+/** Reads a row of `payment` as the database driver gives it into the entity's shape. */
+export type StoredRowReader = (columns: Record<string, unknown>) => PaymentRow;
 
 /**
- * A row the query builder read without entities (property names, times as dates) in the entity's
- * types, for `paymentFromRow`: lists read this way, skipping the identity map and change tracking.
+ * A reader of raw `payment` rows (column names; bigint as text, times as text on PostgreSQL) into
+ * the entity's properties and types, for `paymentFromRow`, built from the ORM's metadata of the
+ * table. Lists read this way: the ORM's entities (identity map, change tracking) cost more than the
+ * query for a page of rows nobody changes.
  */
-export function storedRow(plain: Record<string, unknown>): PaymentRow {
-  for (const name of BIGINT_PROPERTIES) {
-    const value = plain[name];
-    if (value != null && typeof value !== 'number') plain[name] = Number(value);
-  }
-  return plain as PaymentRow;
+export function storedRowReader(meta: EntityMetadata<PaymentRow>): StoredRowReader {
+  const columns = meta.props
+    .filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.fieldNames?.length === 1)
+    .map((prop) => ({
+      column: prop.fieldNames[0]!,
+      name: prop.name as string,
+      kind: prop.customType instanceof BigIntType ? 'number' : prop.runtimeType === 'Date' ? 'date' : 'value',
+    }));
+  return (raw) => {
+    const row: Record<string, unknown> = {};
+    for (const { column, name, kind } of columns) {
+      const value = raw[column];
+      row[name] =
+        value == null || kind === 'value'
+          ? value
+          : kind === 'number'
+            ? Number(value)
+            : value instanceof Date
+              ? value
+              : new Date(value as string);
+    }
+    return row as PaymentRow;
+  };
 }
 
 /** The payment a stored row holds: the one place a row becomes a domain payment. */

@@ -8,7 +8,13 @@ import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
-import { mutableColumns, paymentFromRow, storedRefund, storedRow } from './payment-row.js';
+import {
+  mutableColumns,
+  paymentFromRow,
+  storedRefund,
+  storedRowReader,
+  type StoredRowReader,
+} from './payment-row.js';
 import { newestFirst } from './payment-where.js';
 
 /** Whose payments a read may see: one merchant, in one mode. */
@@ -17,18 +23,21 @@ export interface PaymentScope {
   livemode: boolean;
 }
 
-const EXPORT_FIELDS = [
+/** What a CSV export reads of a payment. */
+const EXPORT_COLUMNS = [
   'id',
-  'createdAt',
+  'created_at',
   'status',
   'amount',
   'currency',
-  'amountRefunded',
-  'merchantReference',
+  'amount_refunded',
+  'merchant_reference',
   'description',
   'card',
-  'declineCode',
-] as const;
+  'decline_code',
+]
+  .map((column) => `p.${column}`)
+  .join(', ');
 
 /** What a CSV export shows of a payment. */
 export interface ExportRow {
@@ -104,11 +113,11 @@ export class PaymentRepository {
     scope: PaymentScope,
     options: { limit: number; filter: PaymentFilter; after?: string | null },
   ): Promise<PaymentRecord[]> {
-    const em = this.db.em.fork();
-    const qb = newestFirst(em, scope, options.filter, options.after ?? null, options.limit, '*');
-    if (!qb) return [];
-    const rows = await qb.execute<Record<string, unknown>[]>('all');
-    return rows.map((row) => paymentFromRow(storedRow(row)));
+    const query = newestFirst(scope, options.filter, options.after ?? null, options.limit, 'p.*');
+    if (!query) return [];
+    const rows = await this.db.em.fork().execute<Record<string, unknown>[]>(query.sql, query.params);
+    const read = this.rowReader();
+    return rows.map((row) => paymentFromRow(read(row)));
   }
 
   /**
@@ -116,11 +125,12 @@ export class PaymentRepository {
    * export shows (plain rows, as for `list`).
    */
   async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<ExportRow[]> {
-    const qb = newestFirst(this.db.em.fork(), scope, filter, null, limit, EXPORT_FIELDS);
-    if (!qb) return [];
-    const rows = await qb.execute<Record<string, unknown>[]>('all');
+    const query = newestFirst(scope, filter, null, limit, EXPORT_COLUMNS);
+    if (!query) return [];
+    const rows = await this.db.em.fork().execute<Record<string, unknown>[]>(query.sql, query.params);
+    const read = this.rowReader();
     return rows.map((row) => {
-      const r = storedRow(row);
+      const r = read(row);
       return {
         id: r.id,
         createdAt: r.createdAt,
@@ -135,6 +145,11 @@ export class PaymentRepository {
         declineCode: r.declineCode ?? null,
       };
     });
+  }
+
+  private reader: StoredRowReader | null = null;
+  private rowReader(): StoredRowReader {
+    return (this.reader ??= storedRowReader(this.db.em.getMetadata().get(PaymentSchema)));
   }
 
   /** PROCESSING payments untouched since `before`. */
