@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { paymentSeedSql } from '../../bench/payment-seed.ts';
 import type { Database } from '../../src/db/orm.js';
 import { PaymentRepository, type PaymentScope } from '../../src/db/repositories/payments.js';
+import { SEARCH_SORT_MAX } from '../../src/db/repositories/payment-where.js';
 import { NO_FILTER, type PaymentFilter } from '../../src/domain/payment-filter.js';
 import { backends } from '../support/backends.js';
 import { describeWhen } from '../support/ci.js';
@@ -183,6 +184,34 @@ describeWhen(backends.includes('server'), 'PostgreSQL at TEST_DATABASE_URL')(
           });
         }
       }
+    });
+
+    it.each([
+      ['fewer matches than SEARCH_SORT_MAX (sorted)', 'ord_00010', false],
+      ['more matches than SEARCH_SORT_MAX (walked)', 'ord_0', true],
+    ])('a search with %s pages newest first', async (_name, search, many) => {
+      const [count] = await db.em
+        .fork()
+        .execute<{ n: number }[]>(
+          'select count(*)::int as n from payment where merchant_id = ? and livemode = ? and merchant_reference like ?',
+          [scope.merchantId, scope.livemode, `${search}%`],
+        );
+      expect(count!.n > SEARCH_SORT_MAX).toBe(many);
+      const expected = async (after: string | null) =>
+        (
+          await db.em.fork().execute<{ id: string }[]>(
+            `select id from payment where merchant_id = ? and livemode = ? and merchant_reference like ?
+               ${after ? 'and (created_at, seq) < (select created_at, seq from payment where id = ?)' : ''}
+             order by created_at desc, seq desc limit 101`,
+            [scope.merchantId, scope.livemode, `${search.replace(/_/g, '\\_')}%`, ...(after ? [after] : [])],
+          )
+        ).map((r) => r.id);
+      const filter = { ...NO_FILTER, search };
+      const first = await repository.list(scope, { limit: 101, filter });
+      expect(first.map((p) => p.id)).toEqual(await expected(null));
+      const next = await repository.list(scope, { limit: 101, filter, after: first.at(-1)!.id });
+      expect(next.map((p) => p.id)).toEqual(await expected(first.at(-1)!.id));
+      expect(next.length).toBeGreaterThan(0);
     });
 
     it.each(deepShapes)(

@@ -44,6 +44,9 @@ export function paymentConditions(
   return { sql: terms.join(' and '), params };
 }
 
+/** The most matches of a search sorted by creation time rather than walked to (see newestFirst). */
+export const SEARCH_SORT_MAX = 10_000;
+
 /**
  * The query reading up to `limit` of a scope's payments that match `filter` (`columns` of them),
  * newest first: by creation time, then by insertion order among those created in the same instant.
@@ -53,9 +56,9 @@ export function paymentConditions(
  * `after` (a payment id) starts the page after that payment, compared on both keys by the database
  * so the stored microseconds count; an id the scope does not have gives an empty page.
  *
- * A search picks the page's ids first, in a subquery the reference index can answer alone (it
- * carries the order's keys), then reads those rows by primary key: a prefix matching thousands of
- * payments deep in the history is sorted from the index instead of found by walking the newest.
+ * A search finds its matches through the reference index (which carries the order's keys, so
+ * often without reading the table) and sorts them, unless there are very many: a prefix matching
+ * thousands of payments deep in the history is sorted instead of found by walking the newest.
  *
  * Written as SQL rather than built by the ORM's query builder: the filters are a fixed few, and
  * building the query took longer than running it.
@@ -67,7 +70,7 @@ export function newestFirst(
   limit: number,
   columns: string,
 ): Sql | null {
-  const page = (alias: string, select: string): Sql | null => {
+  const matching = (alias: string, select: string): Sql | null => {
     const where = paymentConditions(scope, filter, alias);
     if (!where) return null;
     let sql = `select ${select} from payment ${alias} where ${where.sql}`;
@@ -76,16 +79,29 @@ export function newestFirst(
       sql += ` and (${alias}.created_at, ${alias}.seq) < (select c.created_at, c.seq from payment c where c.id = ? and c.merchant_id = ? and c.livemode = ?)`;
       params.push(after, scope.merchantId, scope.livemode);
     }
-    sql += ` order by ${alias}.created_at desc, ${alias}.seq desc limit ?`;
-    params.push(limit);
     return { sql, params };
   };
-  if (!filter.search) return page('p', columns);
-  // The ids as an array: the rows are then read by primary key, however many the page has.
-  const ids = page('s', 's.id');
-  if (!ids) return null;
+  const order = (alias: string) => `order by ${alias}.created_at desc, ${alias}.seq desc`;
+  if (!filter.search) {
+    const page = matching('p', columns);
+    return page && { sql: `${page.sql} ${order('p')} limit ?`, params: [...page.params, limit] };
+  }
+  const hits = matching('h', 'h.id, h.created_at, h.seq');
+  const walk = matching('w', 'w.id, w.created_at, w.seq');
+  if (!hits || !walk) return null;
+  // A search's matches are first collected from the reference index, up to SEARCH_SORT_MAX: when
+  // that is all of them, the page is sorted from those; otherwise the prefix is common enough that
+  // walking the newest payments finds a page soon. Only one branch runs (each is gated on the
+  // count); the page's rows are then read by primary key.
   return {
-    sql: `select ${columns} from payment p where p.id = any(array(${ids.sql})) order by p.created_at desc, p.seq desc`,
-    params: ids.params,
+    sql: `with hits as materialized (${hits.sql} limit ${SEARCH_SORT_MAX + 1})
+      select ${columns} from payment p where p.id = any(array(
+        select u.id from (
+          (select h.id, h.created_at, h.seq from hits h where (select count(*) from hits) <= ${SEARCH_SORT_MAX})
+          union all
+          (${walk.sql} and (select count(*) from hits) > ${SEARCH_SORT_MAX} ${order('w')} limit ?)
+        ) u ${order('u')} limit ?))
+      ${order('p')}`,
+    params: [...hits.params, ...walk.params, limit, limit],
   };
 }
