@@ -207,24 +207,25 @@ export class PaymentService {
     return payment;
   }
 
-  /** Newest first, keyset-paginated on the insertion sequence so pages never skip or repeat. */
+  /**
+   * Newest first (creation time, then insertion order), keyset-paginated after a payment so pages
+   * never skip or repeat. A cursor must name one of the scope's payments.
+   */
   async listPayments(principal: Principal, options: ListPaymentsOptions = {}): Promise<PaymentPage> {
     const limit = options.limit ?? LIMITS.listDefault;
-    let beforeSequence: number | null = null;
-    if (options.startingAfter) {
-      beforeSequence = PAYMENT_ID_PATTERN.test(options.startingAfter)
-        ? await this.payments.sequenceOf(principal, options.startingAfter)
-        : null;
-      if (beforeSequence === null) throw notFound('payment', options.startingAfter, 'startingAfter');
-    }
+    const after = options.startingAfter || null;
+    if (after !== null && !PAYMENT_ID_PATTERN.test(after)) throw notFound('payment', after, 'startingAfter');
     const filter = options.filter ?? NO_FILTER;
     const rows = await this.payments.list(principal, {
       limit: limit + 1,
       filter: options.status
         ? { ...filter, statuses: (filter.statuses ?? [options.status]).filter((s) => s === options.status) }
         : filter,
-      beforeSequence,
+      after,
     });
+    // An empty page after a cursor is the end of the list, or a cursor the scope does not have.
+    if (after !== null && rows.length === 0 && !(await this.payments.exists(principal, after)))
+      throw notFound('payment', after, 'startingAfter');
     return { data: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 

@@ -1,3 +1,4 @@
+import { BigIntType, ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
 import type { PaymentRecord, Refund } from '../../domain/payment.js';
 import { fromUnixSeconds, unixSeconds } from '../../domain/time.js';
 import type { Payment as PaymentRow, StoredRefund } from '../entities/payment.entity.js';
@@ -25,6 +26,40 @@ export function storedRefund(r: Refund): StoredRefund {
     reason: r.reason,
     failure_reason: r.failureReason,
     created_at: unixSeconds(r.createdAt),
+  };
+}
+
+/** Reads a row of `payment` as the database driver gives it into the entity's shape. */
+export type StoredRowReader = (columns: Record<string, unknown>) => PaymentRow;
+
+/**
+ * A reader of raw `payment` rows (column names; bigint as text, times as text on PostgreSQL) into
+ * the entity's properties and types, for `paymentFromRow`, built from the ORM's metadata of the
+ * table. Lists read this way: the ORM's entities (identity map, change tracking) cost more than the
+ * query for a page of rows nobody changes.
+ */
+export function storedRowReader(meta: EntityMetadata<PaymentRow>): StoredRowReader {
+  const columns = meta.props
+    .filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.fieldNames?.length === 1)
+    .map((prop) => ({
+      column: prop.fieldNames[0]!,
+      name: prop.name as string,
+      kind: prop.customType instanceof BigIntType ? 'number' : prop.runtimeType === 'Date' ? 'date' : 'value',
+    }));
+  return (raw) => {
+    const row: Record<string, unknown> = {};
+    for (const { column, name, kind } of columns) {
+      const value = raw[column];
+      row[name] =
+        value == null || kind === 'value'
+          ? value
+          : kind === 'number'
+            ? Number(value)
+            : value instanceof Date
+              ? value
+              : new Date(value as string);
+    }
+    return row as PaymentRow;
   };
 }
 

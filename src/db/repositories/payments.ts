@@ -8,8 +8,14 @@ import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
-import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
-import { paymentWhere } from './payment-where.js';
+import {
+  mutableColumns,
+  paymentFromRow,
+  storedRefund,
+  storedRowReader,
+  type StoredRowReader,
+} from './payment-row.js';
+import { newestFirst } from './payment-where.js';
 
 /** Whose payments a read may see: one merchant, in one mode. */
 export interface PaymentScope {
@@ -17,18 +23,21 @@ export interface PaymentScope {
   livemode: boolean;
 }
 
-const EXPORT_FIELDS = [
+/** What a CSV export reads of a payment. */
+const EXPORT_COLUMNS = [
   'id',
-  'createdAt',
+  'created_at',
   'status',
   'amount',
   'currency',
-  'amountRefunded',
-  'merchantReference',
+  'amount_refunded',
+  'merchant_reference',
   'description',
   'card',
-  'declineCode',
-] as const;
+  'decline_code',
+]
+  .map((column) => `p.${column}`)
+  .join(', ');
 
 /** What a CSV export shows of a payment. */
 export interface ExportRow {
@@ -83,57 +92,64 @@ export class PaymentRepository {
     Object.assign(em.getReference(PaymentSchema, payment.id), mutableColumns(payment));
   }
 
-  /** The insertion order of a scope's payment, or null when the scope has no such payment. */
-  async sequenceOf(scope: PaymentScope, id: string): Promise<number | null> {
-    const [row] = await this.db.em
-      .fork()
-      .execute<{ seq: string }[]>(
-        'select seq from payment where id = ? and merchant_id = ? and livemode = ?',
-        [id, scope.merchantId, scope.livemode],
-      );
-    return row ? Number(row.seq) : null;
-  }
-
-  /** A scope's payments matching `filter`, newest first, inserted before `beforeSequence` when given. */
-  async list(
-    scope: PaymentScope,
-    options: { limit: number; filter: PaymentFilter; beforeSequence?: number | null },
-  ): Promise<PaymentRecord[]> {
-    const where = paymentWhere(scope, options.filter);
-    if (!where) return [];
-    if (options.beforeSequence != null) where.seq = { $lt: options.beforeSequence };
+  /** Whether a scope has a payment with this id (a list's cursor must name one). */
+  async exists(scope: PaymentScope, id: string): Promise<boolean> {
     const rows = await this.db.em
       .fork()
-      .find(PaymentSchema, where, { orderBy: { seq: 'desc' }, limit: options.limit });
-    return rows.map(paymentFromRow);
+      .execute<unknown[]>('select 1 from payment where id = ? and merchant_id = ? and livemode = ?', [
+        id,
+        scope.merchantId,
+        scope.livemode,
+      ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * A scope's payments matching `filter`, newest first, from after the payment `after` when given
+   * (an unknown `after` gives none). Read as plain rows, not entities: a page of a hundred rows
+   * that nobody changes needs neither the identity map nor change tracking.
+   */
+  async list(
+    scope: PaymentScope,
+    options: { limit: number; filter: PaymentFilter; after?: string | null },
+  ): Promise<PaymentRecord[]> {
+    const query = newestFirst(scope, options.filter, options.after ?? null, options.limit, 'p.*');
+    if (!query) return [];
+    const rows = await this.db.em.fork().execute<Record<string, unknown>[]>(query.sql, query.params);
+    const read = this.rowReader();
+    return rows.map((row) => paymentFromRow(read(row)));
   }
 
   /**
    * Up to `limit` of a scope's payments matching `filter`, newest first, with only the columns an
-   * export shows (read without the ORM's identity map: thousands of rows, none changed).
+   * export shows (plain rows, as for `list`).
    */
   async exportRows(scope: PaymentScope, filter: PaymentFilter, limit: number): Promise<ExportRow[]> {
-    const where = paymentWhere(scope, filter);
-    if (!where) return [];
-    const rows = await this.db.em.fork().find(PaymentSchema, where, {
-      fields: EXPORT_FIELDS,
-      orderBy: { seq: 'desc' },
-      limit,
-      disableIdentityMap: true,
+    const query = newestFirst(scope, filter, null, limit, EXPORT_COLUMNS);
+    if (!query) return [];
+    const rows = await this.db.em.fork().execute<Record<string, unknown>[]>(query.sql, query.params);
+    const read = this.rowReader();
+    return rows.map((row) => {
+      const r = read(row);
+      return {
+        id: r.id,
+        createdAt: r.createdAt,
+        status: r.status,
+        amount: r.amount,
+        currency: r.currency,
+        amountRefunded: r.amountRefunded,
+        merchantReference: r.merchantReference ?? null,
+        description: r.description ?? null,
+        cardBrand: r.card?.brand ?? null,
+        cardLast4: r.card?.last4 ?? null,
+        declineCode: r.declineCode ?? null,
+      };
     });
-    return rows.map((r) => ({
-      id: r.id,
-      createdAt: r.createdAt,
-      status: r.status,
-      amount: r.amount,
-      currency: r.currency,
-      amountRefunded: r.amountRefunded,
-      merchantReference: r.merchantReference ?? null,
-      description: r.description ?? null,
-      cardBrand: r.card?.brand ?? null,
-      cardLast4: r.card?.last4 ?? null,
-      declineCode: r.declineCode ?? null,
-    }));
+  }
+
+  private reader: StoredRowReader | null = null;
+  private rowReader(): StoredRowReader {
+    return (this.reader ??= storedRowReader(this.db.em.getMetadata().get(PaymentSchema)));
   }
 
   /** PROCESSING payments untouched since `before`. */
