@@ -11,6 +11,7 @@ import { Migration20261123000010DashboardUsers } from './Migration20261123000010
 import { Migration20261123000011PaymentLocale } from './Migration20261123000011PaymentLocale.js';
 import { Migration20261123000012DashboardQueries } from './Migration20261123000012DashboardQueries.js';
 import { Migration20261123000013ListIndexes } from './Migration20261123000013ListIndexes.js';
+import { Migration20261123000020EventAnnouncedBy } from './Migration20261123000020EventAnnouncedBy.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Migration20261123000011PaymentLocale,
   Migration20261123000012DashboardQueries,
   Migration20261123000013ListIndexes,
+  Migration20261123000020EventAnnouncedBy,
 ];
