@@ -89,7 +89,7 @@ export class PostgresPubSub implements PubSub {
       this.outgoing.push({ channel: channelOf(topic), payloads: this.payloads(message), resolve, reject }),
     );
     this.sending ??= this.send();
-    for (const listener of this.topics.get(topic)?.listeners ?? []) listener(message);
+    deliver(this.topics.get(topic)?.listeners, message);
     return sent;
   }
 
@@ -266,7 +266,7 @@ export class PostgresPubSub implements PubSub {
     let message: string | null = payload.slice(header[0].length);
     if (header[3] === '#') message = this.assemble(`${header[1]}:${header[2]}`, message);
     if (message === null) return;
-    for (const listener of topic.listeners) listener(message);
+    deliver(topic.listeners, message);
   }
 
   /** Adds one part (`<index>/<count>:<piece>`); returns the message once every part has arrived. */
@@ -288,4 +288,14 @@ export class PostgresPubSub implements PubSub {
     this.partials.delete(key);
     return entry.parts.join('');
   }
+}
+
+/** Hands `message` to each listener; one that throws keeps neither the others nor the sender from it. */
+function deliver(listeners: Iterable<Listener> | undefined, message: string): void {
+  for (const listener of listeners ?? [])
+    try {
+      listener(message);
+    } catch {
+      // A subscriber's own failure; the message is still delivered to the rest.
+    }
 }

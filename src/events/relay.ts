@@ -94,14 +94,17 @@ export class OutboxRelay implements CommitHandOff {
       this.announced.add(event.id);
       if (this.announced.size > REMEMBERED_ANNOUNCEMENTS)
         this.announced.delete(this.announced.values().next().value!);
-      return this.pubsub
-        .publish(paymentTopic(event.merchantId, event.livemode), JSON.stringify(messageOf(rowOf(event))))
-        .catch((error: unknown) => {
-          this.announced.delete(event.id);
-          recordFailure(span, error);
-          this.hooks.onError(error);
-          void this.kick();
-        });
+      return attempt(() =>
+        this.pubsub.publish(
+          paymentTopic(event.merchantId, event.livemode),
+          JSON.stringify(messageOf(rowOf(event))),
+        ),
+      ).catch((error: unknown) => {
+        this.announced.delete(event.id);
+        recordFailure(span, error);
+        this.hooks.onError(error);
+        void this.kick();
+      });
     });
     const done: Promise<void> = Promise.all(publishes).then(() => {
       span.end();
@@ -199,6 +202,15 @@ export function messageOf(row: Omit<OutboxRow, 'seq' | 'traceparent'>): PaymentE
     merchant_id: row.merchant_id,
     payment: snapshot ?? (event.data.object as PaymentEventMessage['payment']),
   };
+}
+
+/** `publish()`'s promise, or a rejected one if it throws before returning one. */
+function attempt(publish: () => Promise<void>): Promise<void> {
+  try {
+    return publish();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

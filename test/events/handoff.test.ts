@@ -177,6 +177,33 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     expect(heard.map((raw) => JSON.parse(raw).payment.id)).toEqual([payment.id]);
   });
 
+  it('an announcement whose publish throws before returning is published by the next batch too', async () => {
+    const inner = new InProcessPubSub();
+    let failNext = true;
+    const throwing: PubSub = {
+      publish: (topic, message) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('thrown at once');
+        }
+        return inner.publish(topic, message);
+      },
+      subscribe: (topic, listener) => inner.subscribe(topic, listener),
+      ping: async () => true,
+      close: () => inner.close(),
+    };
+    const { relay, payments, errors } = setup(throwing);
+    const merchantId = await insertMerchant(db);
+    const heard = await heardOn(inner, merchantId);
+    const { payment } = await payments.createHostedPayment(
+      { merchantId, livemode: false, credentialId: 'key_1' },
+      input,
+    );
+    await relay.flush();
+    expect(errors).toHaveLength(1);
+    expect(heard.map((raw) => JSON.parse(raw).payment.id)).toEqual([payment.id]);
+  });
+
   it("another instance's relay leaves an announced event to its announcer, and publishes it once that one is long gone", async () => {
     const announcer = setup();
     const merchantId = await insertMerchant(db);

@@ -41,6 +41,20 @@ describeServer('pub/sub over PostgreSQL LISTEN/NOTIFY', () => {
     expect(onA).toEqual(['one', 'two', 'two', 'from b']);
   });
 
+  it('a listener that throws keeps neither the other listeners nor the other instance from the message', async () => {
+    const [a, b] = [await open(), await open()];
+    const topic = 'till:payments:mer_throwing:test';
+    const heard: string[] = [];
+    await a.subscribe(topic, () => {
+      throw new Error('subscriber bug');
+    });
+    await a.subscribe(topic, (m) => heard.push(`a:${m}`));
+    await b.subscribe(topic, (m) => heard.push(`b:${m}`));
+    await expect(a.publish(topic, 'm')).resolves.toBeUndefined();
+    await eventually(() => heard.length === 2);
+    expect(heard.sort()).toEqual(['a:m', 'b:m']);
+  });
+
   it('delivers a message larger than a NOTIFY payload whole, multi-byte characters included', async () => {
     const [a, b] = [await open(), await open()];
     const topic = 'till:payments:mer_big:live';
