@@ -11,7 +11,8 @@ import { openDatabase, type Database } from './db/orm.js';
 import { newId } from './domain/ids.js';
 import { openEventFeed } from './events/event-feed.js';
 import { openPaymentFeed } from './events/payment-feed.js';
-import { InProcessPubSub, RedisPubSub, type PubSub } from './events/pubsub.js';
+import { openPubSub } from './events/open-pubsub.js';
+import type { PubSub } from './events/pubsub.js';
 import { OutboxRelay } from './events/relay.js';
 import { buildTillSchema } from './graphql/schema.js';
 import { mountGraphQL, type GraphQLServer } from './graphql/server.js';
@@ -128,10 +129,11 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   }
   let pubsub: PubSub;
   try {
-    pubsub = config.redisUrl ? await new RedisPubSub(config.redisUrl).connect() : new InProcessPubSub();
+    pubsub = await openPubSub(config);
   } catch (error) {
     await db.close();
-    throw new Error(`Cannot connect to Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+    const where = config.redisUrl ? 'Redis at REDIS_URL' : 'PostgreSQL at DATABASE_URL (pub/sub)';
+    throw new Error(`Cannot connect to ${where}: ${(error as Error).message}`, { cause: error });
   }
 
   const http = Fastify({
@@ -179,7 +181,8 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const webhookSecrets = new WebhookSecrets(sealer);
   const dispatcher = new WebhookDispatcher(db, config.webhooks, http.log, webhookSecrets);
   const deliveries = new WebhookDeliveries(new WebhookRepository(db));
-  // Each published event gets its webhook deliveries in the publishing transaction.
+  // Committed events are published at once by the hand-off at commit; the relay's batch then gives
+  // each its webhook deliveries, in the transaction that marks it published.
   const relay = new OutboxRelay(db, pubsub, [(tx, events) => deliveries.createFor(tx, events)], {
     onError: (error) => http.log.error({ err: error }, 'outbox relay failed'),
     onCommitted: (events, [created = 0]) => {

@@ -9,7 +9,7 @@ export interface Config {
   publicUrl: string;
   /** `embedded` = PGlite under dataDir; `postgres` = DATABASE_URL. */
   database: { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
-  /** Absent = in-process pub/sub. */
+  /** Pub/sub between instances through Redis; absent = see `pubsubKind`. */
   redisUrl: string | null;
   dataDir: string;
   adminToken: string | null;
@@ -82,6 +82,18 @@ export interface Config {
     maxCost: number;
     ws: { maxPayloadBytes: number; maxSubscriptionsPerSocket: number; maxSocketsPerMerchant: number };
   };
+}
+
+/**
+ * Which pub/sub carries events (and credential changes) to subscribers: Redis when REDIS_URL is
+ * set; else PostgreSQL's LISTEN/NOTIFY on DATABASE_URL, so instances sharing a database hear each
+ * other without Redis; else (embedded PGlite, one process) in-process.
+ */
+export function pubsubKind(
+  config: Pick<Config, 'redisUrl' | 'database'>,
+): 'redis' | 'postgres' | 'in-process' {
+  if (config.redisUrl) return 'redis';
+  return config.database.kind === 'postgres' ? 'postgres' : 'in-process';
 }
 
 export class ConfigError extends Error {

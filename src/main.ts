@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, pubsubKind, type Config } from './config.js';
 
 /** Process entry: config → tracing → app → listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const till = await buildTill(config);
   const address = await till.listen();
   till.http.log.info(
-    { address, database: config.database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' },
+    { address, database: config.database.kind, pubsub: pubsubKind(config) },
     'Till is listening',
   );
   if (banner) process.stdout.write(banner);

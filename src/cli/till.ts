@@ -8,7 +8,8 @@ import { openDatabase, type Database } from '../db/orm.js';
 import { invalid, notFound, TillError } from '../domain/errors.js';
 import { ConnectorAccountRepository } from '../db/repositories/connector-accounts.js';
 import { ConnectorAccountService } from '../services/connector-accounts.js';
-import { InProcessPubSub, RedisPubSub, type PubSub } from '../events/pubsub.js';
+import { openPubSub } from '../events/open-pubsub.js';
+import { InProcessPubSub, type PubSub } from '../events/pubsub.js';
 import { ApiKeyService } from '../services/api-keys.js';
 import { AuditLog } from '../services/audit.js';
 import { CredentialWatch } from '../services/credential-watch.js';
@@ -89,15 +90,15 @@ async function readCredentials(file: string): Promise<unknown> {
 
 /**
  * Opens the database and, for changes other instances must hear of at once, the same pub/sub the
- * servers use (Redis when REDIS_URL is set; servers also poll, so without it they notice within a
- * second).
+ * servers use (Redis, or PostgreSQL's LISTEN/NOTIFY, as `pubsubKind` says; servers also poll, so
+ * in-process they notice within a second).
  */
 async function withServices<T>(run: (s: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
   let pubsub: PubSub = new InProcessPubSub();
   try {
-    if (config.redisUrl) pubsub = await new RedisPubSub(config.redisUrl).connect();
+    pubsub = await openPubSub(config);
     const watch = new CredentialWatch(db, pubsub, ACCESS_TOKEN_TTL_SECONDS * 1000);
     const audit = new AuditLog(db);
     return await run({

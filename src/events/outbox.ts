@@ -84,9 +84,66 @@ export function eventFromRow(row: EventRow): TillEvent {
 }
 
 /**
+ * An event as its transaction wrote it, kept until the transaction ends: on commit it is handed to
+ * the relay of this process, which publishes it at once; on rollback it is dropped.
+ */
+export interface RecordedEvent {
+  id: string;
+  type: EventType;
+  merchantId: string;
+  livemode: boolean;
+  createdAt: Date;
+  data: TillEvent['data'];
+  paymentSnapshot: PaymentPayload | null;
+}
+
+/** Who publishes the events a transaction recorded, the moment it commits. */
+export interface CommitHandOff {
+  /** Written with each event it will announce, so other instances' relays leave that event to it. */
+  readonly origin: string;
+  /** Called once per committed transaction that recorded events, in the order they were recorded. */
+  announce(events: readonly RecordedEvent[]): void;
+}
+
+/** One hand-off per ORM (keyed by its configuration, which every fork shares). */
+const handOffs = new WeakMap<object, CommitHandOff>();
+/** The events each open transaction recorded (keyed by its transaction context). */
+const recorded = new WeakMap<object, RecordedEvent[]>();
+
+/**
+ * Hands every event that `recordPaymentEvent` writes through `em`'s ORM to `handOff` once its
+ * transaction commits (MikroORM's `afterTransactionCommit`). A later call replaces the hand-off.
+ */
+export function handOffAtCommit(em: SqlEntityManager, handOff: CommitHandOff): void {
+  const events = em.getEventManager();
+  if (!handOffs.has(em.config))
+    events.registerSubscriber({
+      afterTransactionCommit: ({ transaction }) => {
+        const committed = transaction && recorded.get(transaction);
+        if (!committed) return;
+        recorded.delete(transaction);
+        // The commit has happened: nothing here may make the committing caller see a failure.
+        try {
+          handOffs.get(em.config)?.announce(committed);
+        } catch {
+          // The relay's next batch publishes what was not announced.
+        }
+      },
+      afterTransactionRollback: ({ transaction }) => {
+        if (transaction) recorded.delete(transaction);
+      },
+    });
+  handOffs.set(em.config, handOff);
+}
+
+/**
  * Queues an event in the caller's transaction (the transactional outbox): the event exists exactly
  * when the change it describes was committed. `snapshot` is the payment as the change left it; the
  * event carries it, or, for a refund event, `object` with the snapshot alongside for subscribers.
+ *
+ * When the ORM has a hand-off (see `handOffAtCommit`) and `em` is in a top-level transaction, the
+ * event is handed to it at commit and the row names its origin. A savepoint's events are left to
+ * the relay's batches: whether they commit is decided with the enclosing transaction.
  */
 export async function recordPaymentEvent(
   em: SqlEntityManager,
@@ -95,17 +152,28 @@ export async function recordPaymentEvent(
   snapshot: PaymentPayload,
   object?: RefundPayload,
 ): Promise<void> {
-  await em.insert(EventSchema, {
+  const handOff = handOffs.get(em.config);
+  const transaction = handOff ? (em.getTransactionContext() as object | undefined) : undefined;
+  const announced = transaction !== undefined && !('savepointName' in transaction);
+  const event: RecordedEvent = {
     id: newId.event(),
     merchantId: payment.merchantId,
     livemode: payment.livemode,
     type,
-    paymentId: payment.id,
     data: { object: object ?? snapshot },
     paymentSnapshot: object ? snapshot : null,
     createdAt: new Date(),
+  };
+  await em.insert(EventSchema, {
+    ...event,
+    paymentId: payment.id,
     publishedAt: null,
+    announcedBy: announced ? handOff!.origin : null,
     // Whoever publishes or delivers the event later links its span to the request that committed it.
     traceparent: activeTraceparent(),
   });
+  if (!announced) return;
+  const list = recorded.get(transaction);
+  if (list) list.push(event);
+  else recorded.set(transaction, [event]);
 }

@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 export type Listener = (message: string) => void;
 
 /**
- * Fan-out of published events to subscribers. In-process for one instance; Redis when several
- * instances serve the same merchants, so a subscriber on one sees a change made on another.
+ * Fan-out of published events to subscribers. In-process for one instance; Redis, or PostgreSQL's
+ * LISTEN/NOTIFY, when several instances serve the same merchants, so a subscriber on one sees a
+ * change made on another (see `pubsubKind`).
  */
 export interface PubSub {
   publish(topic: string, message: string): Promise<void>;

@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { context, ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../db/orm.js';
 import { EventRepository, type OutboxRow } from '../db/repositories/events.js';
 import { linkTo, recordFailure, TillAttributes, tracer } from '../tracing/spans.js';
-import { eventFromRow, type PaymentEventMessage } from './outbox.js';
+import {
+  eventFromRow,
+  handOffAtCommit,
+  type CommitHandOff,
+  type PaymentEventMessage,
+  type RecordedEvent,
+} from './outbox.js';
 import { Drain } from './drain.js';
 import type { PubSub } from './pubsub.js';
 import { paymentTopic } from './topics.js';
@@ -29,14 +36,34 @@ export interface RelayHooks {
   onCommitted?(events: readonly PublishedEvent[], written: readonly number[]): void;
 }
 
+/** How many announced ids a relay remembers until its batch has marked them published. */
+const REMEMBERED_ANNOUNCEMENTS = 20_000;
+
 /**
- * The outbox relay: publishes committed events to pub/sub, oldest first, and marks them published.
- * Each batch is claimed with FOR UPDATE SKIP LOCKED, so several instances relay side by side
- * without publishing an event twice; a failed publish or sink rolls back and is retried (at least
- * once).
+ * How old an event another relay announced must be before this one claims it: that relay marks its
+ * own events published right after their commit, so one still unpublished this late was left by a
+ * relay that died between the commit and its batch.
  */
-export class OutboxRelay {
+export const OTHERS_ANNOUNCED_AFTER_MS = 10_000;
+
+/**
+ * The outbox relay. A transaction that records events hands them over the moment it commits
+ * (`announce`), and they are published to pub/sub at once. The relay's batches then claim the
+ * committed events, oldest first, run the sinks (webhook deliveries) and mark them published; they
+ * publish only what no hand-off announced — an event whose process died between its commit and the
+ * hand-off, or whose hand-off failed — so the outbox stays the source of truth. Each batch is
+ * claimed with FOR UPDATE SKIP LOCKED, so several instances relay side by side; an event announced
+ * by one instance is left to that instance's batches (see `OTHERS_ANNOUNCED_AFTER_MS`). A failed
+ * publish or sink rolls back and is retried (at least once).
+ */
+export class OutboxRelay implements CommitHandOff {
   private readonly events: EventRepository;
+  /** Names this relay in the events it announces (`event.announced_by`). */
+  readonly origin = randomBytes(9).toString('base64url');
+  /** Ids announced and not yet marked published by a batch of this relay, oldest first. */
+  private readonly announced = new Set<string>();
+  /** Publishes of announcements under way (awaited on shutdown). */
+  private readonly announcing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -45,6 +72,45 @@ export class OutboxRelay {
     private readonly hooks: RelayHooks,
   ) {
     this.events = new EventRepository(db);
+    handOffAtCommit(db.em, this);
+  }
+
+  /**
+   * Publishes the events of a transaction that just committed, in order, without a claim: called
+   * by the hand-off (`handOffAtCommit`), in the committing request's trace. A publish that fails is
+   * left to the next batch.
+   */
+  announce(recorded: readonly RecordedEvent[]): void {
+    const span = tracer.startSpan('outbox announce', {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.operation.type': 'send',
+        'messaging.batch.message_count': recorded.length,
+        [TillAttributes.eventIds]: recorded.map((event) => event.id),
+        [TillAttributes.eventTypes]: recorded.map((event) => event.type),
+      },
+    });
+    const publishes = recorded.map((event) => {
+      this.announced.add(event.id);
+      if (this.announced.size > REMEMBERED_ANNOUNCEMENTS)
+        this.announced.delete(this.announced.values().next().value!);
+      return attempt(() =>
+        this.pubsub.publish(
+          paymentTopic(event.merchantId, event.livemode),
+          JSON.stringify(messageOf(rowOf(event))),
+        ),
+      ).catch((error: unknown) => {
+        this.announced.delete(event.id);
+        recordFailure(span, error);
+        this.hooks.onError(error);
+        void this.kick();
+      });
+    });
+    const done: Promise<void> = Promise.all(publishes).then(() => {
+      span.end();
+      this.announcing.delete(done);
+    });
+    this.announcing.add(done);
   }
 
   private readonly drain = new Drain(
@@ -72,15 +138,20 @@ export class OutboxRelay {
     let span = undefined as Span | undefined;
     try {
       const batch = await this.db.em.fork().transactional(async (em) => {
-        const rows = await this.events.claimUnpublished(em, batchSize);
+        const rows = await this.events.claimUnpublished(em, batchSize, {
+          origin: this.origin,
+          othersAfterMs: OTHERS_ANNOUNCED_AFTER_MS,
+        });
         if (rows.length === 0) return null;
-        span = publishSpan(rows, claimedAt);
+        const announced = rows.filter((row) => this.announced.has(row.id)).map((row) => row.id);
+        span = publishSpan(rows, claimedAt, announced.length);
         return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
           for (const row of rows)
-            await this.pubsub.publish(
-              paymentTopic(row.merchant_id, row.livemode),
-              JSON.stringify(messageOf(row)),
-            );
+            if (!this.announced.has(row.id))
+              await this.pubsub.publish(
+                paymentTopic(row.merchant_id, row.livemode),
+                JSON.stringify(messageOf(row)),
+              );
           const published = rows.map((row) => ({
             id: row.id,
             type: row.type,
@@ -93,10 +164,11 @@ export class OutboxRelay {
             em,
             rows.map((r) => r.seq),
           );
-          return { published, written };
+          return { published, written, announced };
         });
       });
       if (!batch) return 0;
+      for (const id of batch.announced) this.announced.delete(id);
       this.hooks.onCommitted?.(batch.published, batch.written);
       return batch.published.length;
     } catch (error) {
@@ -107,14 +179,21 @@ export class OutboxRelay {
     }
   }
 
-  /** Waits for an in-flight drain (used on shutdown so nothing committed is left unpublished). */
+  /**
+   * Waits for announcements under way and an in-flight drain (used on shutdown so nothing committed
+   * is left unpublished).
+   */
   async flush(): Promise<void> {
+    await Promise.all(this.announcing);
     await this.kick();
   }
 }
 
-/** The message subscribers receive: the event, its merchant, and the payment as it is after it. */
-function messageOf(row: OutboxRow): PaymentEventMessage {
+/**
+ * The message subscribers receive: the event, its merchant, and the payment as it is after it.
+ * The hand-off and the batches build it from the same row, so it is the same text either way.
+ */
+export function messageOf(row: Omit<OutboxRow, 'seq' | 'traceparent'>): PaymentEventMessage {
   const event = eventFromRow(row);
   const snapshot =
     typeof row.payment_snapshot === 'string' ? JSON.parse(row.payment_snapshot) : row.payment_snapshot;
@@ -125,8 +204,55 @@ function messageOf(row: OutboxRow): PaymentEventMessage {
   };
 }
 
-/** The span of one published batch: which events, and a link to the request behind each. */
-function publishSpan(rows: OutboxRow[], claimedAt: Date): Span {
+/** `publish()`'s promise, or a rejected one if it throws before returning one. */
+function attempt(publish: () => Promise<void>): Promise<void> {
+  try {
+    return publish();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A recorded event as the relay's batch will read it back: `data` and the snapshot as `jsonb`
+ * returns them (keys shortest first, then bytewise), `created_at` in whole seconds as
+ * `extract(epoch …)::bigint` rounds it.
+ */
+function rowOf(event: RecordedEvent): Omit<OutboxRow, 'seq' | 'traceparent'> {
+  return {
+    id: event.id,
+    type: event.type,
+    merchant_id: event.merchantId,
+    livemode: event.livemode,
+    data: asJsonb(event.data),
+    payment_snapshot: event.paymentSnapshot === null ? null : asJsonb(event.paymentSnapshot),
+    created_at_unix: Math.round(event.createdAt.getTime() / 1000),
+  };
+}
+
+/** `value` as a `jsonb` column stores and returns it: JSON values only, object keys in jsonb's order. */
+function asJsonb<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (isObject(v) ? jsonbKeyOrder(v) : v))) as T;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of `object` with its keys as `jsonb` orders them: shorter (in UTF-8 bytes) first, then bytewise. */
+function jsonbKeyOrder(object: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(object).map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }));
+  keys.sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes));
+  const ordered: Record<string, unknown> = {};
+  for (const { key } of keys) ordered[key] = object[key];
+  return ordered;
+}
+
+/**
+ * The span of one batch: which events it claimed (and how many of them a hand-off had already
+ * published), and a link to the request behind each.
+ */
+function publishSpan(rows: OutboxRow[], claimedAt: Date, announced: number): Span {
   return tracer.startSpan('outbox publish', {
     root: true,
     kind: SpanKind.PRODUCER,
@@ -137,6 +263,7 @@ function publishSpan(rows: OutboxRow[], claimedAt: Date): Span {
       'messaging.batch.message_count': rows.length,
       [TillAttributes.eventIds]: rows.map((row) => row.id),
       [TillAttributes.eventTypes]: rows.map((row) => row.type),
+      'till.outbox.announced_count': announced,
     },
   });
 }

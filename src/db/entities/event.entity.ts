@@ -18,6 +18,8 @@ export const EventSchema = defineEntity({
     publishedAt: p.datetime().nullable(),
     /** The W3C `traceparent` of the span that committed the event (null when tracing is off). */
     traceparent: p.string().nullable(),
+    /** The relay that announced the event at commit (null: left to whichever relay claims it first). */
+    announcedBy: p.string().nullable(),
   },
 });
 export type Event = InferEntity<typeof EventSchema>;

@@ -12,6 +12,7 @@ import { Migration20261123000011PaymentLocale } from './Migration20261123000011P
 import { Migration20261123000012DashboardQueries } from './Migration20261123000012DashboardQueries.js';
 import { Migration20261123000013ListIndexes } from './Migration20261123000013ListIndexes.js';
 import { Migration20261123000014ListOrder } from './Migration20261123000014ListOrder.js';
+import { Migration20261123000015EventAnnouncedBy } from './Migration20261123000015EventAnnouncedBy.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build never depends on a file glob. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   Migration20261123000012DashboardQueries,
   Migration20261123000013ListIndexes,
   Migration20261123000014ListOrder,
+  Migration20261123000015EventAnnouncedBy,
 ];

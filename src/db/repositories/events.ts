@@ -25,14 +25,23 @@ export class EventRepository {
 
   /**
    * Up to `limit` unpublished events, oldest first, locked for `tx`: FOR UPDATE SKIP LOCKED, so
-   * relays on several instances claim disjoint batches.
+   * relays on several instances claim disjoint batches. With `relay`, an event another relay
+   * announced at commit is claimed only once it is `othersAfterMs` old (that relay died before it
+   * got to it); its own and unannounced events are claimed at once.
    */
-  claimUnpublished(tx: SqlEntityManager, limit: number): Promise<OutboxRow[]> {
+  claimUnpublished(
+    tx: SqlEntityManager,
+    limit: number,
+    relay?: { origin: string; othersAfterMs: number },
+  ): Promise<OutboxRow[]> {
+    const mine = relay
+      ? `and (announced_by is null or announced_by = ? or created_at < now() - ? * interval '1 millisecond')`
+      : '';
     return tx.execute<OutboxRow[]>(
       `select seq, id, type, merchant_id, livemode, data, payment_snapshot, traceparent,
                 extract(epoch from created_at)::bigint as created_at_unix
-           from event where published_at is null order by seq limit ? for update skip locked`,
-      [limit],
+           from event where published_at is null ${mine} order by seq limit ? for update skip locked`,
+      relay ? [relay.origin, relay.othersAfterMs, limit] : [limit],
     );
   }
 
