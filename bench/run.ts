@@ -21,7 +21,7 @@
  * BENCH_DATABASE_URL (default postgres://till:till@127.0.0.1:5432/till), BENCH_SECONDS (10),
  * BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_SUBSCRIBERS (5000),
  * BENCH_SUBSCRIBERS_LARGE (20000), BENCH_LIST_ROWS (1000000), BENCH_LIST_REQUESTS (1000),
- * BENCH_DASHBOARD_ROWS (10000), BENCH_REDIS_URL (unset: Till's in-process pub/sub),
+ * BENCH_DASHBOARD_ROWS (10000), BENCH_REDIS_URL (unset: Till's instances hear each other through PostgreSQL LISTEN/NOTIFY),
  * BENCH_TILL_LOG_LEVEL (warn).
  *
  * The machine is shared by everything on it: CPU used by other processes during a measurement is
@@ -336,7 +336,7 @@ async function main(): Promise<number> {
       memoryGiB: round(os.totalmem() / 2 ** 30, 1),
       node: process.version,
       postgres: `PostgreSQL ${postgresVersion}`,
-      pubsub: REDIS_URL ? 'Redis' : 'in-process',
+      pubsub: REDIS_URL ? 'Redis' : 'PostgreSQL LISTEN/NOTIFY (no Redis)',
       quick: QUICK,
     };
     const measured = { routes: results, fanouts, relay, relays, lists, embedded, skipped };
