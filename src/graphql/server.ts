@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
@@ -23,6 +24,7 @@ import { graphiqlAssetRoutes, isGraphiQLNavigation, sendGraphiQL } from './graph
 import { inputRulesPlugin } from './input-rules.js';
 import { dashboardTransport, httpSession, MODE_HEADER, socketSession } from './dashboard-transport.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
+import { SharedSubscriptions, tillSocketClass } from './shared-fanout.js';
 import { SocketPrincipals } from './socket-principals.js';
 import {
   DEFAULT_WEBSOCKET_LIMITS,
@@ -47,6 +49,8 @@ export interface GraphQLServerDeps {
   operationLimits?: Partial<GraphQLOperationPolicyOptions>;
   /** graphql-ws socket caps (defaults: DEFAULT_WEBSOCKET_LIMITS). */
   socketLimits?: Partial<WebSocketLimits>;
+  /** Where the subscription metrics are registered (none when absent). */
+  metricsRegistry?: Registry;
 }
 
 export interface GraphQLServer {
@@ -164,7 +168,16 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
 
   graphiqlAssetRoutes(app);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: socketLimits.maxPayloadBytes });
+  // Subscribers of the same operation and scope share each result's execution and serialisation;
+  // their sockets (TillSocket) send the shared JSON.
+  const shared = new SharedSubscriptions(deps.metricsRegistry);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: socketLimits.maxPayloadBytes,
+    WebSocket: tillSocketClass((message) =>
+      app.log.error({ message }, 'graphql-ws message carried a result token its socket did not expect'),
+    ),
+  });
   app.server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/graphql') return socket.destroy();
@@ -188,6 +201,8 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      subscribe: shared.subscribe,
+      onNext: shared.onNext,
       onSubscribe: async (ctx, id, payload) => {
         const over = overSocketCap(ctx, socketLimits.maxSubscriptionsPerSocket);
         if (over) return over;
