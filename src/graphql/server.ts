@@ -31,7 +31,6 @@ import {
   MerchantSockets,
   overSocketCap,
   policedSubscribe,
-  quietProtocolErrors,
   type WebSocketLimits,
 } from './ws-limits.js';
 
@@ -174,9 +173,11 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: socketLimits.maxPayloadBytes,
-    WebSocket: tillSocketClass((message) =>
-      app.log.error({ message }, 'graphql-ws message carried a result token its socket did not expect'),
-    ),
+    WebSocket: tillSocketClass({
+      frameMismatch: (message) =>
+        app.log.error({ message }, 'graphql-ws message carried a result token its socket did not expect'),
+      protocolError: (code) => app.log.debug({ code }, 'graphql-ws client broke the protocol'),
+    }),
   });
   app.server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
@@ -185,7 +186,6 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   });
   const report = () => deps.onConnectionsChanged?.(wss.clients.size);
   wss.on('connection', (ws) => {
-    quietProtocolErrors(ws, (code) => app.log.debug({ code }, 'graphql-ws client broke the protocol'));
     report();
     ws.on('close', report);
   });
@@ -226,6 +226,8 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
           params?.authorization !== undefined
             ? await deps.auth.bearer(params.authorization, ACCEPTED)
             : await socketSession(deps.auth, ctx.extra.request, params?.mode, deps.publicUrl);
+        // The upgrade request served its purpose: an idle socket does not keep it (and its headers).
+        (ctx.extra as { request?: IncomingMessage }).request = undefined;
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         // Over the cap the socket is closed with 4429 and never watched.
         if (!merchantSockets.admit(ctx.extra.socket, principal)) return false;

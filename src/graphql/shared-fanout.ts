@@ -98,15 +98,44 @@ export class TillSocket extends WebSocket {
     return null;
   }
 
+  /**
+   * A client that breaks the WebSocket protocol (a message over `maxPayload`, bad UTF-8, a bad
+   * frame) makes `ws` emit an `error` with a `WS_ERR_…` code and close the socket itself with the
+   * matching status (1009, 1007, 1002). graphql-ws would print each one with a stack trace on
+   * stderr — a log flood anyone could cause without credentials — so those are reported once,
+   * quietly ({@link protocolError}), and never reach it. Any other error still does.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const code = (args[0] as { code?: unknown } | undefined)?.code;
+    if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
+      this.protocolError(code);
+      return true;
+    }
+    return super.emit(event, ...args);
+  }
+
   /** Told the start of a message whose token this socket did not expect. */
   protected frameMismatch(_message: string): void {}
+
+  /** Told the `WS_ERR_…` code of a client breaking the protocol. */
+  protected protocolError(_code: string): void {}
 }
 
-/** The socket class for one server's `WebSocketServer`, reporting a frame mismatch to `log`. */
-export function tillSocketClass(log: (message: string) => void): typeof TillSocket {
+/** Where one server's sockets report. */
+export interface SocketReports {
+  frameMismatch(message: string): void;
+  protocolError(code: string): void;
+}
+
+/** The socket class for one server's `WebSocketServer`, reporting to `reports`. */
+export function tillSocketClass(reports: SocketReports): typeof TillSocket {
   return class extends TillSocket {
     protected override frameMismatch(message: string): void {
-      log(message);
+      reports.frameMismatch(message);
+    }
+
+    protected override protocolError(code: string): void {
+      reports.protocolError(code);
     }
   };
 }
@@ -124,12 +153,25 @@ interface SocketExtra {
  */
 export function groupKeyOf(args: ExecutionArgs): string {
   const principal = (args.contextValue as Partial<GraphQLContext> | undefined)?.principal ?? null;
-  return JSON.stringify([
-    args.document.loc?.source.body ?? null,
-    args.operationName ?? null,
-    canonical(args.variableValues ?? null),
-    scopeOf(principal),
-  ]);
+  return intern(
+    JSON.stringify([
+      args.document.loc?.source.body ?? null,
+      args.operationName ?? null,
+      canonical(args.variableValues ?? null),
+      scopeOf(principal),
+    ]),
+  );
+}
+
+/** Keys in use, so the subscribers of a group hold one copy of theirs (forgotten past {@link MAX_KEYS}). */
+const keys = new Map<string, string>();
+const MAX_KEYS = 10_000;
+function intern(key: string): string {
+  const known = keys.get(key);
+  if (known !== undefined) return known;
+  if (keys.size >= MAX_KEYS) keys.clear();
+  keys.set(key, key);
+  return key;
 }
 
 function scopeOf(principal: Principal | null): unknown {

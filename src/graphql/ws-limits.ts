@@ -150,22 +150,3 @@ export function policedSubscribe(options: {
     };
   };
 }
-
-/**
- * A client that breaks the WebSocket protocol (a message over `maxPayloadBytes`, bad UTF-8, a bad
- * frame) makes `ws` emit an `error` with a `WS_ERR_…` code and close the socket itself with the
- * matching status (1009, 1007, 1002). graphql-ws would print each one with a stack trace on
- * stderr — a log flood anyone could cause without credentials — so those are logged once, quietly,
- * and never reach it. Any other error still does.
- */
-export function quietProtocolErrors(socket: WebSocket, log: (code: string) => void): void {
-  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
-  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-    const code = (args[0] as { code?: unknown } | undefined)?.code;
-    if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
-      log(code);
-      return true;
-    }
-    return emit(event, ...args);
-  }) as WebSocket['emit'];
-}

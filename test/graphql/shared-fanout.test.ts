@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { parse, print, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import { buildSchema, parse, print, type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import WebSocket, { WebSocketServer } from 'ws';
 import { PaymentStatusChangedDocument } from '../__generated__/graphql.js';
 import { backends } from '../support/backends.js';
@@ -15,6 +15,8 @@ import {
   TillSocket,
   tillSocketClass,
 } from '../../src/graphql/shared-fanout.js';
+import { GraphQLOperationPolicy } from '../../src/graphql/policy.js';
+import { policedSubscribe } from '../../src/graphql/ws-limits.js';
 import type { Principal } from '../../src/services/principal.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 
@@ -59,6 +61,28 @@ describe('groupKeyOf', () => {
   });
 });
 
+describe('policedSubscribe', () => {
+  const schema = buildSchema('type Query { a: Int } type Subscription { s(id: ID, n: Int): Int }');
+  const policed = policedSubscribe({ schema, policy: new GraphQLOperationPolicy() });
+  const run = (query: string, variables?: Record<string, unknown>) =>
+    policed({ subscriptions: {} }, '1', { query, variables });
+
+  it('parses and validates a text once: its subscribers share the document, each with its variables', () => {
+    const query = 'subscription($id: ID) { s(id: $id) }';
+    const first = run(query, { id: 'a' }) as ExecutionArgs;
+    const second = run(query, { id: 'b' }) as ExecutionArgs;
+    expect(second.document).toBe(first.document);
+    expect(second.variableValues).toEqual({ id: 'b' });
+  });
+
+  it('a refused text is refused every time', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(run('subscription { s(nope: 1) }')).toEqual([expect.any(GraphQLError)]);
+      expect(run('subscription {')).toEqual([expect.any(GraphQLError)]);
+    }
+  });
+});
+
 describe('TillSocket', () => {
   let server: WebSocketServer;
   let port: number;
@@ -66,7 +90,10 @@ describe('TillSocket', () => {
   let serverSide: Promise<TillSocket>;
 
   beforeAll(async () => {
-    server = new WebSocketServer({ port: 0, WebSocket: tillSocketClass((m) => logged.push(m)) });
+    server = new WebSocketServer({
+      port: 0,
+      WebSocket: tillSocketClass({ frameMismatch: (m) => logged.push(m), protocolError: () => {} }),
+    });
     await new Promise<void>((resolve) => server.once('listening', resolve));
     port = (server.address() as AddressInfo).port;
   });
