@@ -24,7 +24,7 @@ import { graphiqlAssetRoutes, isGraphiQLNavigation, sendGraphiQL } from './graph
 import { inputRulesPlugin } from './input-rules.js';
 import { dashboardTransport, httpSession, MODE_HEADER, socketSession } from './dashboard-transport.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
-import { SharedSubscriptions, tillSocketClass } from './shared-fanout.js';
+import { SharedSubscriptions, tillSocketClass, type TillSocket } from './shared-fanout.js';
 import { SocketPrincipals } from './socket-principals.js';
 import {
   DEFAULT_WEBSOCKET_LIMITS,
@@ -79,6 +79,12 @@ export function sendGraphQLRequestError(reply: FastifyReply, error: unknown): Fa
       }),
     );
 }
+
+/**
+ * How often every graphql-ws socket is pinged; one that has not answered by the next ping is ended
+ * (graphql-ws's own default period).
+ */
+const KEEP_ALIVE_MS = 12_000;
 
 /** GraphQL accepts both merchant credentials: secret keys and OIDC access tokens. */
 const ACCEPTED = ['secret_key', 'access_token'] as const;
@@ -243,10 +249,17 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
       }),
     },
     wss,
+    // No timers per socket: the one heartbeat below pings every socket and ends those that stopped answering.
+    0,
   );
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) (socket as TillSocket).heartbeat();
+  }, KEEP_ALIVE_MS);
+  heartbeat.unref();
 
   return {
     async close() {
+      clearInterval(heartbeat);
       principals.dispose();
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();

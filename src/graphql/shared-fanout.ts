@@ -67,6 +67,22 @@ export function frameOf(result: ExecutionResult): SharedFrame {
  */
 export class TillSocket extends WebSocket {
   private expected: SharedFrame[] | null = null;
+  /** A ping went out and its pong has not come back yet. */
+  private awaitingPong = false;
+
+  /**
+   * One beat of the server's keep-alive (one timer for every socket instead of one per socket): a
+   * socket that did not answer the previous beat's ping is terminated, the others are pinged.
+   */
+  heartbeat(): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    if (this.awaitingPong) {
+      this.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.ping();
+  }
 
   /** The next `next` message on this socket for `frame` carries its token. */
   expect(frame: SharedFrame): void {
@@ -106,6 +122,7 @@ export class TillSocket extends WebSocket {
    * quietly ({@link protocolError}), and never reach it. Any other error still does.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pong') this.awaitingPong = false;
     const code = (args[0] as { code?: unknown } | undefined)?.code;
     if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
       this.protocolError(code);

@@ -100,11 +100,13 @@ describe('TillSocket', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   /** A client connected to the server; `serverSide` resolves with the server's end of it. */
-  async function connect(): Promise<{ client: WebSocket; received: string[]; closed: Promise<number> }> {
+  async function connect(
+    options: WebSocket.ClientOptions = {},
+  ): Promise<{ client: WebSocket; received: string[]; closed: Promise<number> }> {
     serverSide = new Promise((resolve) =>
       server.once('connection', (socket) => resolve(socket as TillSocket)),
     );
-    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const client = new WebSocket(`ws://127.0.0.1:${port}`, options);
     const received: string[] = [];
     client.on('message', (data) => received.push(String(data)));
     const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
@@ -138,6 +140,22 @@ describe('TillSocket', () => {
       JSON.stringify({ id: '3', type: 'complete' }),
     ]);
     client.close();
+  });
+
+  it('the heartbeat keeps a socket that answers pings, and ends one that stopped answering', async () => {
+    const answering = await connect();
+    const alive = await serverSide;
+    const silent = await connect({ autoPong: false });
+    const dead = await serverSide;
+    for (let beat = 0; beat < 3; beat++) {
+      const pong = new Promise((resolve) => alive.once('pong', resolve));
+      alive.heartbeat();
+      dead.heartbeat();
+      await pong;
+    }
+    expect(await silent.closed).toBe(1006); // terminated: no closing handshake
+    expect(alive.readyState).toBe(WebSocket.OPEN);
+    answering.client.close();
   });
 
   it('a frame nobody announced is never sent: the socket closes with 1011 and the mismatch is logged', async () => {
