@@ -417,6 +417,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
       onConnectionsChanged: (open) => feedMetric.set(open),
       operationLimits: config.graphql,
       socketLimits: config.graphql.ws,
+      metricsRegistry: metrics.registry,
     });
   });
 

@@ -7,7 +7,7 @@
  * once even while the reader waits for the next value (a suspended generator would not run its
  * `finally` until another value arrived).
  */
-export class LiveQueue<T> {
+export class LiveQueue<T> implements AsyncIterableIterator<T> {
   /** Values pushed and not yet read, oldest first; a feed may reorder them before the first read. */
   readonly buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
@@ -49,12 +49,25 @@ export class LiveQueue<T> {
     return { value: undefined, done: true };
   }
 
-  /** The queue as the iterator a subscription resolver returns. */
+  /**
+   * The queue as the iterator a subscription resolver returns: the queue itself, its methods on its
+   * prototype, so an idle subscriber holds no closures for it.
+   */
   iterator(): AsyncIterableIterator<T> {
-    return iteratorOf(
-      () => this.next(),
-      () => this.end(),
-    );
+    return this;
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    return this.end();
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<T>> {
+    await this.end();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }
 

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { rateLimitHeaders } from '../http/rate-limit-headers.js';
@@ -23,13 +24,13 @@ import { graphiqlAssetRoutes, isGraphiQLNavigation, sendGraphiQL } from './graph
 import { inputRulesPlugin } from './input-rules.js';
 import { dashboardTransport, httpSession, MODE_HEADER, socketSession } from './dashboard-transport.js';
 import { GraphQLOperationPolicy, type GraphQLOperationPolicyOptions } from './policy.js';
+import { SharedSubscriptions, tillSocketClass, type TillSocket } from './shared-fanout.js';
 import { SocketPrincipals } from './socket-principals.js';
 import {
   DEFAULT_WEBSOCKET_LIMITS,
   MerchantSockets,
   overSocketCap,
   policedSubscribe,
-  quietProtocolErrors,
   type WebSocketLimits,
 } from './ws-limits.js';
 
@@ -47,6 +48,8 @@ export interface GraphQLServerDeps {
   operationLimits?: Partial<GraphQLOperationPolicyOptions>;
   /** graphql-ws socket caps (defaults: DEFAULT_WEBSOCKET_LIMITS). */
   socketLimits?: Partial<WebSocketLimits>;
+  /** Where the subscription metrics are registered (none when absent). */
+  metricsRegistry?: Registry;
 }
 
 export interface GraphQLServer {
@@ -76,6 +79,12 @@ export function sendGraphQLRequestError(reply: FastifyReply, error: unknown): Fa
       }),
     );
 }
+
+/**
+ * How often every graphql-ws socket is pinged; one that has not answered by the next ping is ended
+ * (graphql-ws's own default period).
+ */
+const KEEP_ALIVE_MS = 12_000;
 
 /** GraphQL accepts both merchant credentials: secret keys and OIDC access tokens. */
 const ACCEPTED = ['secret_key', 'access_token'] as const;
@@ -164,7 +173,18 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
 
   graphiqlAssetRoutes(app);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: socketLimits.maxPayloadBytes });
+  // Subscribers of the same operation and scope share each result's execution and serialisation;
+  // their sockets (TillSocket) send the shared JSON.
+  const shared = new SharedSubscriptions(deps.metricsRegistry);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: socketLimits.maxPayloadBytes,
+    WebSocket: tillSocketClass({
+      frameMismatch: (message) =>
+        app.log.error({ message }, 'graphql-ws message carried a result token its socket did not expect'),
+      protocolError: (code) => app.log.debug({ code }, 'graphql-ws client broke the protocol'),
+    }),
+  });
   app.server.on('upgrade', (request: IncomingMessage, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/graphql') return socket.destroy();
@@ -172,7 +192,6 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   });
   const report = () => deps.onConnectionsChanged?.(wss.clients.size);
   wss.on('connection', (ws) => {
-    quietProtocolErrors(ws, (code) => app.log.debug({ code }, 'graphql-ws client broke the protocol'));
     report();
     ws.on('close', report);
   });
@@ -188,6 +207,8 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      subscribe: shared.subscribe,
+      onNext: shared.onNext,
       onSubscribe: async (ctx, id, payload) => {
         const over = overSocketCap(ctx, socketLimits.maxSubscriptionsPerSocket);
         if (over) return over;
@@ -211,6 +232,8 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
           params?.authorization !== undefined
             ? await deps.auth.bearer(params.authorization, ACCEPTED)
             : await socketSession(deps.auth, ctx.extra.request, params?.mode, deps.publicUrl);
+        // The upgrade request served its purpose: an idle socket does not keep it (and its headers).
+        (ctx.extra as { request?: IncomingMessage }).request = undefined;
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         // Over the cap the socket is closed with 4429 and never watched.
         if (!merchantSockets.admit(ctx.extra.socket, principal)) return false;
@@ -226,10 +249,17 @@ export async function mountGraphQL(app: FastifyInstance, deps: GraphQLServerDeps
       }),
     },
     wss,
+    // No timers per socket: the one heartbeat below pings every socket and ends those that stopped answering.
+    0,
   );
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) (socket as TillSocket).heartbeat();
+  }, KEEP_ALIVE_MS);
+  heartbeat.unref();
 
   return {
     async close() {
+      clearInterval(heartbeat);
       principals.dispose();
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();

@@ -1,4 +1,4 @@
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Principal } from '../services/principal.js';
@@ -100,6 +100,10 @@ export function overSocketCap(
   ];
 }
 
+/** Operation texts whose parsed and validated document {@link policedSubscribe} keeps, and their longest. */
+const CACHED_DOCUMENTS = 500;
+const CACHED_TEXT_LENGTH = 4096;
+
 /**
  * The operation policy for graphql-ws's `onSubscribe`: the same parse, validation, input rules and
  * cost the HTTP transport applies (the per-socket cap is {@link overSocketCap}, checked first). Every
@@ -115,16 +119,25 @@ export function policedSubscribe(options: {
   payload: SubscribePayload,
 ) => ExecutionArgs | readonly GraphQLError[] {
   const { schema, policy } = options;
+  // Subscribers send the same few operations: each text is parsed and validated once, and its
+  // subscribers hold one document between them. Only short documents that passed are kept.
+  const documents = new Map<string, DocumentNode>();
   return (_ctx, _id, payload) => {
-    let document;
-    try {
-      document = policy.parse(payload.query);
-    } catch (error) {
-      if (error instanceof GraphQLError) return [error];
-      throw error;
+    let document = documents.get(payload.query);
+    if (!document) {
+      try {
+        document = policy.parse(payload.query);
+      } catch (error) {
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+      const invalid = policy.validate(schema, document);
+      if (invalid.length > 0) return invalid;
+      if (payload.query.length <= CACHED_TEXT_LENGTH) {
+        if (documents.size >= CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+        documents.set(payload.query, document);
+      }
     }
-    const invalid = policy.validate(schema, document);
-    if (invalid.length > 0) return invalid;
     const badInput = inputProblem(schema, document, payload.variables, payload.operationName);
     if (badInput) return [badInput];
     const tooCostly = policy.checkCost(schema, document, payload.variables, payload.operationName);
@@ -136,23 +149,4 @@ export function policedSubscribe(options: {
       operationName: payload.operationName,
     };
   };
-}
-
-/**
- * A client that breaks the WebSocket protocol (a message over `maxPayloadBytes`, bad UTF-8, a bad
- * frame) makes `ws` emit an `error` with a `WS_ERR_…` code and close the socket itself with the
- * matching status (1009, 1007, 1002). graphql-ws would print each one with a stack trace on
- * stderr — a log flood anyone could cause without credentials — so those are logged once, quietly,
- * and never reach it. Any other error still does.
- */
-export function quietProtocolErrors(socket: WebSocket, log: (code: string) => void): void {
-  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
-  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-    const code = (args[0] as { code?: unknown } | undefined)?.code;
-    if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
-      log(code);
-      return true;
-    }
-    return emit(event, ...args);
-  }) as WebSocket['emit'];
 }
