@@ -159,8 +159,8 @@ export class IdempotencyService {
     let outcome: IdempotentResult;
     try {
       outcome = await this.keys.fork().transactional(async (tx) => {
-        if (!(await this.keys.tryLock(tx, claim.scope))) throw inProgress();
-        const row = await this.keys.find(tx, claim.scope);
+        const { locked, row } = await this.keys.lockAndFind(tx, claim.scope);
+        if (!locked) throw inProgress();
         if (row && new Date(row.expires_at) > claim.now) {
           if (row.fingerprint !== claim.fingerprint) throw mismatch();
           if (row.state === 'done') return this.replay(claim.scope, row);

@@ -16,7 +16,8 @@ import {
   type PaymentRecord,
 } from '../domain/payment.js';
 import { recordPaymentEvent } from '../events/outbox.js';
-import { paymentPayload } from '../events/payment-payload.js';
+import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
+import { activeTraceparent } from '../tracing/spans.js';
 import { paymentEventType } from '../events/topics.js';
 import type { Principal } from './principal.js';
 
@@ -60,6 +61,10 @@ export interface CreatedPayment {
    * `PUBLIC_URL/hpp/payment/<token>/<session_id>` for its rules (the token is shown only here).
    */
   redirectUrl: string;
+  /** The payment's wire object (the v1 Payment, the `payment.created` event's object)... */
+  payload: PaymentPayload;
+  /** ...and that object as JSON text, exactly as the event stores it. */
+  payloadJson: string;
 }
 
 export interface PaymentPage {
@@ -162,19 +167,23 @@ export class PaymentService {
       authorizationExpiresAt: null,
       reconcileAfter: null,
     };
-    await this.inTransaction(tx, async (em) => {
-      await this.payments.insert(em, payment);
-      await recordPaymentEvent(
-        em,
-        payment,
-        'payment.created',
-        paymentPayload(payment, this.config.publicUrl),
-      );
-    });
+    // The wire object is built and serialised once: the event carries it, and so may the answer.
+    const payload = paymentPayload(payment, this.config.publicUrl);
+    const payloadJson = JSON.stringify(payload);
+    await this.inTransaction(tx, (em) =>
+      this.payments.insert(em, payment, {
+        id: newId.event(),
+        type: 'payment.created',
+        data: `{"object":${payloadJson}}`,
+        createdAt: new Date(),
+        // Whoever publishes or delivers the event later links its span to the request that committed it.
+        traceparent: activeTraceparent(),
+      }),
+    );
     const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
       : hostedPaymentUrl(this.config.publicUrl, payment.id);
-    return { payment, redirectUrl };
+    return { payment, redirectUrl, payload, payloadJson };
   }
 
   /** Runs `work` in the caller's transaction, or in a new one that announces its events on commit. */

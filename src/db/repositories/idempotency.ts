@@ -39,18 +39,27 @@ export class IdempotencyRepository {
   }
 
   /**
-   * Takes the key's transaction-scoped advisory lock inside `tx`; false when another transaction
-   * holds it. The lock id is the first 64 bits of a hash of the scope.
+   * Takes the key's transaction-scoped advisory lock inside `tx` and reads the key's row, in one
+   * round trip: `locked` is false when another transaction holds the lock (and no row is read then).
+   * The lock id is the first 64 bits of a hash of the scope.
    */
-  async tryLock(tx: SqlEntityManager, scope: IdempotencyScope): Promise<boolean> {
+  async lockAndFind(
+    tx: SqlEntityManager,
+    scope: IdempotencyScope,
+  ): Promise<{ locked: boolean; row: IdempotencyRow | undefined }> {
     const lockId = BigInt.asIntN(
       64,
       BigInt(`0x${createHash('sha256').update(scope.join('\u0000')).digest('hex').slice(0, 16)}`),
     );
-    const [lock] = await tx.execute<{ ok: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as ok', [
-      lockId.toString(),
-    ]);
-    return lock?.ok === true;
+    // The one-row lock subquery runs first; the key is joined only when the lock was taken.
+    const [result] = await tx.execute<(Partial<IdempotencyRow> & { locked: boolean })[]>(
+      `select l.locked, k.fingerprint, k.state, k.response_status, k.response_body, k.locked_at, k.expires_at
+         from (select pg_try_advisory_xact_lock(?::bigint) as locked) l
+         left join idempotency_key k on l.locked and k.merchant_id = ? and k.livemode = ? and k.key = ?`,
+      [lockId.toString(), ...scope],
+    );
+    if (result?.locked !== true) return { locked: false, row: undefined };
+    return { locked: true, row: result.fingerprint == null ? undefined : (result as IdempotencyRow) };
   }
 
   async find(em: SqlEntityManager, scope: IdempotencyScope): Promise<IdempotencyRow | undefined> {

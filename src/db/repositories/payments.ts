@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { PaymentFilter } from '../../domain/payment-filter.js';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { PaymentRecord } from '../../domain/payment.js';
+import type { EventType } from '../../events/topics.js';
 import type { TerminalFacts } from '../../domain/payment-rules.js';
 import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
@@ -43,6 +44,15 @@ export interface ExportRow {
   cardBrand: string | null;
   cardLast4: string | null;
   declineCode: string | null;
+}
+
+/** The outbox event written with a new payment (see `insert`); `data` is its JSON text. */
+export interface NewPaymentEvent {
+  id: string;
+  type: EventType;
+  data: string;
+  createdAt: Date;
+  traceparent: string | null;
 }
 
 /** A payment by id or by hosted-session id, optionally within a scope. */
@@ -208,46 +218,67 @@ export class PaymentRepository {
 
   /**
    * The new payment's row in one plain INSERT: creation is the hot path, and a new row needs none of
-   * the ORM's mapping or change tracking. Column order matches the migrations.
+   * the ORM's mapping or change tracking. With `event`, its outbox row is written by the same
+   * statement (one round trip for both). Column order matches the migrations.
    */
-  async insert(em: SqlEntityManager, p: PaymentRecord): Promise<void> {
+  async insert(em: SqlEntityManager, p: PaymentRecord, event?: NewPaymentEvent): Promise<void> {
     const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    const payment = `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency,
+         amount_refunded, merchant_reference, description, billing_details, metadata, return_url, terminal_id,
+         transaction_type, success_url, cancel_url, error_url, customer, country, tokenization, session_id,
+         session_token_hash, attempts, refunds, version, created_at, expires_at, locale)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`;
+    const values = [
+      p.id,
+      p.merchantId,
+      p.livemode,
+      p.status,
+      p.integrationType,
+      p.amount,
+      p.currency,
+      p.amountRefunded,
+      p.merchantReference,
+      p.description,
+      json(p.billingDetails),
+      json(p.metadata),
+      p.returnUrl,
+      p.terminalId,
+      p.transactionType,
+      p.successUrl,
+      p.cancelUrl,
+      p.errorUrl,
+      json(p.customer),
+      p.country,
+      p.tokenization,
+      p.sessionId,
+      p.sessionTokenHash,
+      p.attempts,
+      json(p.refunds.map(storedRefund)),
+      p.version,
+      p.createdAt,
+      p.expiresAt,
+      p.locale,
+    ];
+    if (!event) {
+      await em.execute(payment, values);
+      return;
+    }
+    // A data-modifying WITH runs its INSERT exactly once, whether or not the outer statement reads it.
     await em.execute(
-      `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency, amount_refunded,
-         merchant_reference, description, billing_details, metadata, return_url, terminal_id, transaction_type,
-         success_url, cancel_url, error_url, customer, country, tokenization, session_id, session_token_hash,
-         attempts, refunds, version, created_at, expires_at, locale)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
+      `with new_payment as (${payment})
+       insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at,
+         published_at, traceparent)
+       values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?)`,
       [
-        p.id,
+        ...values,
+        event.id,
         p.merchantId,
         p.livemode,
-        p.status,
-        p.integrationType,
-        p.amount,
-        p.currency,
-        p.amountRefunded,
-        p.merchantReference,
-        p.description,
-        json(p.billingDetails),
-        json(p.metadata),
-        p.returnUrl,
-        p.terminalId,
-        p.transactionType,
-        p.successUrl,
-        p.cancelUrl,
-        p.errorUrl,
-        json(p.customer),
-        p.country,
-        p.tokenization,
-        p.sessionId,
-        p.sessionTokenHash,
-        p.attempts,
-        json(p.refunds.map(storedRefund)),
-        p.version,
-        p.createdAt,
-        p.expiresAt,
-        p.locale,
+        event.type,
+        p.id,
+        event.data,
+        event.createdAt,
+        event.traceparent,
       ],
     );
   }
