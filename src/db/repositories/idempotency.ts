@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../orm.js';
+import { bound, run } from '../statements.js';
 
 /** Whose key it is: keys are scoped by merchant and mode, so two merchants' `order-1` never meet. */
 export type IdempotencyScope = readonly [merchantId: string, livemode: boolean, key: string];
@@ -29,6 +30,23 @@ export interface IdempotencyClaim {
   expiresAt: Date;
 }
 
+// The one-row lock subquery runs first; the key is joined only when the lock was taken.
+const LOCK_AND_FIND = bound(
+  `select l.locked, k.fingerprint, k.state, k.response_status, k.response_body, k.locked_at, k.expires_at
+     from (select pg_try_advisory_xact_lock(?::bigint) as locked) l
+     left join idempotency_key k on l.locked and k.merchant_id = ? and k.livemode = ? and k.key = ?`,
+);
+
+const SAVE_DONE = bound(
+  `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
+     locked_at, created_at, expires_at)
+   values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
+   on conflict (merchant_id, livemode, key) do update
+     set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
+         response_body = excluded.response_body, locked_at = excluded.locked_at,
+         created_at = excluded.created_at, expires_at = excluded.expires_at`,
+);
+
 /** The `idempotency_key` table: every statement the idempotency service needs, and only those. */
 export class IdempotencyRepository {
   constructor(private readonly db: Database) {}
@@ -51,13 +69,10 @@ export class IdempotencyRepository {
       64,
       BigInt(`0x${createHash('sha256').update(scope.join('\u0000')).digest('hex').slice(0, 16)}`),
     );
-    // The one-row lock subquery runs first; the key is joined only when the lock was taken.
-    const [result] = await tx.execute<(Partial<IdempotencyRow> & { locked: boolean })[]>(
-      `select l.locked, k.fingerprint, k.state, k.response_status, k.response_body, k.locked_at, k.expires_at
-         from (select pg_try_advisory_xact_lock(?::bigint) as locked) l
-         left join idempotency_key k on l.locked and k.merchant_id = ? and k.livemode = ? and k.key = ?`,
-      [lockId.toString(), ...scope],
-    );
+    const [result] = await run<Partial<IdempotencyRow> & { locked: boolean }>(tx, LOCK_AND_FIND, [
+      lockId.toString(),
+      ...scope,
+    ]);
     if (result?.locked !== true) return { locked: false, row: undefined };
     return { locked: true, row: result.fingerprint == null ? undefined : (result as IdempotencyRow) };
   }
@@ -73,24 +88,15 @@ export class IdempotencyRepository {
 
   /** Records a finished key with its response in one statement, replacing an expired or abandoned row. */
   async saveDone(tx: SqlEntityManager, claim: IdempotencyClaim, response: StoredBody): Promise<void> {
-    await tx.execute(
-      `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
-         locked_at, created_at, expires_at)
-       values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
-       on conflict (merchant_id, livemode, key) do update
-         set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
-             response_body = excluded.response_body, locked_at = excluded.locked_at,
-             created_at = excluded.created_at, expires_at = excluded.expires_at`,
-      [
-        ...claim.scope,
-        claim.fingerprint,
-        response.status,
-        response.body,
-        claim.now,
-        claim.now,
-        claim.expiresAt,
-      ],
-    );
+    await run(tx, SAVE_DONE, [
+      ...claim.scope,
+      claim.fingerprint,
+      response.status,
+      response.body,
+      claim.now,
+      claim.now,
+      claim.expiresAt,
+    ]);
   }
 
   /**

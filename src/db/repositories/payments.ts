@@ -9,6 +9,7 @@ import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
+import { bound, run } from '../statements.js';
 import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
 import { paymentWhere } from './payment-where.js';
 
@@ -57,6 +58,20 @@ export interface NewPaymentEvent {
 
 /** A payment by id or by hosted-session id, optionally within a scope. */
 export type PaymentKey = ({ id: string } | { sessionId: string }) & Partial<PaymentScope>;
+
+const PAYMENT_INSERT_SQL = `insert into payment (id, merchant_id, livemode, status, integration_type, amount,
+     currency, amount_refunded, merchant_reference, description, billing_details, metadata, return_url, terminal_id,
+     transaction_type, success_url, cancel_url, error_url, customer, country, tokenization, session_id,
+     session_token_hash, attempts, refunds, version, created_at, expires_at, locale)
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`;
+const INSERT_PAYMENT = bound(PAYMENT_INSERT_SQL);
+// A data-modifying WITH runs its INSERT exactly once, whether or not the outer statement reads it.
+const INSERT_PAYMENT_WITH_EVENT = bound(
+  `with new_payment as (${PAYMENT_INSERT_SQL})
+   insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at, published_at,
+     traceparent)
+   values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?)`,
+);
 
 /**
  * Where payments are stored: every query and write of the `payment` table (and what a payment's
@@ -223,11 +238,6 @@ export class PaymentRepository {
    */
   async insert(em: SqlEntityManager, p: PaymentRecord, event?: NewPaymentEvent): Promise<void> {
     const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-    const payment = `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency,
-         amount_refunded, merchant_reference, description, billing_details, metadata, return_url, terminal_id,
-         transaction_type, success_url, cancel_url, error_url, customer, country, tokenization, session_id,
-         session_token_hash, attempts, refunds, version, created_at, expires_at, locale)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`;
     const values = [
       p.id,
       p.merchantId,
@@ -260,27 +270,20 @@ export class PaymentRepository {
       p.locale,
     ];
     if (!event) {
-      await em.execute(payment, values);
+      await run(em, INSERT_PAYMENT, values);
       return;
     }
-    // A data-modifying WITH runs its INSERT exactly once, whether or not the outer statement reads it.
-    await em.execute(
-      `with new_payment as (${payment})
-       insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at,
-         published_at, traceparent)
-       values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?)`,
-      [
-        ...values,
-        event.id,
-        p.merchantId,
-        p.livemode,
-        event.type,
-        p.id,
-        event.data,
-        event.createdAt,
-        event.traceparent,
-      ],
-    );
+    await run(em, INSERT_PAYMENT_WITH_EVENT, [
+      ...values,
+      event.id,
+      p.merchantId,
+      p.livemode,
+      event.type,
+      p.id,
+      event.data,
+      event.createdAt,
+      event.traceparent,
+    ]);
   }
 
   /** One of a merchant's terminals, as the payment rules need it. */
