@@ -90,7 +90,8 @@ export class PaymentResolver {
           params,
         },
         async (tx) => {
-          const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
+          // With a key, the payment's writes go with the stored key, in one statement.
+          const created = await this.deps.payments.stageHostedPayment(principal, toDomainInput(input), tx);
           const sessionId = created.payment.sessionId ?? null;
           fresh = {
             payment: this.view(created.payment),
@@ -100,7 +101,7 @@ export class PaymentResolver {
           };
           // A StoredCreate's JSON, around the payment's JSON the service already made for its event.
           const body = `{"payment":${created.payloadJson},"redirectUrl":${JSON.stringify(created.redirectUrl)},"sessionId":${JSON.stringify(sessionId)}}`;
-          return { status: 200, body };
+          return { status: 200, body, writes: created.writes };
         },
         { transactional: true },
       );

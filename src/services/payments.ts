@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config.js';
-import type { PaymentRepository } from '../db/repositories/payments.js';
+import {
+  newPaymentWrites,
+  type NewPaymentEvent,
+  type PaymentRepository,
+} from '../db/repositories/payments.js';
+import type { Write } from '../db/statements.js';
 import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
 import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { canonicalLocale } from '../domain/locale.js';
@@ -102,6 +107,36 @@ export class PaymentService {
     tx?: SqlEntityManager,
     surfaceProblems: readonly FieldProblem[] = [],
   ): Promise<CreatedPayment> {
+    const { created, event } = await this.newHostedPayment(principal, input, tx, surfaceProblems);
+    await this.inTransaction(tx, (em) => this.payments.insert(em, created.payment, event));
+    return created;
+  }
+
+  /**
+   * {@link createHostedPayment} for a caller that holds `tx` and has a statement of its own to send
+   * in it (an idempotent request storing its response): the payment's writes are handed back unrun,
+   * for the caller to run in `tx` together with that statement (one round trip for all). Without
+   * `tx`, the payment is created as by createHostedPayment and there is nothing left to write.
+   */
+  async stageHostedPayment(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx: SqlEntityManager | undefined,
+    surfaceProblems: readonly FieldProblem[] = [],
+  ): Promise<CreatedPayment & { writes: readonly Write[] }> {
+    if (!tx)
+      return { ...(await this.createHostedPayment(principal, input, tx, surfaceProblems)), writes: [] };
+    const { created, event } = await this.newHostedPayment(principal, input, tx, surfaceProblems);
+    return { ...created, writes: newPaymentWrites(created.payment, event) };
+  }
+
+  /** A new hosted payment, validated and built, and its `payment.created` event: nothing written. */
+  private async newHostedPayment(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx: SqlEntityManager | undefined,
+    surfaceProblems: readonly FieldProblem[],
+  ): Promise<{ created: CreatedPayment; event: NewPaymentEvent }> {
     // The terminal is the principal's own, if named; read once, through the caller's transaction.
     const terminal =
       input.rules === 'api' && input.terminalId
@@ -170,20 +205,18 @@ export class PaymentService {
     // The wire object is built and serialised once: the event carries it, and so may the answer.
     const payload = paymentPayload(payment, this.config.publicUrl);
     const payloadJson = JSON.stringify(payload);
-    await this.inTransaction(tx, (em) =>
-      this.payments.insert(em, payment, {
-        id: newId.event(),
-        type: 'payment.created',
-        data: `{"object":${payloadJson}}`,
-        createdAt: new Date(),
-        // Whoever publishes or delivers the event later links its span to the request that committed it.
-        traceparent: activeTraceparent(),
-      }),
-    );
+    const event: NewPaymentEvent = {
+      id: newId.event(),
+      type: 'payment.created',
+      data: `{"object":${payloadJson}}`,
+      createdAt: new Date(),
+      // Whoever publishes or delivers the event later links its span to the request that committed it.
+      traceparent: activeTraceparent(),
+    };
     const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
       : hostedPaymentUrl(this.config.publicUrl, payment.id);
-    return { payment, redirectUrl, payload, payloadJson };
+    return { created: { payment, redirectUrl, payload, payloadJson }, event };
   }
 
   /** Runs `work` in the caller's transaction, or in a new one that announces its events on commit. */

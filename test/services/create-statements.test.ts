@@ -60,21 +60,22 @@ describe.each(backends)('the statements of a create (%s)', (backend) => {
         params: input,
       },
       async (tx) => {
-        const created = await payments.createHostedPayment(principal, input, tx);
-        return { status: 200, body: created.payloadJson };
+        const created = await payments.stageHostedPayment(principal, input, tx);
+        return { status: 200, body: created.payloadJson, writes: created.writes };
       },
       { transactional: true },
     );
 
-  it('is five statements with a key: begin, the key locked and read, payment and event inserted, the key stored, commit', async () => {
+  it('is four statements with a key: begin, the key locked and read, payment, event and key written, commit', async () => {
     const result = await keyedCreate(`statements-${backend}-1`);
     expect(result.replayed).toBe(false);
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(4);
     expect(statements[0]).toMatch(/^begin/);
     expect(statements[1]).toMatch(/pg_try_advisory_xact_lock.* idempotency_key /);
-    expect(statements[2]).toMatch(/^with .*insert into payment .*insert into event /);
-    expect(statements[3]).toMatch(/^insert into idempotency_key /);
-    expect(statements[4]).toMatch(/^commit/);
+    expect(statements[2]).toMatch(
+      /^with .*insert into payment .*insert into event .*\) insert into idempotency_key .*on conflict/,
+    );
+    expect(statements[3]).toMatch(/^commit/);
   });
 
   it('writes the payment.created event with the very object the answer carries', async () => {
@@ -104,6 +105,39 @@ describe.each(backends)('the statements of a create (%s)', (backend) => {
   it('is three statements without a key: begin, payment and event inserted, commit', async () => {
     await payments.createHostedPayment(principal, input);
     expect(statements).toHaveLength(3);
-    expect(statements[1]).toMatch(/^with .*insert into payment .*insert into event /);
+    expect(statements[1]).toMatch(/^with .*insert into payment .*\) insert into event /);
+  });
+
+  it('writes a staged payment only with the key: a refused answer leaves neither payment nor key', async () => {
+    const key = `statements-${backend}-5`;
+    const refused = await idempotency.perform(
+      {
+        principal,
+        key,
+        required: true,
+        keyField: 'Idempotency-Key',
+        operation: 'POST /v1/payments/hpp',
+        params: input,
+      },
+      async (tx) => {
+        const created = await payments.stageHostedPayment(principal, input, tx);
+        return { status: 402, body: created.payloadJson, writes: created.writes };
+      },
+      { transactional: true },
+    );
+    expect(refused.status).toBe(402);
+    const id = (JSON.parse(refused.body) as { id: string }).id;
+    const em = db.em.fork();
+    expect(await em.execute('select id from payment where id = ?', [id])).toEqual([]);
+    expect(await em.execute('select key from idempotency_key where key = ?', [key])).toEqual([]);
+    // The key is free: the next request with it runs.
+    expect((await keyedCreate(key)).replayed).toBe(false);
+  });
+
+  it('creates a staged payment at once when there is no transaction to stage it in', async () => {
+    const created = await payments.stageHostedPayment(principal, input, undefined);
+    expect(created.writes).toEqual([]);
+    const [row] = await db.em.fork().execute('select status from payment where id = ?', [created.payment.id]);
+    expect(row).toEqual({ status: 'PENDING' });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../orm.js';
-import { bound, run } from '../statements.js';
+import { bound, run, withWrites, type Write } from '../statements.js';
 
 /** Whose key it is: keys are scoped by merchant and mode, so two merchants' `order-1` never meet. */
 export type IdempotencyScope = readonly [merchantId: string, livemode: boolean, key: string];
@@ -37,15 +37,13 @@ const LOCK_AND_FIND = bound(
      left join idempotency_key k on l.locked and k.merchant_id = ? and k.livemode = ? and k.key = ?`,
 );
 
-const SAVE_DONE = bound(
-  `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
+const SAVE_DONE = `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
      locked_at, created_at, expires_at)
    values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
    on conflict (merchant_id, livemode, key) do update
      set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
          response_body = excluded.response_body, locked_at = excluded.locked_at,
-         created_at = excluded.created_at, expires_at = excluded.expires_at`,
-);
+         created_at = excluded.created_at, expires_at = excluded.expires_at`;
 
 /** The `idempotency_key` table: every statement the idempotency service needs, and only those. */
 export class IdempotencyRepository {
@@ -86,17 +84,29 @@ export class IdempotencyRepository {
     return row;
   }
 
-  /** Records a finished key with its response in one statement, replacing an expired or abandoned row. */
-  async saveDone(tx: SqlEntityManager, claim: IdempotencyClaim, response: StoredBody): Promise<void> {
-    await run(tx, SAVE_DONE, [
-      ...claim.scope,
-      claim.fingerprint,
-      response.status,
-      response.body,
-      claim.now,
-      claim.now,
-      claim.expiresAt,
-    ]);
+  /**
+   * Records a finished key with its response, replacing an expired or abandoned row, in one
+   * statement together with the operation's `writes` (one round trip for all of them).
+   */
+  async saveDone(
+    tx: SqlEntityManager,
+    claim: IdempotencyClaim,
+    response: StoredBody,
+    writes: readonly Write[] = [],
+  ): Promise<void> {
+    const { statement, params } = withWrites(writes, {
+      sql: SAVE_DONE,
+      params: [
+        ...claim.scope,
+        claim.fingerprint,
+        response.status,
+        response.body,
+        claim.now,
+        claim.now,
+        claim.expiresAt,
+      ],
+    });
+    await run(tx, statement, params);
   }
 
   /**

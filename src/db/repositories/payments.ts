@@ -9,7 +9,7 @@ import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
-import { bound, run } from '../statements.js';
+import { runWrites, type Write } from '../statements.js';
 import { mutableColumns, paymentFromRow, storedRefund } from './payment-row.js';
 import { paymentWhere } from './payment-where.js';
 
@@ -59,19 +59,75 @@ export interface NewPaymentEvent {
 /** A payment by id or by hosted-session id, optionally within a scope. */
 export type PaymentKey = ({ id: string } | { sessionId: string }) & Partial<PaymentScope>;
 
-const PAYMENT_INSERT_SQL = `insert into payment (id, merchant_id, livemode, status, integration_type, amount,
+const INSERT_PAYMENT = `insert into payment (id, merchant_id, livemode, status, integration_type, amount,
      currency, amount_refunded, merchant_reference, description, billing_details, metadata, return_url, terminal_id,
      transaction_type, success_url, cancel_url, error_url, customer, country, tokenization, session_id,
      session_token_hash, attempts, refunds, version, created_at, expires_at, locale)
    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`;
-const INSERT_PAYMENT = bound(PAYMENT_INSERT_SQL);
-// A data-modifying WITH runs its INSERT exactly once, whether or not the outer statement reads it.
-const INSERT_PAYMENT_WITH_EVENT = bound(
-  `with new_payment as (${PAYMENT_INSERT_SQL})
-   insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at, published_at,
-     traceparent)
-   values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?)`,
-);
+const INSERT_EVENT = `insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at,
+     published_at, traceparent)
+   values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?)`;
+
+/**
+ * The writes of a new payment: its row in one plain INSERT (creation is the hot path, and a new row
+ * needs none of the ORM's mapping or change tracking) and, with `event`, its outbox row. Column
+ * order matches the migrations. `insert` runs them; a caller with a statement of its own to send
+ * in the same transaction may run them with it instead (see `withWrites`).
+ */
+export function newPaymentWrites(p: PaymentRecord, event?: NewPaymentEvent): Write[] {
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  const payment: Write = {
+    sql: INSERT_PAYMENT,
+    params: [
+      p.id,
+      p.merchantId,
+      p.livemode,
+      p.status,
+      p.integrationType,
+      p.amount,
+      p.currency,
+      p.amountRefunded,
+      p.merchantReference,
+      p.description,
+      json(p.billingDetails),
+      json(p.metadata),
+      p.returnUrl,
+      p.terminalId,
+      p.transactionType,
+      p.successUrl,
+      p.cancelUrl,
+      p.errorUrl,
+      json(p.customer),
+      p.country,
+      p.tokenization,
+      p.sessionId,
+      p.sessionTokenHash,
+      p.attempts,
+      json(p.refunds.map(storedRefund)),
+      p.version,
+      p.createdAt,
+      p.expiresAt,
+      p.locale,
+    ],
+  };
+  if (!event) return [payment];
+  return [
+    payment,
+    {
+      sql: INSERT_EVENT,
+      params: [
+        event.id,
+        p.merchantId,
+        p.livemode,
+        event.type,
+        p.id,
+        event.data,
+        event.createdAt,
+        event.traceparent,
+      ],
+    },
+  ];
+}
 
 /**
  * Where payments are stored: every query and write of the `payment` table (and what a payment's
@@ -231,59 +287,9 @@ export class PaymentRepository {
     return rows.map(paymentFromRow);
   }
 
-  /**
-   * The new payment's row in one plain INSERT: creation is the hot path, and a new row needs none of
-   * the ORM's mapping or change tracking. With `event`, its outbox row is written by the same
-   * statement (one round trip for both). Column order matches the migrations.
-   */
+  /** Writes a new payment (and its event) in one statement: see {@link newPaymentWrites}. */
   async insert(em: SqlEntityManager, p: PaymentRecord, event?: NewPaymentEvent): Promise<void> {
-    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-    const values = [
-      p.id,
-      p.merchantId,
-      p.livemode,
-      p.status,
-      p.integrationType,
-      p.amount,
-      p.currency,
-      p.amountRefunded,
-      p.merchantReference,
-      p.description,
-      json(p.billingDetails),
-      json(p.metadata),
-      p.returnUrl,
-      p.terminalId,
-      p.transactionType,
-      p.successUrl,
-      p.cancelUrl,
-      p.errorUrl,
-      json(p.customer),
-      p.country,
-      p.tokenization,
-      p.sessionId,
-      p.sessionTokenHash,
-      p.attempts,
-      json(p.refunds.map(storedRefund)),
-      p.version,
-      p.createdAt,
-      p.expiresAt,
-      p.locale,
-    ];
-    if (!event) {
-      await run(em, INSERT_PAYMENT, values);
-      return;
-    }
-    await run(em, INSERT_PAYMENT_WITH_EVENT, [
-      ...values,
-      event.id,
-      p.merchantId,
-      p.livemode,
-      event.type,
-      p.id,
-      event.data,
-      event.createdAt,
-      event.traceparent,
-    ]);
+    await runWrites(em, newPaymentWrites(p, event));
   }
 
   /** One of a merchant's terminals, as the payment rules need it. */
