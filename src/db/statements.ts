@@ -14,38 +14,45 @@ export function bound(sql: string): BoundStatement {
 
 /**
  * One INSERT, UPDATE or DELETE with its values, written with `?` placeholders and no RETURNING the
- * caller needs: what {@link withWrites} can run as part of another statement.
+ * caller needs: what {@link runWrites} can run as part of another statement.
  */
 export interface Write {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * Sent as a statement of its own, ahead of the others, so that logs and SQL spans show it by its
+   * own text (a new payment's `insert into payment`).
+   */
+  readonly standalone?: boolean;
 }
 
-/** Composed statements by their `?` text: a handful of shapes, each numbered once. */
-const composed = new Map<string, BoundStatement>();
+/** Statements by their `?` text: a handful of shapes, each numbered once. */
+const numbered = new Map<string, BoundStatement>();
+const statementOf = (sql: string): BoundStatement => {
+  let statement = numbered.get(sql);
+  if (!statement) numbered.set(sql, (statement = bound(sql)));
+  return statement;
+};
 
 /**
- * `writes` and then `last`, as one statement: each write a data-modifying WITH of `last` (which
- * PostgreSQL runs exactly once, whether or not anything reads it), so they all cost one round trip
- * and fail or succeed together.
+ * Runs `writes` and then `last` in `em`, and returns the rows of `last`: the standalone writes each
+ * on their own, the others as data-modifying WITHs of `last` (PostgreSQL runs each exactly once,
+ * whether or not anything reads it), so they cost one round trip and fail or succeed together.
+ * Without `last`, the final write is it.
  */
-export function withWrites(
+export async function runWrites<T = Record<string, unknown>>(
+  em: SqlEntityManager,
   writes: readonly Write[],
-  last: Write,
-): { statement: BoundStatement; params: unknown[] } {
-  const sql = writes.length
-    ? `with ${writes.map((w, i) => `write_${i} as (${w.sql})`).join(', ')} ${last.sql}`
-    : last.sql;
-  let statement = composed.get(sql);
-  if (!statement) composed.set(sql, (statement = bound(sql)));
-  return { statement, params: [...writes.flatMap((w) => w.params), ...last.params] };
-}
-
-/** Runs `writes` as one statement (see {@link withWrites}). */
-export async function runWrites(em: SqlEntityManager, writes: readonly Write[]): Promise<void> {
-  if (writes.length === 0) return;
-  const { statement, params } = withWrites(writes.slice(0, -1), writes[writes.length - 1]!);
-  await run(em, statement, params);
+  last?: Write,
+): Promise<T[]> {
+  for (const write of writes) if (write.standalone) await run(em, statementOf(write.sql), write.params);
+  const rest = writes.filter((w) => !w.standalone);
+  const final = last ?? rest.pop();
+  if (!final) return [];
+  const sql = rest.length
+    ? `with ${rest.map((w, i) => `write_${i} as (${w.sql})`).join(', ')} ${final.sql}`
+    : final.sql;
+  return run<T>(em, statementOf(sql), [...rest.flatMap((w) => w.params), ...final.params]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../orm.js';
-import { bound, run, withWrites, type Write } from '../statements.js';
+import { bound, run, runWrites, type Write } from '../statements.js';
 
 /** Whose key it is: keys are scoped by merchant and mode, so two merchants' `order-1` never meet. */
 export type IdempotencyScope = readonly [merchantId: string, livemode: boolean, key: string];
@@ -86,7 +86,7 @@ export class IdempotencyRepository {
 
   /**
    * Records a finished key with its response, replacing an expired or abandoned row, in one
-   * statement together with the operation's `writes` (one round trip for all of them).
+   * statement together with the operation's `writes` (but its standalone ones: see `runWrites`).
    */
   async saveDone(
     tx: SqlEntityManager,
@@ -94,7 +94,7 @@ export class IdempotencyRepository {
     response: StoredBody,
     writes: readonly Write[] = [],
   ): Promise<void> {
-    const { statement, params } = withWrites(writes, {
+    await runWrites(tx, writes, {
       sql: SAVE_DONE,
       params: [
         ...claim.scope,
@@ -106,7 +106,6 @@ export class IdempotencyRepository {
         claim.expiresAt,
       ],
     });
-    await run(tx, statement, params);
   }
 
   /**
