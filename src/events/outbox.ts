@@ -152,9 +152,6 @@ export async function recordPaymentEvent(
   snapshot: PaymentPayload,
   object?: RefundPayload,
 ): Promise<void> {
-  const handOff = handOffs.get(em.config);
-  const transaction = handOff ? (em.getTransactionContext() as object | undefined) : undefined;
-  const announced = transaction !== undefined && !('savepointName' in transaction);
   const event: RecordedEvent = {
     id: newId.event(),
     merchantId: payment.merchantId,
@@ -168,12 +165,24 @@ export async function recordPaymentEvent(
     ...event,
     paymentId: payment.id,
     publishedAt: null,
-    announcedBy: announced ? handOff!.origin : null,
+    announcedBy: announceAtCommit(em, event),
     // Whoever publishes or delivers the event later links its span to the request that committed it.
     traceparent: activeTraceparent(),
   });
-  if (!announced) return;
+}
+
+/**
+ * Keeps `event`, which the caller writes in `em`'s transaction, for the hand-off at that
+ * transaction's commit, and returns the origin its row must name (`announced_by`). Null when there
+ * is no hand-off, no transaction, or only a savepoint: such an event is left to the relay's batches.
+ * Every writer of an outbox row calls it (`recordPaymentEvent`, the create path's own INSERT).
+ */
+export function announceAtCommit(em: SqlEntityManager, event: RecordedEvent): string | null {
+  const handOff = handOffs.get(em.config);
+  const transaction = handOff ? (em.getTransactionContext() as object | undefined) : undefined;
+  if (transaction === undefined || 'savepointName' in transaction) return null;
   const list = recorded.get(transaction);
   if (list) list.push(event);
   else recorded.set(transaction, [event]);
+  return handOff!.origin;
 }

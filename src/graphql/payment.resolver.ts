@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription, Autho
 import type { Permission } from '../services/permissions.js';
 import { authorize } from './auth-checker.js';
 import { LIMITS, type Payment as DomainPayment } from '../domain/payment.js';
-import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
+import type { PaymentPayload } from '../events/payment-payload.js';
 import type { IdempotencyService } from '../services/idempotency.js';
 import type { PaymentService } from '../services/payments.js';
 import type { AuthorizationService } from '../services/authorizations.js';
@@ -90,7 +90,8 @@ export class PaymentResolver {
           params,
         },
         async (tx) => {
-          const created = await this.deps.payments.createHostedPayment(principal, toDomainInput(input), tx);
+          // With a key, the payment's writes go with the stored key, in one statement.
+          const created = await this.deps.payments.stageHostedPayment(principal, toDomainInput(input), tx);
           const sessionId = created.payment.sessionId ?? null;
           fresh = {
             payment: this.view(created.payment),
@@ -98,12 +99,9 @@ export class PaymentResolver {
             sessionId,
             userErrors: [],
           };
-          const stored: StoredCreate = {
-            payment: paymentPayload(created.payment, this.deps.publicUrl),
-            redirectUrl: created.redirectUrl,
-            sessionId,
-          };
-          return { status: 200, body: JSON.stringify(stored) };
+          // A StoredCreate's JSON, around the payment's JSON the service already made for its event.
+          const body = `{"payment":${created.payloadJson},"redirectUrl":${JSON.stringify(created.redirectUrl)},"sessionId":${JSON.stringify(sessionId)}}`;
+          return { status: 200, body, writes: created.writes };
         },
         { transactional: true },
       );

@@ -10,6 +10,7 @@ import {
   type IdempotencyScope,
 } from '../db/repositories/idempotency.js';
 import { sealedFor } from '../db/sealed-columns.js';
+import type { Write } from '../db/statements.js';
 import { ErrorCode, invalid, TillError } from '../domain/errors.js';
 import { LIMITS } from '../domain/payment.js';
 import type { Principal } from './principal.js';
@@ -27,8 +28,18 @@ export interface IdempotentResult extends StoredResponse {
   replayed: boolean;
 }
 
+/** What an operation answers: its response, and the writes it leaves to the key's statement. */
+export interface OperationResult extends StoredResponse {
+  /**
+   * Only for an operation given a `tx`: writes it has not run, which the key's own statement runs
+   * with the stored response (one round trip for both, in the same transaction). An operation run
+   * without a transaction writes for itself.
+   */
+  writes?: readonly Write[];
+}
+
 /** An operation run under a key; `tx` is its transaction when it runs in the key's own one. */
-export type IdempotentOperation = (tx: SqlEntityManager | undefined) => Promise<StoredResponse>;
+export type IdempotentOperation = (tx: SqlEntityManager | undefined) => Promise<OperationResult>;
 
 export interface IdempotencyOptions {
   /**
@@ -114,7 +125,7 @@ export class IdempotencyService {
     if (key === undefined || key === null) {
       if (request.required)
         throw invalid(keyField, 'The Idempotency-Key header is required on POST requests.');
-      return { ...(await operation(undefined)), replayed: false };
+      return { ...withoutWrites(await operation(undefined)), replayed: false };
     }
     if (typeof key !== 'string') throw invalid(keyField, 'Send exactly one Idempotency-Key.');
     const problem = idempotencyKeyProblem(key);
@@ -159,20 +170,22 @@ export class IdempotencyService {
     let outcome: IdempotentResult;
     try {
       outcome = await this.keys.fork().transactional(async (tx) => {
-        if (!(await this.keys.tryLock(tx, claim.scope))) throw inProgress();
-        const row = await this.keys.find(tx, claim.scope);
+        const { locked, row } = await this.keys.lockAndFind(tx, claim.scope);
+        if (!locked) throw inProgress();
         if (row && new Date(row.expires_at) > claim.now) {
           if (row.fingerprint !== claim.fingerprint) throw mismatch();
           if (row.state === 'done') return this.replay(claim.scope, row);
           if (new Date(row.locked_at).getTime() > claim.now.getTime() - ABANDONED_MS) throw inProgress();
           // else: a claim left by a request that died; this one takes over.
         }
-        const result = await operation(tx);
+        const { writes, ...result } = await operation(tx);
         if (result.status < 200 || result.status >= 300) throw new NotStored(result);
-        await this.keys.saveDone(tx, claim, {
-          status: result.status,
-          body: this.stored(claim.scope, result),
-        });
+        await this.keys.saveDone(
+          tx,
+          claim,
+          { status: result.status, body: this.stored(claim.scope, result) },
+          writes,
+        );
         return { status: result.status, body: result.body, replayed: false };
       });
     } catch (error) {
@@ -202,7 +215,7 @@ export class IdempotencyService {
     }
     let response: StoredResponse;
     try {
-      response = await operation(undefined);
+      response = withoutWrites(await operation(undefined));
       if (response.status < 200 || response.status >= 300) throw new NotStored(response);
       await this.keys.markDone(em, claim.scope, {
         status: response.status,
@@ -236,6 +249,12 @@ export class IdempotencyService {
   prune(now = new Date()): Promise<number> {
     return this.keys.deleteExpired(now);
   }
+}
+
+/** The response of an operation run without a transaction, which must have written for itself. */
+function withoutWrites({ writes, ...response }: OperationResult): StoredResponse {
+  if (writes?.length) throw new Error('an operation run without a transaction left writes unrun');
+  return response;
 }
 
 /** A non-2xx answer: its transaction rolls back and nothing is stored. */

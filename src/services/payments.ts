@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config.js';
-import type { PaymentRepository } from '../db/repositories/payments.js';
+import {
+  newPaymentWrites,
+  type NewPaymentEvent,
+  type PaymentRepository,
+} from '../db/repositories/payments.js';
+import type { Write } from '../db/statements.js';
 import { ErrorCode, invalidFields, notFound, TillError, type FieldProblem } from '../domain/errors.js';
 import { newId, PAYMENT_ID_PATTERN, randomBase62 } from '../domain/ids.js';
 import { canonicalLocale } from '../domain/locale.js';
@@ -15,8 +20,9 @@ import {
   type CreateHostedPaymentInput,
   type PaymentRecord,
 } from '../domain/payment.js';
-import { recordPaymentEvent } from '../events/outbox.js';
-import { paymentPayload } from '../events/payment-payload.js';
+import { announceAtCommit, recordPaymentEvent } from '../events/outbox.js';
+import { paymentPayload, type PaymentPayload } from '../events/payment-payload.js';
+import { activeTraceparent } from '../tracing/spans.js';
 import { paymentEventType } from '../events/topics.js';
 import type { Principal } from './principal.js';
 
@@ -60,6 +66,10 @@ export interface CreatedPayment {
    * `PUBLIC_URL/hpp/payment/<token>/<session_id>` for its rules (the token is shown only here).
    */
   redirectUrl: string;
+  /** The payment's wire object (the v1 Payment, the `payment.created` event's object)... */
+  payload: PaymentPayload;
+  /** ...and that object as JSON text, exactly as the event stores it. */
+  payloadJson: string;
 }
 
 export interface PaymentPage {
@@ -97,6 +107,38 @@ export class PaymentService {
     tx?: SqlEntityManager,
     surfaceProblems: readonly FieldProblem[] = [],
   ): Promise<CreatedPayment> {
+    const { created, event } = await this.newHostedPayment(principal, input, tx, surfaceProblems);
+    await this.inTransaction(tx, (em) =>
+      this.payments.insert(em, created.payment, announced(em, created, event)),
+    );
+    return created;
+  }
+
+  /**
+   * {@link createHostedPayment} for a caller that holds `tx` and has a statement of its own to send
+   * in it (an idempotent request storing its response): the payment's writes are handed back unrun,
+   * for the caller to run in `tx` together with that statement (one round trip for all). Without
+   * `tx`, the payment is created as by createHostedPayment and there is nothing left to write.
+   */
+  async stageHostedPayment(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx: SqlEntityManager | undefined,
+    surfaceProblems: readonly FieldProblem[] = [],
+  ): Promise<CreatedPayment & { writes: readonly Write[] }> {
+    if (!tx)
+      return { ...(await this.createHostedPayment(principal, input, tx, surfaceProblems)), writes: [] };
+    const { created, event } = await this.newHostedPayment(principal, input, tx, surfaceProblems);
+    return { ...created, writes: newPaymentWrites(created.payment, announced(tx, created, event)) };
+  }
+
+  /** A new hosted payment, validated and built, and its `payment.created` event: nothing written. */
+  private async newHostedPayment(
+    principal: Principal,
+    input: CreateHostedPaymentInput,
+    tx: SqlEntityManager | undefined,
+    surfaceProblems: readonly FieldProblem[],
+  ): Promise<{ created: CreatedPayment; event: Omit<NewPaymentEvent, 'announcedBy'> }> {
     // The terminal is the principal's own, if named; read once, through the caller's transaction.
     const terminal =
       input.rules === 'api' && input.terminalId
@@ -162,19 +204,21 @@ export class PaymentService {
       authorizationExpiresAt: null,
       reconcileAfter: null,
     };
-    await this.inTransaction(tx, async (em) => {
-      await this.payments.insert(em, payment);
-      await recordPaymentEvent(
-        em,
-        payment,
-        'payment.created',
-        paymentPayload(payment, this.config.publicUrl),
-      );
-    });
+    // The wire object is built and serialised once: the event carries it, and so may the answer.
+    const payload = paymentPayload(payment, this.config.publicUrl);
+    const payloadJson = JSON.stringify(payload);
+    const event: Omit<NewPaymentEvent, 'announcedBy'> = {
+      id: newId.event(),
+      type: 'payment.created',
+      data: `{"object":${payloadJson}}`,
+      createdAt: new Date(),
+      // Whoever publishes or delivers the event later links its span to the request that committed it.
+      traceparent: activeTraceparent(),
+    };
     const redirectUrl = session.token
       ? `${this.config.publicUrl}/hpp/payment/${session.token}/${session.id}`
       : hostedPaymentUrl(this.config.publicUrl, payment.id);
-    return { payment, redirectUrl };
+    return { created: { payment, redirectUrl, payload, payloadJson }, event };
   }
 
   /** Runs `work` in the caller's transaction, or in a new one that announces its events on commit. */
@@ -349,4 +393,27 @@ function scoped(principal: Principal, id: string) {
 /** Only a hash of a session URL's token is stored; the hosted page compares hashes. */
 export function sessionTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * A new payment's `payment.created` event, kept for the hand-off at the commit of `em`'s
+ * transaction (subscribers hear of the payment the moment it is committed), with the origin its row
+ * names.
+ */
+function announced(
+  em: SqlEntityManager,
+  created: CreatedPayment,
+  event: Omit<NewPaymentEvent, 'announcedBy'>,
+): NewPaymentEvent {
+  const { payment } = created;
+  const announcedBy = announceAtCommit(em, {
+    id: event.id,
+    type: event.type,
+    merchantId: payment.merchantId,
+    livemode: payment.livemode,
+    createdAt: event.createdAt,
+    data: { object: created.payload },
+    paymentSnapshot: null,
+  });
+  return { ...event, announcedBy };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../orm.js';
+import { bound, run, runWrites, type Write } from '../statements.js';
 
 /** Whose key it is: keys are scoped by merchant and mode, so two merchants' `order-1` never meet. */
 export type IdempotencyScope = readonly [merchantId: string, livemode: boolean, key: string];
@@ -29,6 +30,21 @@ export interface IdempotencyClaim {
   expiresAt: Date;
 }
 
+// The one-row lock subquery runs first; the key is joined only when the lock was taken.
+const LOCK_AND_FIND = bound(
+  `select l.locked, k.fingerprint, k.state, k.response_status, k.response_body, k.locked_at, k.expires_at
+     from (select pg_try_advisory_xact_lock(?::bigint) as locked) l
+     left join idempotency_key k on l.locked and k.merchant_id = ? and k.livemode = ? and k.key = ?`,
+);
+
+const SAVE_DONE = `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
+     locked_at, created_at, expires_at)
+   values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
+   on conflict (merchant_id, livemode, key) do update
+     set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
+         response_body = excluded.response_body, locked_at = excluded.locked_at,
+         created_at = excluded.created_at, expires_at = excluded.expires_at`;
+
 /** The `idempotency_key` table: every statement the idempotency service needs, and only those. */
 export class IdempotencyRepository {
   constructor(private readonly db: Database) {}
@@ -39,18 +55,24 @@ export class IdempotencyRepository {
   }
 
   /**
-   * Takes the key's transaction-scoped advisory lock inside `tx`; false when another transaction
-   * holds it. The lock id is the first 64 bits of a hash of the scope.
+   * Takes the key's transaction-scoped advisory lock inside `tx` and reads the key's row, in one
+   * round trip: `locked` is false when another transaction holds the lock (and no row is read then).
+   * The lock id is the first 64 bits of a hash of the scope.
    */
-  async tryLock(tx: SqlEntityManager, scope: IdempotencyScope): Promise<boolean> {
+  async lockAndFind(
+    tx: SqlEntityManager,
+    scope: IdempotencyScope,
+  ): Promise<{ locked: boolean; row: IdempotencyRow | undefined }> {
     const lockId = BigInt.asIntN(
       64,
       BigInt(`0x${createHash('sha256').update(scope.join('\u0000')).digest('hex').slice(0, 16)}`),
     );
-    const [lock] = await tx.execute<{ ok: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as ok', [
+    const [result] = await run<Partial<IdempotencyRow> & { locked: boolean }>(tx, LOCK_AND_FIND, [
       lockId.toString(),
+      ...scope,
     ]);
-    return lock?.ok === true;
+    if (result?.locked !== true) return { locked: false, row: undefined };
+    return { locked: true, row: result.fingerprint == null ? undefined : (result as IdempotencyRow) };
   }
 
   async find(em: SqlEntityManager, scope: IdempotencyScope): Promise<IdempotencyRow | undefined> {
@@ -62,17 +84,19 @@ export class IdempotencyRepository {
     return row;
   }
 
-  /** Records a finished key with its response in one statement, replacing an expired or abandoned row. */
-  async saveDone(tx: SqlEntityManager, claim: IdempotencyClaim, response: StoredBody): Promise<void> {
-    await tx.execute(
-      `insert into idempotency_key (merchant_id, livemode, key, fingerprint, state, response_status, response_body,
-         locked_at, created_at, expires_at)
-       values (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)
-       on conflict (merchant_id, livemode, key) do update
-         set fingerprint = excluded.fingerprint, state = 'done', response_status = excluded.response_status,
-             response_body = excluded.response_body, locked_at = excluded.locked_at,
-             created_at = excluded.created_at, expires_at = excluded.expires_at`,
-      [
+  /**
+   * Records a finished key with its response, replacing an expired or abandoned row, in one
+   * statement together with the operation's `writes` (but its standalone ones: see `runWrites`).
+   */
+  async saveDone(
+    tx: SqlEntityManager,
+    claim: IdempotencyClaim,
+    response: StoredBody,
+    writes: readonly Write[] = [],
+  ): Promise<void> {
+    await runWrites(tx, writes, {
+      sql: SAVE_DONE,
+      params: [
         ...claim.scope,
         claim.fingerprint,
         response.status,
@@ -81,7 +105,7 @@ export class IdempotencyRepository {
         claim.now,
         claim.expiresAt,
       ],
-    );
+    });
   }
 
   /**

@@ -3,11 +3,13 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { PaymentFilter } from '../../domain/payment-filter.js';
 import type { PaymentStatus } from '../../domain/payment-status.js';
 import type { PaymentRecord } from '../../domain/payment.js';
+import type { EventType } from '../../events/topics.js';
 import type { TerminalFacts } from '../../domain/payment-rules.js';
 import { MerchantSchema } from '../entities/merchant.entity.js';
 import { PaymentSchema } from '../entities/payment.entity.js';
 import { TerminalSchema } from '../entities/terminal.entity.js';
 import type { Database } from '../orm.js';
+import { runWrites, type Write } from '../statements.js';
 import {
   mutableColumns,
   paymentFromRow,
@@ -54,8 +56,92 @@ export interface ExportRow {
   declineCode: string | null;
 }
 
+/** The outbox event written with a new payment (see `insert`); `data` is its JSON text. */
+export interface NewPaymentEvent {
+  id: string;
+  type: EventType;
+  data: string;
+  createdAt: Date;
+  traceparent: string | null;
+  /** The relay that publishes it at commit (`announceAtCommit`), or null: the relay's batches. */
+  announcedBy: string | null;
+}
+
 /** A payment by id or by hosted-session id, optionally within a scope. */
 export type PaymentKey = ({ id: string } | { sessionId: string }) & Partial<PaymentScope>;
+
+const INSERT_PAYMENT = `insert into payment (id, merchant_id, livemode, status, integration_type, amount,
+     currency, amount_refunded, merchant_reference, description, billing_details, metadata, return_url, terminal_id,
+     transaction_type, success_url, cancel_url, error_url, customer, country, tokenization, session_id,
+     session_token_hash, attempts, refunds, version, created_at, expires_at, locale)
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`;
+const INSERT_EVENT = `insert into event (id, merchant_id, livemode, type, payment_id, data, payment_snapshot, created_at,
+     published_at, traceparent, announced_by)
+   values (?, ?, ?, ?, ?, ?::jsonb, null, ?, null, ?, ?)`;
+
+/**
+ * The writes of a new payment: its row in one plain INSERT (creation is the hot path, and a new row
+ * needs none of the ORM's mapping or change tracking) and, with `event`, its outbox row. Column
+ * order matches the migrations. `insert` runs them; a caller with a statement of its own to send
+ * in the same transaction may run them with it instead (see `runWrites`). The payment's INSERT
+ * stays a statement of its own; the event's rides with the next.
+ */
+export function newPaymentWrites(p: PaymentRecord, event?: NewPaymentEvent): Write[] {
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  const payment: Write = {
+    standalone: true,
+    sql: INSERT_PAYMENT,
+    params: [
+      p.id,
+      p.merchantId,
+      p.livemode,
+      p.status,
+      p.integrationType,
+      p.amount,
+      p.currency,
+      p.amountRefunded,
+      p.merchantReference,
+      p.description,
+      json(p.billingDetails),
+      json(p.metadata),
+      p.returnUrl,
+      p.terminalId,
+      p.transactionType,
+      p.successUrl,
+      p.cancelUrl,
+      p.errorUrl,
+      json(p.customer),
+      p.country,
+      p.tokenization,
+      p.sessionId,
+      p.sessionTokenHash,
+      p.attempts,
+      json(p.refunds.map(storedRefund)),
+      p.version,
+      p.createdAt,
+      p.expiresAt,
+      p.locale,
+    ],
+  };
+  if (!event) return [payment];
+  return [
+    payment,
+    {
+      sql: INSERT_EVENT,
+      params: [
+        event.id,
+        p.merchantId,
+        p.livemode,
+        event.type,
+        p.id,
+        event.data,
+        event.createdAt,
+        event.traceparent,
+        event.announcedBy,
+      ],
+    },
+  ];
+}
 
 /**
  * Where payments are stored: every query and write of the `payment` table (and what a payment's
@@ -222,50 +308,9 @@ export class PaymentRepository {
     return rows.map(paymentFromRow);
   }
 
-  /**
-   * The new payment's row in one plain INSERT: creation is the hot path, and a new row needs none of
-   * the ORM's mapping or change tracking. Column order matches the migrations.
-   */
-  async insert(em: SqlEntityManager, p: PaymentRecord): Promise<void> {
-    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-    await em.execute(
-      `insert into payment (id, merchant_id, livemode, status, integration_type, amount, currency, amount_refunded,
-         merchant_reference, description, billing_details, metadata, return_url, terminal_id, transaction_type,
-         success_url, cancel_url, error_url, customer, country, tokenization, session_id, session_token_hash,
-         attempts, refunds, version, created_at, expires_at, locale)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
-      [
-        p.id,
-        p.merchantId,
-        p.livemode,
-        p.status,
-        p.integrationType,
-        p.amount,
-        p.currency,
-        p.amountRefunded,
-        p.merchantReference,
-        p.description,
-        json(p.billingDetails),
-        json(p.metadata),
-        p.returnUrl,
-        p.terminalId,
-        p.transactionType,
-        p.successUrl,
-        p.cancelUrl,
-        p.errorUrl,
-        json(p.customer),
-        p.country,
-        p.tokenization,
-        p.sessionId,
-        p.sessionTokenHash,
-        p.attempts,
-        json(p.refunds.map(storedRefund)),
-        p.version,
-        p.createdAt,
-        p.expiresAt,
-        p.locale,
-      ],
-    );
+  /** Writes a new payment (and its event) in one statement: see {@link newPaymentWrites}. */
+  async insert(em: SqlEntityManager, p: PaymentRecord, event?: NewPaymentEvent): Promise<void> {
+    await runWrites(em, newPaymentWrites(p, event));
   }
 
   /** One of a merchant's terminals, as the payment rules need it. */

@@ -44,8 +44,10 @@ export async function v1Routes(instance: FastifyInstance, deps: V1Deps): Promise
       reply,
       async (tx) => {
         const input = parseCreateHppPayment(request.body);
-        const { payment: created } = await deps.payments.createHostedPayment(principalOf(request), input, tx);
-        return { status: 200, body: JSON.stringify(payment(created)) };
+        // The v1 Payment is the event's object: the service's JSON of it is the answer's body. The
+        // payment's writes go with the stored key, in one statement.
+        const created = await deps.payments.stageHostedPayment(principalOf(request), input, tx);
+        return { status: 200, body: created.payloadJson, writes: created.writes };
       },
       { transactional: true },
     ),
