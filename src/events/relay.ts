@@ -42,9 +42,11 @@ const REMEMBERED_ANNOUNCEMENTS = 20_000;
 /**
  * How old an event another relay announced must be before this one claims it: that relay marks its
  * own events published right after their commit, so one still unpublished this late was left by a
- * relay that died between the commit and its batch.
+ * relay that died between the commit and its batch. Generous, because claiming an event its
+ * announcer is only slow to mark publishes it twice (harmless to subscribers, but wasted fan-out),
+ * while the cost of waiting is only borne after a crash.
  */
-export const OTHERS_ANNOUNCED_AFTER_MS = 10_000;
+export const OTHERS_ANNOUNCED_AFTER_MS = 30_000;
 
 /**
  * The outbox relay. A transaction that records events hands them over the moment it commits
@@ -90,11 +92,14 @@ export class OutboxRelay implements CommitHandOff {
         [TillAttributes.eventTypes]: recorded.map((event) => event.type),
       },
     });
-    const publishes = recorded.map((event) => {
+    // Remembered at once, so a batch claiming these events meanwhile leaves their publish to this.
+    for (const event of recorded) {
       this.announced.add(event.id);
       if (this.announced.size > REMEMBERED_ANNOUNCEMENTS)
         this.announced.delete(this.announced.values().next().value!);
-      return attempt(() =>
+    }
+    const publish = (event: RecordedEvent) =>
+      attempt(() =>
         this.pubsub.publish(
           paymentTopic(event.merchantId, event.livemode),
           JSON.stringify(messageOf(rowOf(event))),
@@ -105,11 +110,15 @@ export class OutboxRelay implements CommitHandOff {
         this.hooks.onError(error);
         void this.kick();
       });
-    });
-    const done: Promise<void> = Promise.all(publishes).then(() => {
-      span.end();
-      this.announcing.delete(done);
-    });
+    // Published on the event loop's next turn: the committing request writes its answer first, and
+    // then the fan-out to this instance's subscribers (which runs as the publish delivers) follows,
+    // instead of holding the answer back by the time thousands of subscribers take.
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => Promise.all(recorded.map(publish)))
+      .then(() => {
+        span.end();
+        this.announcing.delete(done);
+      });
     this.announcing.add(done);
   }
 
@@ -179,12 +188,17 @@ export class OutboxRelay implements CommitHandOff {
     }
   }
 
+  /** Waits for the announcements under way to be published (or left to a batch). */
+  async settled(): Promise<void> {
+    await Promise.all(this.announcing);
+  }
+
   /**
    * Waits for announcements under way and an in-flight drain (used on shutdown so nothing committed
    * is left unpublished).
    */
   async flush(): Promise<void> {
-    await Promise.all(this.announcing);
+    await this.settled();
     await this.kick();
   }
 }

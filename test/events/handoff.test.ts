@@ -99,6 +99,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     // Several events, so created_at's rounding to whole seconds is exercised both ways.
     const created = [];
     for (let i = 0; i < 6; i++) created.push(await payments.createHostedPayment(principal, input));
+    await relay.settled();
 
     expect(batches).toEqual([]);
     expect(heard).toHaveLength(created.length);
@@ -110,6 +111,19 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
       // Byte for byte what a batch reading the row back publishes.
       expect(raw).toBe(JSON.stringify(messageOf(row as never)));
     }
+  });
+
+  it('publishes after the committing call has returned, so its answer never waits for the fan-out', async () => {
+    const { relay, pubsub, payments } = setup();
+    const merchantId = await insertMerchant(db);
+    const heard = await heardOn(pubsub, merchantId);
+    const principal = { merchantId, livemode: false, credentialId: 'key_1' };
+
+    const { payment } = await payments.createHostedPayment(principal, input);
+    // In process, a publish runs every subscriber's listener before it returns: none has run yet.
+    expect(heard).toEqual([]);
+    await relay.settled();
+    expect(heard.map((raw) => JSON.parse(raw).payment.id)).toEqual([payment.id]);
   });
 
   it('publishes nothing for a transaction that rolls back', async () => {
@@ -128,6 +142,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     const committed = setup(pubsub);
     const principal = { merchantId, livemode: false, credentialId: 'key_1' };
     const { payment: later } = await committed.payments.createHostedPayment(principal, input);
+    await committed.relay.settled();
     expect(heard.map((raw) => JSON.parse(raw).payment.id)).toEqual([later.id]);
     expect(batches).toEqual([]);
   });
@@ -138,6 +153,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     const heard = await heardOn(pubsub, merchantId);
     const principal = { merchantId, livemode: false, credentialId: 'key_1' };
     await payments.createHostedPayment(principal, input);
+    await relay.settled();
     expect(heard).toHaveLength(1);
     const eventId = JSON.parse(heard[0]!).id as string;
 
@@ -214,6 +230,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     // The announcer's hand-off is the ORM's latest; hand it back (one relay per process in Till).
     const announcing = setup(announcer.pubsub);
     const { payment } = await announcing.payments.createHostedPayment(principal, input);
+    await announcing.relay.settled();
     expect(heard).toHaveLength(1);
     const eventId = JSON.parse(heard[0]!).id as string;
 
@@ -257,6 +274,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
       { merchantId, livemode: false, credentialId: 'key_1' },
       input,
     );
+    await first.relay.settled();
     // A relay that did not announce it (another instance's, after the grace) publishes it again.
     const eventId = JSON.parse(wire[0]!).id as string;
     await db.em
@@ -272,6 +290,7 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
       { merchantId, livemode: false, credentialId: 'key_1' },
       payment.id,
     );
+    await second.relay.settled();
     expect(wire.map((raw) => JSON.parse(raw).type)).toEqual([
       'payment.created',
       'payment.created',
