@@ -50,51 +50,66 @@ export async function startTill(options: StartOptions): Promise<RunningTill & { 
     databaseUrl = db.url;
     drop = db.drop;
   }
-  const port = await freePort();
-  const env: Record<string, string> = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'test',
-    ADMIN_TOKEN: 'test-admin-token-0123456789',
-    WORKER_INTERVAL_MS: '50',
-    // Tests fire requests faster than a merchant would: the per-key rate and the merchant's decline
-    // velocity are lifted unless a test sets them (the rate-limit tests do). Counters shared through
-    // Redis are namespaced per test database, so suites never see each other's counts.
-    API_RATE_LIMIT_TEST: '1000000',
-    API_RATE_LIMIT_LIVE: '1000000',
-    CHECKOUT_DECLINES_PER_MERCHANT: '1000000',
-    RATE_LIMIT_KEY_PREFIX: `till:rl:${databaseUrl ? new URL(databaseUrl).pathname.slice(1) : path.basename(dataDir)}`,
-    // Instances sharing a database share its encryption key (each has its own DATA_DIR, so the
-    // key file of embedded mode would differ).
-    ...(options.backend === 'server'
-      ? { DATABASE_URL: databaseUrl!, REDIS_URL: serverUrls.redis!, TILL_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
-      : {}),
-    ...options.env,
-  };
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const till = await buildTill(loadConfig(env), { logStream, workers: options.workers });
-  const liveSubscriptions = countSubscriptions(till);
-  const address = await till.listen();
-  return {
-    till,
-    url: address,
-    logs,
-    liveSubscriptions,
-    databaseUrl,
-    async close() {
+  // The port is free when drawn, but a Till takes a moment to build: another process may take it
+  // meanwhile (EADDRINUSE at listen), and then a Till is built again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      ADMIN_TOKEN: 'test-admin-token-0123456789',
+      WORKER_INTERVAL_MS: '50',
+      // Tests fire requests faster than a merchant would: the per-key rate and the merchant's decline
+      // velocity are lifted unless a test sets them (the rate-limit tests do). Counters shared through
+      // Redis are namespaced per test database, so suites never see each other's counts.
+      API_RATE_LIMIT_TEST: '1000000',
+      API_RATE_LIMIT_LIVE: '1000000',
+      CHECKOUT_DECLINES_PER_MERCHANT: '1000000',
+      RATE_LIMIT_KEY_PREFIX: `till:rl:${databaseUrl ? new URL(databaseUrl).pathname.slice(1) : path.basename(dataDir)}`,
+      // Instances sharing a database share its encryption key (each has its own DATA_DIR, so the
+      // key file of embedded mode would differ).
+      ...(options.backend === 'server'
+        ? {
+            DATABASE_URL: databaseUrl!,
+            REDIS_URL: serverUrls.redis!,
+            TILL_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+          }
+        : {}),
+      ...options.env,
+    };
+    const logs: string[] = [];
+    const logStream = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const till = await buildTill(loadConfig(env), { logStream, workers: options.workers });
+    const liveSubscriptions = countSubscriptions(till);
+    let address: string;
+    try {
+      address = await till.listen();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw error;
       await till.close();
-      if (drop) await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+      continue;
+    }
+    return {
+      till,
+      url: address,
+      logs,
+      liveSubscriptions,
+      databaseUrl,
+      async close() {
+        await till.close();
+        if (drop) await drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
 }
 
 /**
