@@ -101,8 +101,16 @@ export interface RecordedEvent {
 export interface CommitHandOff {
   /** Written with each event it will announce, so other instances' relays leave that event to it. */
   readonly origin: string;
+  /**
+   * Told of each event as its transaction writes it, before the commit: the database makes a commit
+   * visible to other connections before the committing one hears it went through, so a batch may
+   * claim the event before `announce` is called, and must know to leave its publish to the hand-off.
+   */
+  expect(event: RecordedEvent): void;
   /** Called once per committed transaction that recorded events, in the order they were recorded. */
   announce(events: readonly RecordedEvent[]): void;
+  /** Called with the events of a transaction that rolled back: they will never be announced. */
+  withdraw(events: readonly RecordedEvent[]): void;
 }
 
 /** One hand-off per ORM (keyed by its configuration, which every fork shares). */
@@ -130,7 +138,10 @@ export function handOffAtCommit(em: SqlEntityManager, handOff: CommitHandOff): v
         }
       },
       afterTransactionRollback: ({ transaction }) => {
-        if (transaction) recorded.delete(transaction);
+        const dropped = transaction && recorded.get(transaction);
+        if (!dropped) return;
+        recorded.delete(transaction);
+        handOffs.get(em.config)?.withdraw(dropped);
       },
     });
   handOffs.set(em.config, handOff);
@@ -184,5 +195,6 @@ export function announceAtCommit(em: SqlEntityManager, event: RecordedEvent): st
   const list = recorded.get(transaction);
   if (list) list.push(event);
   else recorded.set(transaction, [event]);
+  handOff!.expect(event);
   return handOff!.origin;
 }

@@ -36,8 +36,22 @@ export interface RelayHooks {
   onCommitted?(events: readonly PublishedEvent[], written: readonly number[]): void;
 }
 
-/** How many announced ids a relay remembers until its batch has marked them published. */
+/** How many announcements a relay remembers until its batch has marked their events published. */
 const REMEMBERED_ANNOUNCEMENTS = 20_000;
+
+/**
+ * How long a batch that claimed an event waits for that event's hand-off to say whether it
+ * published it. The hand-off is told of the commit as soon as the committing connection hears it
+ * went through; only a hand-off that never comes (its announce threw) waits this long, and the batch
+ * then publishes the event itself.
+ */
+const ANNOUNCEMENT_WAIT_MS = 5_000;
+
+/** An event this relay will announce, or has: whether the announcement published it. */
+interface Announcement {
+  readonly published: Promise<boolean>;
+  settle(published: boolean): void;
+}
 
 /**
  * How old an event another relay announced must be before this one claims it: that relay marks its
@@ -62,8 +76,11 @@ export class OutboxRelay implements CommitHandOff {
   private readonly events: EventRepository;
   /** Names this relay in the events it announces (`event.announced_by`). */
   readonly origin = randomBytes(9).toString('base64url');
-  /** Ids announced and not yet marked published by a batch of this relay, oldest first. */
-  private readonly announced = new Set<string>();
+  /**
+   * The events this relay's hand-off was told of (recorded in a transaction not yet ended, or
+   * announced) and that no batch of it has marked published yet, oldest first.
+   */
+  private readonly announcements = new Map<string, Announcement>();
   /** Publishes of announcements under way (awaited on shutdown). */
   private readonly announcing = new Set<Promise<void>>();
 
@@ -92,24 +109,25 @@ export class OutboxRelay implements CommitHandOff {
         [TillAttributes.eventTypes]: recorded.map((event) => event.type),
       },
     });
-    // Remembered at once, so a batch claiming these events meanwhile leaves their publish to this.
-    for (const event of recorded) {
-      this.announced.add(event.id);
-      if (this.announced.size > REMEMBERED_ANNOUNCEMENTS)
-        this.announced.delete(this.announced.values().next().value!);
-    }
-    const publish = (event: RecordedEvent) =>
-      attempt(() =>
+    const announcements = recorded.map((event) => this.announcementOf(event.id));
+    const publish = (event: RecordedEvent, i: number) => {
+      const announcement = announcements[i]!;
+      return attempt(() =>
         this.pubsub.publish(
           paymentTopic(event.merchantId, event.livemode),
           JSON.stringify(messageOf(rowOf(event))),
         ),
-      ).catch((error: unknown) => {
-        this.announced.delete(event.id);
-        recordFailure(span, error);
-        this.hooks.onError(error);
-        void this.kick();
-      });
+      ).then(
+        () => announcement.settle(true),
+        (error: unknown) => {
+          // A batch that claimed the event (or claims it next) publishes it.
+          announcement.settle(false);
+          recordFailure(span, error);
+          this.hooks.onError(error);
+          void this.kick();
+        },
+      );
+    };
     // Published on the event loop's next turn: the committing request writes its answer first, and
     // then the fan-out to this instance's subscribers (which runs as the publish delivers) follows,
     // instead of holding the answer back by the time thousands of subscribers take.
@@ -120,6 +138,55 @@ export class OutboxRelay implements CommitHandOff {
         this.announcing.delete(done);
       });
     this.announcing.add(done);
+  }
+
+  /** An event is being written in a transaction that will hand it to this relay if it commits. */
+  expect(event: RecordedEvent): void {
+    this.announcementOf(event.id);
+  }
+
+  /** The transaction that wrote these events rolled back. */
+  withdraw(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      this.announcements.get(event.id)?.settle(false);
+      this.announcements.delete(event.id);
+    }
+  }
+
+  /** The announcement of event `id`, remembered from now until a batch marks the event published. */
+  private announcementOf(id: string): Announcement {
+    let announcement = this.announcements.get(id);
+    if (announcement) return announcement;
+    let settle!: (published: boolean) => void;
+    const published = new Promise<boolean>((resolve) => (settle = resolve));
+    announcement = { published, settle };
+    this.announcements.set(id, announcement);
+    if (this.announcements.size > REMEMBERED_ANNOUNCEMENTS) {
+      // The oldest is forgotten: a batch that claims its event publishes it (maybe again).
+      const [oldest, forgotten] = this.announcements.entries().next().value!;
+      forgotten.settle(false);
+      this.announcements.delete(oldest);
+    }
+    return announcement;
+  }
+
+  /**
+   * Whether this relay's hand-off published event `id`: false for an event it was never told of, or
+   * whose announcement failed; waited for when the announcement is still under way.
+   */
+  private async announcedPublish(id: string): Promise<boolean> {
+    const announcement = this.announcements.get(id);
+    if (!announcement) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ANNOUNCEMENT_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([announcement.published, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private readonly drain = new Drain(
@@ -152,11 +219,11 @@ export class OutboxRelay implements CommitHandOff {
           othersAfterMs: OTHERS_ANNOUNCED_AFTER_MS,
         });
         if (rows.length === 0) return null;
-        const announced = rows.filter((row) => this.announced.has(row.id)).map((row) => row.id);
-        span = publishSpan(rows, claimedAt, announced.length);
+        const announced = await Promise.all(rows.map((row) => this.announcedPublish(row.id)));
+        span = publishSpan(rows, claimedAt, announced.filter(Boolean).length);
         return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
-          for (const row of rows)
-            if (!this.announced.has(row.id))
+          for (const [i, row] of rows.entries())
+            if (!announced[i])
               await this.pubsub.publish(
                 paymentTopic(row.merchant_id, row.livemode),
                 JSON.stringify(messageOf(row)),
@@ -173,11 +240,11 @@ export class OutboxRelay implements CommitHandOff {
             em,
             rows.map((r) => r.seq),
           );
-          return { published, written, announced };
+          return { published, written };
         });
       });
       if (!batch) return 0;
-      for (const id of batch.announced) this.announced.delete(id);
+      for (const event of batch.published) this.announcements.delete(event.id);
       this.hooks.onCommitted?.(batch.published, batch.written);
       return batch.published.length;
     } catch (error) {

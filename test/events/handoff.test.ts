@@ -2,7 +2,7 @@ import type { Database } from '../../src/db/orm.js';
 import { PaymentRepository } from '../../src/db/repositories/payments.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
 import { openEventFeed } from '../../src/events/event-feed.js';
-import { recordPaymentEvent, type TillEvent } from '../../src/events/outbox.js';
+import { handOffAtCommit, recordPaymentEvent, type TillEvent } from '../../src/events/outbox.js';
 import { openPaymentFeed } from '../../src/events/payment-feed.js';
 import type { PaymentPayload } from '../../src/events/payment-payload.js';
 import { InProcessPubSub, type PubSub } from '../../src/events/pubsub.js';
@@ -163,6 +163,39 @@ describe.each(backends)('the hand-off at commit (%s)', (backend) => {
     expect(heard).toHaveLength(1);
     expect(sunk.filter((e) => e.id === eventId)).toHaveLength(1);
     expect(committed.filter((e) => e.id === eventId)).toHaveLength(1);
+    expect((await rowOf(eventId)).published_at).not.toBeNull();
+  });
+
+  it('a batch that claims an event after its commit but before the hand-off hears of it leaves the publish to the hand-off', async () => {
+    // The database shows a commit to other connections a moment before the committing one hears it
+    // went through: here a batch runs in that moment (it claims the committed event) and the
+    // hand-off is told of the commit only afterwards.
+    const { relay, pubsub, payments, sunk } = setup();
+    const merchantId = await insertMerchant(db);
+    const heard = await heardOn(pubsub, merchantId);
+    let batch: Promise<number> | undefined;
+    let handedOver: Promise<void> | undefined;
+    handOffAtCommit(db.em, {
+      origin: relay.origin,
+      expect: (event) => relay.expect(event),
+      withdraw: (events) => relay.withdraw(events),
+      announce: (events) => {
+        batch = relay.publishBatch();
+        handedOver = new Promise((resolve) => setTimeout(() => resolve(relay.announce(events)), 200));
+      },
+    });
+    const { payment } = await payments.createHostedPayment(
+      { merchantId, livemode: false, credentialId: 'key_1' },
+      input,
+    );
+    await expect(batch).resolves.toBeGreaterThanOrEqual(1);
+    await handedOver;
+    await relay.settled();
+    handOffAtCommit(db.em, relay);
+
+    expect(heard.map((raw) => JSON.parse(raw).payment.id)).toEqual([payment.id]);
+    const eventId = JSON.parse(heard[0]!).id as string;
+    expect(sunk.filter((e) => e.id === eventId)).toHaveLength(1);
     expect((await rowOf(eventId)).published_at).not.toBeNull();
   });
 
