@@ -1,20 +1,19 @@
-import { randomBytes } from 'node:crypto';
+import { customAlphabet } from 'nanoid';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** One generator per length (nanoid's alphabet generators are built for a fixed size). */
+const generators = new Map<number, () => string>();
+
 /**
- * Random base62 string of `length` characters from a CSPRNG. Rejection sampling keeps every
- * character uniformly likely (248 = 62 × 4, so bytes ≥ 248 are discarded).
+ * Random base62 string of `length` characters from a CSPRNG. nanoid draws from a pooled buffer of
+ * `crypto` random bytes and rejects bytes outside the alphabet's range, so every character is
+ * uniformly likely.
  */
 export function randomBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
-  }
-  return out;
+  let generate = generators.get(length);
+  if (!generate) generators.set(length, (generate = customAlphabet(BASE62, length)));
+  return generate();
 }
 
 /** Every identifier Till hands out, by prefix. One generator so shapes never drift apart. */
