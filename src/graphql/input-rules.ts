@@ -9,7 +9,9 @@ import {
   visitWithTypeInfo,
   type ASTNode,
   type DocumentNode,
+  type GraphQLInputType,
   type GraphQLSchema,
+  type VariableNode,
 } from 'graphql';
 import {
   MAX_JSON_DEPTH,
@@ -57,6 +59,29 @@ export function inputProblem(
       });
   }
 
+  const literal = literalProblems.get(document) ?? literalProblem(document);
+  literalProblems.set(document, literal);
+  if (literal) return literal;
+
+  if (!variables) return null;
+  for (const use of nonNullUses(schema, document, operationName))
+    if (Object.hasOwn(variables, use.name) && variables[use.name] === null)
+      return badInput(
+        `Variable "$${use.name}" is null where a non-null ${String(use.type)} is required.`,
+        { variable: use.name },
+        use.node,
+      );
+  return null;
+}
+
+/**
+ * What the document's own literals break, per document: Apollo keeps one parsed document per query
+ * text, so a repeated operation is walked once.
+ */
+const literalProblems = new WeakMap<DocumentNode, GraphQLError | null>();
+
+/** The first object or list literal nested too deep, or string literal PostgreSQL cannot store. */
+function literalProblem(document: DocumentNode): GraphQLError | null {
   // Assigned inside the visitors, so TypeScript cannot narrow it.
   let refusal = null as GraphQLError | null;
   let depth = 0;
@@ -79,32 +104,49 @@ export function inputProblem(
       return BREAK;
     },
   });
-  if (refusal) return refusal;
-
-  const operation = getOperationAST(document, operationName);
-  if (!operation || !variables) return null;
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      // Only the operation that runs (and the fragments it spreads) uses these variables.
-      OperationDefinition: (node) => (node === operation ? undefined : false),
-      VariableDefinition: () => false,
-      Variable(node) {
-        const name = node.name.value;
-        const expected = typeInfo.getInputType();
-        if (!expected || !isNonNullType(expected) || !Object.hasOwn(variables, name)) return undefined;
-        if (variables[name] !== null) return undefined;
-        refusal = badInput(
-          `Variable "$${name}" is null where a non-null ${String(expected)} is required.`,
-          { variable: name },
-          node,
-        );
-        return BREAK;
-      },
-    }),
-  );
   return refusal;
+}
+
+/** A place where the operation uses a variable as a non-null input value. */
+interface NonNullUse {
+  name: string;
+  type: GraphQLInputType;
+  node: VariableNode;
+}
+
+/** Each document's non-null variable uses, per operation name. */
+const nonNullUsesByDocument = new WeakMap<DocumentNode, Map<string | null, readonly NonNullUse[]>>();
+
+/** Where the operation `operationName` selects (and the fragments it spreads) uses a variable as a non-null value. */
+function nonNullUses(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): readonly NonNullUse[] {
+  let byOperation = nonNullUsesByDocument.get(document);
+  if (!byOperation) nonNullUsesByDocument.set(document, (byOperation = new Map()));
+  const known = byOperation.get(operationName ?? null);
+  if (known) return known;
+  const uses: NonNullUse[] = [];
+  const operation = getOperationAST(document, operationName);
+  if (operation) {
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        // Only the operation that runs (and the fragments it spreads) uses these variables.
+        OperationDefinition: (node) => (node === operation ? undefined : false),
+        VariableDefinition: () => false,
+        Variable(node) {
+          const expected = typeInfo.getInputType();
+          if (expected && isNonNullType(expected)) uses.push({ name: node.name.value, type: expected, node });
+        },
+      }),
+    );
+  }
+  // A handful of names per document at most (the operations it holds); unknown names find no operation.
+  if (operation) byOperation.set(operationName ?? null, uses);
+  return uses;
 }
 
 /** {@link inputProblem} for Apollo: a refusal answers 400 before anything executes. */

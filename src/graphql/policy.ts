@@ -14,6 +14,7 @@ import {
   validate,
   visit,
   visitWithTypeInfo,
+  type ASTNode,
   type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -76,6 +77,8 @@ export const DEFAULT_OPERATION_POLICY: Readonly<GraphQLOperationPolicyOptions> =
 
 /** Arguments that bound how many items a field returns. */
 const PAGE_SIZE_ARGUMENTS = ['first', 'last', 'limit'];
+/** How many estimates are kept per document (for different page sizes, say). */
+const COSTS_PER_DOCUMENT = 64;
 /** Introspection's entry points: bounded by the schema (and by MaxIntrospectionDepthRule), not by data. */
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
@@ -96,6 +99,14 @@ export class GraphQLOperationPolicy {
   /** Depth, alias and directive limits: they depend on the document alone, so Apollo may cache the verdict. */
   readonly validationRules: readonly ValidationRule[];
   private readonly estimator: ComplexityEstimator;
+  /**
+   * Costs already estimated, per document (Apollo keeps one parsed document per query text), then
+   * per operation name and the values of the variables a cost can depend on.
+   */
+  private readonly costs = new WeakMap<
+    DocumentNode,
+    { keyed: readonly string[]; byKey: Map<string, number> }
+  >();
 
   constructor(options: Partial<GraphQLOperationPolicyOptions> = {}) {
     const resolved = { ...DEFAULT_OPERATION_POLICY };
@@ -160,12 +171,41 @@ export class GraphQLOperationPolicy {
     variables?: Record<string, unknown> | null,
     operationName?: string | null,
   ): number {
+    // The estimate depends on the variables only through page sizes and `@include`/`@skip`, so it is
+    // kept per document and those variables' values. Only an estimate that met no error is kept:
+    // one with an argument that does not coerce leaves that field out, which would undercount the
+    // same operation given arguments that do.
+    let cached = this.costs.get(document);
+    if (!cached) this.costs.set(document, (cached = { keyed: costVariables(document), byKey: new Map() }));
+    const given = variables ?? {};
+    // A variable left out (its default applies) and one given as null are different keys.
+    const key = JSON.stringify([
+      operationName ?? null,
+      ...cached.keyed.map((name) => (Object.hasOwn(given, name) ? [given[name]] : [])),
+    ]);
+    const known = cached.byKey.get(key);
+    if (known !== undefined) return known;
+    const { cost, clean } = this.estimate(schema, document, variables, operationName);
+    if (clean && cached.byKey.size < COSTS_PER_DOCUMENT) cached.byKey.set(key, cost);
+    return cost;
+  }
+
+  /** Walks the operation; `clean` when no argument or variable failed to coerce on the way. */
+  private estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown> | null | undefined,
+    operationName: string | null | undefined,
+  ): { cost: number; clean: boolean } {
     const operation = getOperationAST(document, operationName);
-    if (!operation) return 0; // execution answers "Unknown operation" without running anything
+    if (!operation) return { cost: 0, clean: true }; // execution answers "Unknown operation" without running anything
     const typeInfo = new TypeInfo(schema);
     // Errors here (an argument that does not coerce) are execution's to report: that field would
     // not run, and its subtree is left out of the sum too.
-    const context = new ValidationContext(schema, document, typeInfo, () => {});
+    let clean = true;
+    const context = new ValidationContext(schema, document, typeInfo, () => {
+      clean = false;
+    });
     const estimate = createComplexityRule({
       maximumComplexity: Infinity,
       estimators: [this.estimator],
@@ -177,10 +217,10 @@ export class GraphQLOperationPolicy {
       visit(document, visitWithTypeInfo(typeInfo, estimate));
     } catch (error) {
       if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message))
-        return Infinity;
+        return { cost: Infinity, clean: true };
       throw error;
     }
-    return estimate.complexity;
+    return { cost: estimate.complexity, clean };
   }
 
   /** The refusal for an operation over `maxCost`, or null when it may run. */
@@ -247,6 +287,31 @@ export class GraphQLOperationPolicy {
       }),
     };
   }
+}
+
+/**
+ * The variables an operation's cost can depend on: those given to a page-size argument and to a
+ * directive (`@include`/`@skip` decide whether a selection counts). Sorted, for a stable key.
+ */
+function costVariables(document: DocumentNode): readonly string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    VariableDefinition: () => false,
+    Argument: (argument) => {
+      if (PAGE_SIZE_ARGUMENTS.includes(argument.name.value)) collect(argument.value);
+    },
+    Directive: (directive) => {
+      collect(directive);
+      return false;
+    },
+  });
+  return [...names].sort();
 }
 
 /** graphql-js's message for a document over `maxLexicalTokens` (16.x spells it "more that"). */

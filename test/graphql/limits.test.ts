@@ -294,6 +294,48 @@ describe.each(backends)('GraphQL operation limits (%s)', (backend) => {
       const small = await post({ query: COSTLY_BY_VARIABLE, variables: { n: 10 } });
       expect(small.status).toBe(200);
       expect(small.json.data.a0.nodes).toHaveLength(2);
+      // Estimates are kept per document and page size: the large page is still refused after the small.
+      const bigAgain = await post({ query: COSTLY_BY_VARIABLE, variables: { n: 100 } });
+      expect(bigAgain.status).toBe(400);
+      expect(bigAgain.json.errors[0].extensions.limit).toBe('maxCost');
+    });
+
+    it('counts what `@include` and `@skip` keep, by their variables, each time', async () => {
+      // Each group alone is over the cost limit; the first page alone is well under it.
+      const group = (prefix: string, directive: string) =>
+        aliases(4, `payments(first: 100) ${directive} { nodes { ${PAYMENT_FIELDS} } }`).replace(
+          /\ba(\d):/g,
+          `${prefix}$1:`,
+        );
+      const query = `query($all: Boolean!, $lean: Boolean!) {
+        first: payments(first: 10) { nodes { id } }
+        ${group('b', '@include(if: $all)')}
+        ${group('c', '@skip(if: $lean)')}
+      }`;
+      const verdicts = [];
+      for (const variables of [
+        { all: false, lean: true },
+        { all: true, lean: true },
+        { all: false, lean: true },
+        { all: false, lean: false },
+        { all: false, lean: true },
+      ]) {
+        const res = await post({ query, variables });
+        verdicts.push(res.status === 400 ? res.json.errors[0].extensions.limit : res.status);
+      }
+      expect(verdicts).toEqual([200, 'maxCost', 200, 'maxCost', 200]);
+    });
+
+    it('an estimate that met an argument it could not coerce is not reused for one that coerces', async () => {
+      const query = `query($n: Int!, $s: PaymentStatus) {
+        ${aliases(4, `payments(first: $n, filter: { status: $s }) { nodes { ${PAYMENT_FIELDS} } }`)}
+      }`;
+      const bogus = await post({ query, variables: { n: 100, s: 'BOGUS' } });
+      expect(bogus.status).toBe(400);
+      expect(bogus.json.errors[0].extensions.limit).toBeUndefined();
+      const valid = await post({ query, variables: { n: 100, s: 'SUCCEEDED' } });
+      expect(valid.status).toBe(400);
+      expect(valid.json.errors[0].extensions.limit).toBe('maxCost');
     });
 
     it("runs a dashboard's page of 50 payments with their refunds, and introspection", async () => {

@@ -390,6 +390,13 @@ describe.each(backends)('GraphQL payments (%s)', (backend) => {
       });
       expect(omitted.status).toBe(200);
       expect(omitted.json.data.payments.nodes).toEqual([]);
+      // The same document again (its checks are kept per document): the null is still refused.
+      const again = await post({
+        query: 'query($first: Int) { payments(first: $first) { nodes { id } } }',
+        variables: { first: null },
+      });
+      expect(again.status).toBe(400);
+      expect(again.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', variable: 'first' });
     });
 
     it('3,000-deep variables over graphql-ws → an error for that operation, nothing created', async () => {
