@@ -11,7 +11,7 @@ import { openDatabase, type Database } from './db/orm.js';
 import { newId } from './domain/ids.js';
 import { openEventFeed } from './events/event-feed.js';
 import { openPaymentFeed } from './events/payment-feed.js';
-import { openPubSub } from './events/open-pubsub.js';
+import { openPubSub, pubsubChecks } from './events/open-pubsub.js';
 import type { PubSub } from './events/pubsub.js';
 import { OutboxRelay } from './events/relay.js';
 import { buildTillSchema } from './graphql/schema.js';
@@ -326,7 +326,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await http.register(opsRoutes, {
     metrics,
     metricsToken: config.metricsToken,
-    checks: { database: () => db.ping(), ...(config.redisUrl ? { redis: () => pubsub.ping() } : {}) },
+    checks: { database: () => db.ping(), ...pubsubChecks(config, pubsub) },
     isDraining: () => draining,
   });
   await http.register(v1Routes, {

@@ -13,3 +13,22 @@ export async function openPubSub(config: Pick<Config, 'redisUrl' | 'database'>):
       return new InProcessPubSub();
   }
 }
+
+/**
+ * The readiness check of the pub/sub the config calls for, by the name `/readyz` reports it under:
+ * `redis`, or `listen` for PostgreSQL's LISTEN/NOTIFY (the database itself is checked on its own);
+ * none in process.
+ */
+export function pubsubChecks(
+  config: Pick<Config, 'redisUrl' | 'database'>,
+  pubsub: PubSub,
+): Record<string, () => Promise<boolean>> {
+  switch (pubsubKind(config)) {
+    case 'redis':
+      return { redis: () => pubsub.ping() };
+    case 'postgres':
+      return { listen: () => pubsub.ping() };
+    default:
+      return {};
+  }
+}

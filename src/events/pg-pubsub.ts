@@ -134,9 +134,16 @@ export class PostgresPubSub implements PubSub {
     };
   }
 
+  /**
+   * Whether both connections answer: the one that sends, and the one that listens while anyone is
+   * subscribed (between its drop and the reconnect, this instance hears no other instance's events).
+   */
   async ping(): Promise<boolean> {
     try {
       await this.publisher.query('select 1');
+      if (this.topics.size === 0) return true;
+      if (!this.listener) return false;
+      await this.listener.query('select 1');
       return true;
     } catch {
       return false;

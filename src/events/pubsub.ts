@@ -102,9 +102,10 @@ export class RedisPubSub implements PubSub {
     };
   }
 
+  /** Whether Redis answers the publishing connection, and the subscribing one is connected. */
   async ping(): Promise<boolean> {
     try {
-      return (await this.publisher.ping()) === 'PONG';
+      return (await this.publisher.ping()) === 'PONG' && this.subscriber.status === 'ready';
     } catch {
       return false;
     }

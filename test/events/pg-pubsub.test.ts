@@ -101,6 +101,8 @@ describeServer('pub/sub over PostgreSQL LISTEN/NOTIFY', () => {
       );
       expect(rows.length).toBeGreaterThan(0);
       for (const { pid } of rows) await admin.query('select pg_terminate_backend($1)', [pid]);
+      // Until it listens again (at the earliest 100 ms later) it is not ready: it hears nobody.
+      expect(await b.ping()).toBe(false);
     } finally {
       await admin.end();
     }
@@ -109,5 +111,14 @@ describeServer('pub/sub over PostgreSQL LISTEN/NOTIFY', () => {
       await a.publish(topic, 'after');
       return heard.includes('after');
     }, 10_000);
+    expect(await b.ping()).toBe(true);
+  });
+
+  it('is ready with nobody subscribed, and while its LISTEN connection answers', async () => {
+    const pubsub = await open();
+    expect(await pubsub.ping()).toBe(true);
+    const unsubscribe = await pubsub.subscribe('till:payments:mer_ready:test', () => {});
+    expect(await pubsub.ping()).toBe(true);
+    await unsubscribe();
   });
 });

@@ -41,9 +41,12 @@ describeServer('two instances sharing PostgreSQL, without Redis', () => {
     await a.close();
   });
 
-  it('uses PostgreSQL LISTEN/NOTIFY for pub/sub', () => {
+  it('uses PostgreSQL LISTEN/NOTIFY for pub/sub, and /readyz checks its LISTEN connection', async () => {
     expect(a.till.pubsub).toBeInstanceOf(PostgresPubSub);
     expect(b.till.pubsub).toBeInstanceOf(PostgresPubSub);
+    const ready = await request(a.url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.json.checks).toEqual({ database: 'ok', listen: 'ok' });
   });
 
   it('a subscriber on B hears changes made on A at once, before any relay batch runs, large ones included', async () => {
