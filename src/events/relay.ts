@@ -6,6 +6,7 @@ import { EventRepository, type OutboxRow } from '../db/repositories/events.js';
 import { linkTo, recordFailure, TillAttributes, tracer } from '../tracing/spans.js';
 import {
   eventFromRow,
+  eventObject,
   handOffAtCommit,
   type CommitHandOff,
   type PaymentEventMessage,
@@ -113,10 +114,7 @@ export class OutboxRelay implements CommitHandOff {
     const publish = (event: RecordedEvent, i: number) => {
       const announcement = announcements[i]!;
       return attempt(() =>
-        this.pubsub.publish(
-          paymentTopic(event.merchantId, event.livemode),
-          JSON.stringify(messageOf(rowOf(event))),
-        ),
+        this.pubsub.publish(paymentTopic(event.merchantId, event.livemode), announcedMessage(event)),
       ).then(
         () => announcement.settle(true),
         (error: unknown) => {
@@ -295,25 +293,31 @@ function attempt(publish: () => Promise<void>): Promise<void> {
 }
 
 /**
- * A recorded event as the relay's batch will read it back: `data` and the snapshot as `jsonb`
- * returns them (keys shortest first, then bytewise), `created_at` in whole seconds as
- * `extract(epoch …)::bigint` rounds it.
+ * The message a batch would publish for `event` once it read the row back, serialised once: `data`
+ * and the snapshot as `jsonb` returns them (object keys shortest first, then bytewise), `created_at`
+ * in whole seconds as `extract(epoch …)::bigint` rounds it.
  */
-function rowOf(event: RecordedEvent): Omit<OutboxRow, 'seq' | 'traceparent'> {
-  return {
-    id: event.id,
-    type: event.type,
+function announcedMessage(event: RecordedEvent): string {
+  const message: PaymentEventMessage = {
+    ...eventObject({
+      id: event.id,
+      type: event.type,
+      createdAt: Math.round(event.createdAt.getTime() / 1000),
+      livemode: event.livemode,
+      object: event.data.object,
+    }),
     merchant_id: event.merchantId,
-    livemode: event.livemode,
-    data: asJsonb(event.data),
-    payment_snapshot: event.paymentSnapshot === null ? null : asJsonb(event.paymentSnapshot),
-    created_at_unix: Math.round(event.createdAt.getTime() / 1000),
+    payment: event.paymentSnapshot ?? (event.data.object as PaymentEventMessage['payment']),
   };
-}
-
-/** `value` as a `jsonb` column stores and returns it: JSON values only, object keys in jsonb's order. */
-function asJsonb<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (isObject(v) ? jsonbKeyOrder(v) : v))) as T;
+  // The message's own keys stay in the order `messageOf` gives them; every object below is jsonb's.
+  let root = true;
+  return JSON.stringify(message, (_key, value: unknown) => {
+    if (root) {
+      root = false;
+      return value;
+    }
+    return isObject(value) ? jsonbKeyOrder(value) : value;
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
