@@ -42,6 +42,11 @@ export const LIST_ROWS = intEnv('BENCH_LIST_ROWS', QUICK ? 20_000 : 1_000_000, 1
 export const LIST_REQUESTS = intEnv('BENCH_LIST_REQUESTS', QUICK ? 100 : 1000, 10, 100_000);
 /** Payments in the embedded database when the dashboard's first page is timed. */
 export const DASHBOARD_ROWS = intEnv('BENCH_DASHBOARD_ROWS', 10_000, 100, 1_000_000);
+/**
+ * Node options for Till's processes, space-separated: `BENCH_TILL_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` profiles Till through the run (options NODE_OPTIONS refuses).
+ */
+export const TILL_NODE_ARGS = (process.env.BENCH_TILL_NODE_ARGS ?? '').split(' ').filter(Boolean);
 export const HOST = '127.0.0.1';
 export const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 /** How many subscribers connect at once while the fan-out audience is being built. */

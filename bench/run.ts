@@ -64,6 +64,7 @@ import {
   stopChild,
   SUBSCRIBERS,
   SUBSCRIBERS_LARGE,
+  TILL_NODE_ARGS,
   waitReady,
   WARMUP_SECONDS,
 } from './common.ts';
@@ -166,7 +167,7 @@ async function main(): Promise<number> {
       ...(REDIS_URL ? { REDIS_URL } : {}),
     });
     const startTill = async () => {
-      const till = startChild('till', ['dist/main.js'], tillEnv, tillPort);
+      const till = startChild('till', [...TILL_NODE_ARGS, 'dist/main.js'], tillEnv, tillPort);
       await waitReady(till);
       return till;
     };

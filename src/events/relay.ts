@@ -326,11 +326,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** A copy of `object` with its keys as `jsonb` orders them: shorter (in UTF-8 bytes) first, then bytewise. */
 function jsonbKeyOrder(object: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(object).map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }));
-  keys.sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes));
+  const keys = Object.keys(object);
   const ordered: Record<string, unknown> = {};
-  for (const { key } of keys) ordered[key] = object[key];
+  for (const key of jsonbOrderOf(keys)) ordered[key] = object[key];
   return ordered;
+}
+
+/** Key lists already put in `jsonb`'s order, by the list (payloads repeat a few shapes). */
+const jsonbOrders = new Map<string, readonly string[]>();
+const JSONB_ORDERS_KEPT = 1000;
+
+function jsonbOrderOf(keys: string[]): readonly string[] {
+  const shape = keys.join('\u0000');
+  const known = jsonbOrders.get(shape);
+  if (known) return known;
+  const sorted = keys
+    .map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }))
+    .sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes))
+    .map(({ key }) => key);
+  if (jsonbOrders.size < JSONB_ORDERS_KEPT) jsonbOrders.set(shape, sorted);
+  return sorted;
 }
 
 /**
