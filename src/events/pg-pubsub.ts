@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Deliveries } from './delivery.js';
 import type { Listener, PubSub } from './pubsub.js';
 
 /**
@@ -62,6 +63,7 @@ export class PostgresPubSub implements PubSub {
   private readonly topics = new Map<string, Topic>();
   private readonly byChannel = new Map<string, Topic>();
   private readonly partials = new Map<string, Assembly>();
+  private readonly deliveries = new Deliveries();
   private listener: pg.Client | null = null;
   private connecting: Promise<pg.Client> | null = null;
   private reconnectDelay = RECONNECT_MIN_MS;
@@ -89,7 +91,7 @@ export class PostgresPubSub implements PubSub {
       this.outgoing.push({ channel: channelOf(topic), payloads: this.payloads(message), resolve, reject }),
     );
     this.sending ??= this.send();
-    deliver(this.topics.get(topic)?.listeners, message);
+    this.deliveries.deliver(this.topics.get(topic)?.listeners, message);
     return sent;
   }
 
@@ -156,6 +158,7 @@ export class PostgresPubSub implements PubSub {
     await this.sending;
     this.topics.clear();
     this.byChannel.clear();
+    this.deliveries.clear();
     const listener = this.listener ?? (await this.connecting?.catch(() => null));
     this.listener = null;
     await Promise.allSettled([listener?.end(), this.publisher.end()]);
@@ -273,7 +276,7 @@ export class PostgresPubSub implements PubSub {
     let message: string | null = payload.slice(header[0].length);
     if (header[3] === '#') message = this.assemble(`${header[1]}:${header[2]}`, message);
     if (message === null) return;
-    deliver(topic.listeners, message);
+    this.deliveries.deliver(topic.listeners, message);
   }
 
   /** Adds one part (`<index>/<count>:<piece>`); returns the message once every part has arrived. */
@@ -295,14 +298,4 @@ export class PostgresPubSub implements PubSub {
     this.partials.delete(key);
     return entry.parts.join('');
   }
-}
-
-/** Hands `message` to each listener; one that throws keeps neither the others nor the sender from it. */
-function deliver(listeners: Iterable<Listener> | undefined, message: string): void {
-  for (const listener of listeners ?? [])
-    try {
-      listener(message);
-    } catch {
-      // A subscriber's own failure; the message is still delivered to the rest.
-    }
 }

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { Deliveries } from './delivery.js';
 
 export type Listener = (message: string) => void;
 
@@ -18,15 +18,22 @@ export interface PubSub {
 }
 
 export class InProcessPubSub implements PubSub {
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly topics = new Map<string, Set<Listener>>();
+  private readonly deliveries = new Deliveries();
 
   async publish(topic: string, message: string): Promise<void> {
-    this.emitter.emit(topic, message);
+    this.deliveries.deliver(this.topics.get(topic), message);
   }
 
   async subscribe(topic: string, listener: Listener): Promise<() => Promise<void>> {
-    this.emitter.on(topic, listener);
-    return async () => void this.emitter.off(topic, listener);
+    let listeners = this.topics.get(topic);
+    if (!listeners) this.topics.set(topic, (listeners = new Set()));
+    listeners.add(listener);
+    const subscribed = listeners;
+    return async () => {
+      if (subscribed.delete(listener) && subscribed.size === 0 && this.topics.get(topic) === subscribed)
+        this.topics.delete(topic);
+    };
   }
 
   async ping(): Promise<boolean> {
@@ -34,7 +41,8 @@ export class InProcessPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    this.topics.clear();
+    this.deliveries.clear();
   }
 }
 
@@ -49,14 +57,15 @@ export class RedisPubSub implements PubSub {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly topics = new Map<string, Topic>();
+  private readonly deliveries = new Deliveries();
 
   constructor(url: string) {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true } as const;
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, { ...options, enableAutoPipelining: false });
-    this.subscriber.on('message', (topic: string, message: string) => {
-      for (const listener of this.topics.get(topic)?.listeners ?? []) listener(message);
-    });
+    this.subscriber.on('message', (topic: string, message: string) =>
+      this.deliveries.deliver(this.topics.get(topic)?.listeners, message),
+    );
     // Connection problems surface through ping() (/readyz) and failed publishes; ioredis reconnects.
     this.publisher.on('error', () => {});
     this.subscriber.on('error', () => {});
@@ -113,6 +122,7 @@ export class RedisPubSub implements PubSub {
 
   async close(): Promise<void> {
     this.topics.clear();
+    this.deliveries.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
 }
