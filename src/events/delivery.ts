@@ -1,4 +1,5 @@
-import type { Listener } from './pubsub.js';
+/** Told each message published to a topic it listens to. */
+export type Listener = (message: string) => void;
 
 /** How many listeners hear a message before the event loop gets a turn. */
 export const LISTENERS_PER_TURN = 500;

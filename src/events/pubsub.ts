@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { Deliveries } from './delivery.js';
+import { Deliveries, type Listener } from './delivery.js';
 
-export type Listener = (message: string) => void;
+export type { Listener } from './delivery.js';
 
 /**
  * Fan-out of published events to subscribers. In-process for one instance; Redis, or PostgreSQL's
