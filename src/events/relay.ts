@@ -298,38 +298,46 @@ function attempt(publish: () => Promise<void>): Promise<void> {
  * in whole seconds as `extract(epoch …)::bigint` rounds it.
  */
 function announcedMessage(event: RecordedEvent): string {
+  // The same object in two places (a payment event's object is its snapshot) is reordered once.
+  const done = new Map<object, unknown>();
+  const object = asJsonb(event.data.object, done) as PaymentEventMessage['data']['object'];
   const message: PaymentEventMessage = {
     ...eventObject({
       id: event.id,
       type: event.type,
       createdAt: Math.round(event.createdAt.getTime() / 1000),
       livemode: event.livemode,
-      object: event.data.object,
+      object,
     }),
     merchant_id: event.merchantId,
-    payment: event.paymentSnapshot ?? (event.data.object as PaymentEventMessage['payment']),
+    payment: (event.paymentSnapshot === null
+      ? object
+      : asJsonb(event.paymentSnapshot, done)) as PaymentEventMessage['payment'],
   };
-  // The message's own keys stay in the order `messageOf` gives them; every object below is jsonb's.
-  let root = true;
-  return JSON.stringify(message, (_key, value: unknown) => {
-    if (root) {
-      root = false;
-      return value;
-    }
-    return isObject(value) ? jsonbKeyOrder(value) : value;
-  });
+  // Serialised without a replacer, which would take JSON.stringify off its fast path.
+  return JSON.stringify(message);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A copy of `object` with its keys as `jsonb` orders them: shorter (in UTF-8 bytes) first, then bytewise. */
-function jsonbKeyOrder(object: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(object);
-  const ordered: Record<string, unknown> = {};
-  for (const key of jsonbOrderOf(keys)) ordered[key] = object[key];
-  return ordered;
+/**
+ * `value` as a `jsonb` column returns it: JSON values only (`toJSON` applied), every object's keys
+ * in jsonb's order — shorter (in UTF-8 bytes) first, then bytewise.
+ */
+function asJsonb(value: unknown, done: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = done.get(value);
+  if (known !== undefined) return known;
+  let result: unknown;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    result = asJsonb((value as { toJSON(): unknown }).toJSON(), done);
+  else if (Array.isArray(value)) result = value.map((item) => asJsonb(item, done));
+  else {
+    const object = value as Record<string, unknown>;
+    const ordered: Record<string, unknown> = {};
+    for (const key of jsonbOrderOf(Object.keys(object))) ordered[key] = asJsonb(object[key], done);
+    result = ordered;
+  }
+  done.set(value, result);
+  return result;
 }
 
 /** Key lists already put in `jsonb`'s order, by the list (payloads repeat a few shapes). */
