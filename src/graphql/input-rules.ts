@@ -59,8 +59,8 @@ export function inputProblem(
       });
   }
 
-  const literal = literalProblems.get(document) ?? literalProblem(document);
-  literalProblems.set(document, literal);
+  let literal = literalProblems.get(document);
+  if (literal === undefined) literalProblems.set(document, (literal = literalProblem(document)));
   if (literal) return literal;
 
   if (!variables) return null;
