@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/orm.js';
 import { newId } from '../../src/domain/ids.js';
+import { seedEmbeddedDataDir } from './pglite-template.js';
 import { createTestDatabase } from './services.js';
 import type { Backend } from './till.js';
 
@@ -21,6 +22,7 @@ export async function openTestDatabase(backend: Backend): Promise<{ db: Database
     };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'till-db-test-'));
+  await seedEmbeddedDataDir(dataDir);
   const db = await openDatabase({ database: { kind: 'embedded', dataDir } } as Config);
   return {
     db,

@@ -7,6 +7,7 @@ import { buildTill, type Till } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { MerchantCredentials } from '../../src/services/merchants.js';
 import { OPERATOR } from '../../src/services/principal.js';
+import { seedEmbeddedDataDir } from './pglite-template.js';
 import { createTestDatabase, serverUrls } from './services.js';
 
 export type Backend = 'embedded' | 'server';
@@ -35,6 +36,11 @@ export interface StartOptions {
   /** Reuse a database made for another instance (two-instance tests). */
   databaseUrl?: string;
   workers?: boolean;
+  /**
+   * Embedded: let Till create and migrate its PGlite database itself, as on a first start, instead
+   * of starting from a copy of a migrated one.
+   */
+  freshDatabase?: boolean;
 }
 
 /**
@@ -43,6 +49,7 @@ export interface StartOptions {
  */
 export async function startTill(options: StartOptions): Promise<RunningTill & { databaseUrl?: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'till-test-'));
+  if (options.backend === 'embedded' && !options.freshDatabase) await seedEmbeddedDataDir(dataDir);
   let drop: (() => Promise<void>) | null = null;
   let databaseUrl = options.databaseUrl;
   if (options.backend === 'server' && !databaseUrl) {
