@@ -36,11 +36,6 @@ export interface StartOptions {
   /** Reuse a database made for another instance (two-instance tests). */
   databaseUrl?: string;
   workers?: boolean;
-  /**
-   * Embedded: let Till create and migrate its PGlite database itself, as on a first start, instead
-   * of starting from a copy of a migrated one.
-   */
-  freshDatabase?: boolean;
 }
 
 /**
@@ -49,7 +44,7 @@ export interface StartOptions {
  */
 export async function startTill(options: StartOptions): Promise<RunningTill & { databaseUrl?: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'till-test-'));
-  if (options.backend === 'embedded' && !options.freshDatabase) await seedEmbeddedDataDir(dataDir);
+  if (options.backend === 'embedded') await seedEmbeddedDataDir(dataDir);
   let drop: (() => Promise<void>) | null = null;
   let databaseUrl = options.databaseUrl;
   if (options.backend === 'server' && !databaseUrl) {
