@@ -11,6 +11,7 @@ import {
   type CommitHandOff,
   type PaymentEventMessage,
   type RecordedEvent,
+  type TillEvent,
 } from './outbox.js';
 import { Drain } from './drain.js';
 import type { PubSub } from './pubsub.js';
@@ -268,17 +269,26 @@ export class OutboxRelay implements CommitHandOff {
   }
 }
 
-/**
- * The message subscribers receive: the event, its merchant, and the payment as it is after it.
- * The hand-off and the batches build it from the same row, so it is the same text either way.
- */
+/** The message subscribers receive of an event a batch read back from its row. */
 export function messageOf(row: Omit<OutboxRow, 'seq' | 'traceparent'>): PaymentEventMessage {
-  const event = eventFromRow(row);
   const snapshot =
     typeof row.payment_snapshot === 'string' ? JSON.parse(row.payment_snapshot) : row.payment_snapshot;
+  return eventMessage(eventFromRow(row), row.merchant_id, snapshot);
+}
+
+/**
+ * The message subscribers receive: the event, its merchant, and the payment as it is after it (the
+ * snapshot, or for a payment event its own object). The hand-off and the batches both build it
+ * here, from the same values, so it is the same text either way.
+ */
+function eventMessage(
+  event: TillEvent,
+  merchantId: string,
+  snapshot: PaymentEventMessage['payment'] | null,
+): PaymentEventMessage {
   return {
     ...event,
-    merchant_id: row.merchant_id,
+    merchant_id: merchantId,
     payment: snapshot ?? (event.data.object as PaymentEventMessage['payment']),
   };
 }
@@ -298,22 +308,17 @@ function attempt(publish: () => Promise<void>): Promise<void> {
  * in whole seconds as `extract(epoch …)::bigint` rounds it.
  */
 function announcedMessage(event: RecordedEvent): string {
-  // The same object in two places (a payment event's object is its snapshot) is reordered once.
-  const done = new Map<object, unknown>();
-  const object = asJsonb(event.data.object, done) as PaymentEventMessage['data']['object'];
-  const message: PaymentEventMessage = {
-    ...eventObject({
+  const message = eventMessage(
+    eventObject({
       id: event.id,
       type: event.type,
       createdAt: Math.round(event.createdAt.getTime() / 1000),
       livemode: event.livemode,
-      object,
+      object: asJsonb(event.data.object) as TillEvent['data']['object'],
     }),
-    merchant_id: event.merchantId,
-    payment: (event.paymentSnapshot === null
-      ? object
-      : asJsonb(event.paymentSnapshot, done)) as PaymentEventMessage['payment'],
-  };
+    event.merchantId,
+    asJsonb(event.paymentSnapshot) as PaymentEventMessage['payment'] | null,
+  );
   // Serialised without a replacer, which would take JSON.stringify off its fast path.
   return JSON.stringify(message);
 }
@@ -322,22 +327,15 @@ function announcedMessage(event: RecordedEvent): string {
  * `value` as a `jsonb` column returns it: JSON values only (`toJSON` applied), every object's keys
  * in jsonb's order — shorter (in UTF-8 bytes) first, then bytewise.
  */
-function asJsonb(value: unknown, done: Map<object, unknown>): unknown {
+function asJsonb(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  const known = done.get(value);
-  if (known !== undefined) return known;
-  let result: unknown;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-    result = asJsonb((value as { toJSON(): unknown }).toJSON(), done);
-  else if (Array.isArray(value)) result = value.map((item) => asJsonb(item, done));
-  else {
-    const object = value as Record<string, unknown>;
-    const ordered: Record<string, unknown> = {};
-    for (const key of jsonbOrderOf(Object.keys(object))) ordered[key] = asJsonb(object[key], done);
-    result = ordered;
-  }
-  done.set(value, result);
-  return result;
+    return asJsonb((value as { toJSON(): unknown }).toJSON());
+  if (Array.isArray(value)) return value.map(asJsonb);
+  const object = value as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const key of jsonbOrderOf(Object.keys(object))) ordered[key] = asJsonb(object[key]);
+  return ordered;
 }
 
 /** Key lists already put in `jsonb`'s order, by the list (payloads repeat a few shapes). */
