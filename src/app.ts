@@ -211,7 +211,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   await watch.start(config.workerIntervalMs);
   const merchants = new MerchantService(db, audit, watch);
   const apiKeys = new ApiKeyService(db, watch, audit);
-  const idempotency = new IdempotencyService(db, sealer, () => void relay.kick());
+  const idempotency = new IdempotencyService(db, sealer, () => relay.soon());
   const paymentRepository = new PaymentRepository(db);
   const connectorAccounts = new ConnectorAccountService(
     new ConnectorAccountRepository(db),
@@ -222,7 +222,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
   const payments = new PaymentService(
     paymentRepository,
     config,
-    () => void relay.kick(),
+    () => relay.soon(),
     (merchantId, tx) => connectorAccounts.acceptsLive(merchantId, tx),
   );
   const tokens = new TokenService(db, sealer, config.publicUrl, watch, audit);
@@ -277,7 +277,7 @@ export async function buildTill(config: Config, options: BuildOptions = {}): Pro
     new RefundRepository(db),
     config,
     charging,
-    () => void relay.kick(),
+    () => relay.soon(),
     audit,
   );
   const webhooks = new WebhookEndpointService(

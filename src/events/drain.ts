@@ -1,6 +1,7 @@
 /**
- * Runs `pass` until it reports nothing left (0). Calls made while a drain is running coalesce
- * into one more round, so a burst of commits causes a handful of passes, not one each.
+ * Runs `pass` until it reports nothing left: a pass that handled fewer than `full` items (by default
+ * any, so until one handles none). Calls made while a drain is running coalesce into one more
+ * round, so a burst of commits causes a handful of passes, not one each.
  */
 export class Drain {
   private running: Promise<void> | null = null;
@@ -9,6 +10,7 @@ export class Drain {
   constructor(
     private readonly pass: () => Promise<number>,
     private readonly onError: (error: unknown) => void,
+    private readonly full = 1,
   ) {}
 
   run(): Promise<void> {
@@ -20,7 +22,7 @@ export class Drain {
       try {
         do {
           this.again = false;
-          while ((await this.pass()) > 0);
+          while ((await this.pass()) >= this.full);
         } while (this.again);
       } catch (error) {
         this.onError(error);

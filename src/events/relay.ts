@@ -49,6 +49,17 @@ const REMEMBERED_ANNOUNCEMENTS = 20_000;
  */
 const ANNOUNCEMENT_WAIT_MS = 5_000;
 
+/** The most events one batch claims. */
+const BATCH_SIZE = 200;
+
+/**
+ * How long after a commit the relay's batch waits before claiming, so that one batch takes the
+ * events of many commits. The hand-off has published them already; the batch only gives them their
+ * webhook deliveries and marks them published, and a batch per commit would double the database's
+ * commits under load.
+ */
+export const BATCH_LINGER_MS = 25;
+
 /** An event this relay will announce, or has: whether the announcement published it. */
 interface Announcement {
   readonly published: Promise<boolean>;
@@ -188,10 +199,26 @@ export class OutboxRelay implements CommitHandOff {
     }
   }
 
+  /** A full batch is followed by another at once; a partial one took everything there was. */
   private readonly drain = new Drain(
-    () => this.publishBatch(),
+    () => this.publishBatch(BATCH_SIZE),
     (error) => this.hooks.onError(error),
+    BATCH_SIZE,
   );
+  private lingering: NodeJS.Timeout | null = null;
+
+  /**
+   * A transaction that recorded events committed: a batch runs within `BATCH_LINGER_MS`, together
+   * with every other commit's in that time.
+   */
+  soon(): void {
+    if (this.lingering) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = null;
+      void this.kick();
+    }, BATCH_LINGER_MS);
+    this.lingering.unref();
+  }
 
   /**
    * Publishes everything pending now; coalesces calls made while a drain is already running. The
@@ -208,7 +235,7 @@ export class OutboxRelay implements CommitHandOff {
    * them). The span starts at the claim and ends after the commit; an empty claim — the workers'
    * poll — leaves none. The sinks run inside that span.
    */
-  async publishBatch(batchSize = 200): Promise<number> {
+  async publishBatch(batchSize = BATCH_SIZE): Promise<number> {
     const claimedAt = new Date();
     let span = undefined as Span | undefined;
     try {
@@ -260,10 +287,12 @@ export class OutboxRelay implements CommitHandOff {
   }
 
   /**
-   * Waits for announcements under way and an in-flight drain (used on shutdown so nothing committed
-   * is left unpublished).
+   * Waits for announcements under way and an in-flight drain, and runs the batch a commit scheduled
+   * (used on shutdown so nothing committed is left unpublished).
    */
   async flush(): Promise<void> {
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
     await this.settled();
     await this.kick();
   }

@@ -120,4 +120,33 @@ describe.each(backends)('the outbox relay and its sinks (%s)', (backend) => {
     expect(await deliveriesFor(ids)).toBe(2);
     expect(committed.map(([, written]) => written).reduce((sum, [n]) => sum + (n ?? 0), 0)).toBe(2);
   });
+
+  it('commits in quick succession share one batch: soon() waits BATCH_LINGER_MS, and flush() runs a waiting batch at once', async () => {
+    const merchant = await insertMerchant(db);
+    const committed: [PublishedEvent[], number[]][] = [];
+    const relay = relayWith([], committed);
+    // Whatever earlier tests left unpublished goes first, so the batches below are only this test's.
+    await relay.kick();
+    committed.length = 0;
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(await insertEvent(db, { merchantId: merchant, type: 'payment.created' }));
+      relay.soon();
+    }
+    expect(committed).toHaveLength(0);
+    const deadline = Date.now() + 5_000;
+    while (committed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await relay.flush();
+    expect(committed).toHaveLength(1);
+    expect(committed[0]![0].map((e) => e.id)).toEqual(ids);
+    expect(await unpublished(ids)).toEqual([]);
+
+    // A batch waiting for its linger runs at once on flush (shutdown): nothing committed is left.
+    const late = await insertEvent(db, { merchantId: merchant, type: 'payment.canceled' });
+    relay.soon();
+    await relay.flush();
+    expect(committed).toHaveLength(2);
+    expect(committed[1]![0].map((e) => e.id)).toEqual([late]);
+  });
 });
