@@ -19,11 +19,6 @@ export function bound(sql: string): BoundStatement {
 export interface Write {
   readonly sql: string;
   readonly params: readonly unknown[];
-  /**
-   * Sent as a statement of its own, ahead of the others, so that logs and SQL spans show it by its
-   * own text (a new payment's `insert into payment`).
-   */
-  readonly standalone?: boolean;
 }
 
 /** Statements by their `?` text: a handful of shapes, each numbered once. */
@@ -35,8 +30,8 @@ const statementOf = (sql: string): BoundStatement => {
 };
 
 /**
- * Runs `writes` and then `last` in `em`, and returns the rows of `last`: the standalone writes each
- * on their own, the others as data-modifying WITHs of `last` (PostgreSQL runs each exactly once,
+ * Runs `writes` and then `last` in `em`, and returns the rows of `last`: the writes as
+ * data-modifying WITHs of `last` (PostgreSQL runs each exactly once,
  * whether or not anything reads it), so they cost one round trip and fail or succeed together.
  * Without `last`, the final write is it.
  */
@@ -45,8 +40,7 @@ export async function runWrites<T = Record<string, unknown>>(
   writes: readonly Write[],
   last?: Write,
 ): Promise<T[]> {
-  for (const write of writes) if (write.standalone) await run(em, statementOf(write.sql), write.params);
-  const rest = writes.filter((w) => !w.standalone);
+  const rest = [...writes];
   const final = last ?? rest.pop();
   if (!final) return [];
   const sql = rest.length

@@ -86,7 +86,7 @@ export class IdempotencyRepository {
 
   /**
    * Records a finished key with its response, replacing an expired or abandoned row, in one
-   * statement together with the operation's `writes` (but its standalone ones: see `runWrites`).
+   * statement together with the operation's `writes` (see `runWrites`).
    */
   async saveDone(
     tx: SqlEntityManager,

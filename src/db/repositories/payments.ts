@@ -83,13 +83,13 @@ const INSERT_EVENT = `insert into event (id, merchant_id, livemode, type, paymen
  * The writes of a new payment: its row in one plain INSERT (creation is the hot path, and a new row
  * needs none of the ORM's mapping or change tracking) and, with `event`, its outbox row. Column
  * order matches the migrations. `insert` runs them; a caller with a statement of its own to send
- * in the same transaction may run them with it instead (see `runWrites`). The payment's INSERT
- * stays a statement of its own; the event's rides with the next.
+ * in the same transaction may run them with it instead (see `runWrites`): both ride as
+ * data-modifying WITHs of the next statement, one round trip for all (the event's foreign key to
+ * the payment is checked at the end of that statement, once both rows exist).
  */
 export function newPaymentWrites(p: PaymentRecord, event?: NewPaymentEvent): Write[] {
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
   const payment: Write = {
-    standalone: true,
     sql: INSERT_PAYMENT,
     params: [
       p.id,
