@@ -31,9 +31,9 @@ const statementOf = (sql: string): BoundStatement => {
 
 /**
  * Runs `writes` and then `last` in `em`, and returns the rows of `last`: the writes as
- * data-modifying WITHs of `last` (PostgreSQL runs each exactly once,
- * whether or not anything reads it), so they cost one round trip and fail or succeed together.
- * Without `last`, the final write is it.
+ * data-modifying WITHs of `last` (PostgreSQL runs each exactly once, whether or not anything reads
+ * it), so they cost one round trip and fail or succeed together. Without `last`, the final write is
+ * it.
  */
 export async function runWrites<T = Record<string, unknown>>(
   em: SqlEntityManager,
