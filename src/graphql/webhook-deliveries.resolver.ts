@@ -44,7 +44,8 @@ export class WebhookDeliveriesResolver {
 
   @Authorized<Permission>('webhooks:write')
   @Mutation(() => WebhookDeliveryPayload, {
-    description: 'Sends a delivery again now, whatever its status (its endpoint must be enabled).',
+    description:
+      'Sends a delivery again now, whatever its status (its endpoint must be enabled, and no attempt of it may be in flight).',
   })
   async redeliverWebhookDelivery(
     @Arg('id', () => ID) id: string,

@@ -276,7 +276,7 @@ export class WebhookEndpointService {
     }));
   }
 
-  /** Sends a delivery again now (manual redelivery), whatever its status. */
+  /** Sends a delivery again now (manual redelivery), whatever its status, unless it is being sent. */
   async redeliver(principal: Principal, endpointId: string, deliveryId: string): Promise<DeliveryObject> {
     const endpoint = await this.row(principal, endpointId);
     if (endpoint.status !== 'enabled')
@@ -286,8 +286,14 @@ export class WebhookEndpointService {
         'endpoint',
       );
     // Asked for by the merchant, it goes now even past an open circuit breaker, as the probe.
-    if (!(await this.webhooks.redeliverNow(endpointId, deliveryId)))
-      throw notFound('webhook delivery', deliveryId);
+    const outcome = await this.webhooks.redeliverNow(endpointId, deliveryId);
+    if (outcome === 'missing') throw notFound('webhook delivery', deliveryId);
+    if (outcome === 'in_flight')
+      throw new TillError(
+        ErrorCode.InvalidState,
+        'This delivery is being sent right now. Redeliver it once that attempt has ended.',
+        'delivery',
+      );
     this.onRedeliver();
     return (await this.deliveries(principal, endpointId, 100)).find((d) => d.id === deliveryId)!;
   }

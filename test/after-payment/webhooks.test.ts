@@ -179,6 +179,28 @@ describe.each(backends)('webhooks (%s)', (backend) => {
     expect(redelivered.attempts).toHaveLength(6);
   });
 
+  it('refuses a redelivery while an attempt of the delivery is in flight, so it is never sent twice at once', async () => {
+    receiver.script = [{ status: 204, delayMs: 1500 }];
+    const ep = await endpoint();
+    await post('/v1/payments/hpp', SEED_004_SAMPLE);
+    await receiver.until((r) => r.length >= 1);
+    const [inFlight] = (await get(`/v1/webhook_endpoints/${ep.id}/deliveries`)).data as Delivery[];
+    const refused = await post(`/v1/webhook_endpoints/${ep.id}/deliveries/${inFlight!.id}/redeliver`);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('being sent right now');
+
+    const settled = await delivery(ep.id, (d) => d.status !== 'pending');
+    expect(settled.status).toBe('succeeded');
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.maxInFlight).toBe(1);
+
+    // Once that attempt has ended, the same redelivery goes.
+    const again = await post(`/v1/webhook_endpoints/${ep.id}/deliveries/${inFlight!.id}/redeliver`);
+    expect(again.status).toBe(200);
+    await receiver.until((r) => r.length >= 2);
+    expect(receiver.maxInFlight).toBe(1);
+  });
+
   it('filters by event type and sends refund events with the refund as the object', async () => {
     const ep = await endpoint({ enabled_events: ['refund.succeeded'] });
     const id = await paidPayment(app, merchant, { amount: 1000 });

@@ -363,18 +363,25 @@ export class WebhookRepository {
 
   /**
    * Makes one of the endpoint's deliveries due now, whatever its status, and lets it past the
-   * endpoint's circuit breaker (as the probe). False when the endpoint has no such delivery.
+   * endpoint's circuit breaker (as the probe). Not while an attempt is under way (its lease has not
+   * run out): due again and unleased, the delivery would be claimed and sent a second time beside
+   * the attempt in flight. `missing` when the endpoint has no such delivery.
    */
-  async redeliverNow(endpointId: string, deliveryId: string): Promise<boolean> {
+  async redeliverNow(endpointId: string, deliveryId: string): Promise<'due' | 'in_flight' | 'missing'> {
     const em = this.db.em.fork();
-    const updated = await em.execute<{ id: string }[]>(
-      `update webhook_delivery set status = 'pending', next_attempt_at = now(), locked_until = null, updated_at = now()
-          where id = ? and endpoint_id = ? returning id`,
-      [deliveryId, endpointId],
+    // The lease is checked on the row as updated: a claim that leases it meanwhile is waited for.
+    const [row] = await em.execute<{ due: boolean; found: boolean }[]>(
+      `with due as (
+         update webhook_delivery set status = 'pending', next_attempt_at = now(), locked_until = null, updated_at = now()
+          where id = ? and endpoint_id = ? and (locked_until is null or locked_until <= now())
+         returning id)
+       select exists (select 1 from due) as due,
+              exists (select 1 from webhook_delivery where id = ? and endpoint_id = ?) as found`,
+      [deliveryId, endpointId, deliveryId, endpointId],
     );
-    if (updated.length === 0) return false;
+    if (!row?.due) return row?.found ? 'in_flight' : 'missing';
     await em.execute('update webhook_endpoint set breaker_open_until = null where id = ?', [endpointId]);
-    return true;
+    return 'due';
   }
 
   // The circuit breaker
