@@ -24,10 +24,13 @@ export interface OutboundResponse {
   excerpt: string;
 }
 
+/** How much of a receiver's answer is kept (and read): its first 1 KiB. */
+const EXCERPT_CHARS = 1024;
+
 export interface OutboundOptions {
   /** DNS lookup plus TCP (and TLS) connect. */
   connectTimeoutMs: number;
-  /** From the connection to the end of the answer. */
+  /** From the connection to the end of the answer (or its first 1 KiB). */
   responseTimeoutMs: number;
   /** Skip the address policy (local development and tests). */
   allowPrivate: boolean;
@@ -47,7 +50,8 @@ function reportable(error: Error): Error {
 /**
  * POSTs a webhook. Every address the name resolves to is checked at connect time (so DNS cannot
  * swap in an internal one after a check), an IP literal is checked before connecting, redirects are
- * not followed, and connecting and answering each have their own deadline.
+ * not followed, and connecting and answering each have their own deadline. Of the answer, only
+ * the status, the headers and the first 1 KiB of the body are read.
  */
 export function postWebhook(
   url: string,
@@ -108,7 +112,13 @@ export function postWebhook(
         let excerpt = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (excerpt.length < 1024) excerpt += chunk.slice(0, 1024 - excerpt.length);
+          excerpt += chunk.slice(0, EXCERPT_CHARS - excerpt.length);
+          // The status is known and the excerpt full: the rest of the body is not read, so a
+          // receiver that answers with an endless body costs no more than one that stops.
+          if (excerpt.length >= EXCERPT_CHARS) {
+            succeed({ status: res.statusCode ?? 0, headers: res.headers, excerpt });
+            res.destroy();
+          }
         });
         res.on('end', () => succeed({ status: res.statusCode ?? 0, headers: res.headers, excerpt }));
         res.on('aborted', () => fail(new Error('the response was cut off')));
