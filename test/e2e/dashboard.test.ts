@@ -312,6 +312,29 @@ describeBrowser('the dashboard in Chromium', () => {
       await dialog.getByRole('button', { name: action }).click();
       await status.getByText(after, { exact: true }).waitFor();
     }
+
+    // Part of the authorized amount: the rest is released.
+    const id = await paidPayment(app, merchant, { transactionType: 'AUTHORIZE', amount: 2000 });
+    await page.goto(url(`/payments/${id}`));
+    const status = page.getByTestId('payment-status');
+    await status.getByText('Authorized', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Capture' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Amount to capture/).fill('25');
+    await dialog.getByRole('button', { name: 'Capture' }).click();
+    // More than was authorized: refused on the screen (the field is out of range), the dialog stays
+    // open, nothing is captured.
+    const field = dialog.getByLabel(/Amount to capture/);
+    await expect(field.evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow)).resolves.toBe(true);
+    await expect(dialog.isVisible()).resolves.toBe(true);
+    await expect(status.getByText('Authorized', { exact: true }).count()).resolves.toBe(1);
+    await dialog.getByLabel(/Amount to capture/).fill('12.50');
+    await dialog.getByText(/Capture .*12\.50/).waitFor();
+    await dialog.getByRole('button', { name: 'Capture' }).click();
+    await status.getByText('Succeeded', { exact: true }).waitFor();
+    await expect(page.getByTestId('captured').textContent()).resolves.toContain('12.50');
+    const captured = await request(app.url, 'GET', `/v1/payments/${id}`, { key: merchant.test_secret_key });
+    expect(captured.json).toMatchObject({ status: 'SUCCEEDED', amount: 2000, amount_captured: 1250 });
   });
 
   let analyst: { context: BrowserContext; page: Page; csp: string[] };

@@ -122,6 +122,8 @@ const bs: Messages = {
     cancel: 'Otkaži plaćanje',
     refund: 'Povrat',
     refundAmount: 'Iznos povrata',
+    captureAmount: 'Iznos naplate',
+    invalidCaptureAmount: 'Unesite iznos s najviše dvije decimale, ne veći od odobrenog iznosa.',
     invalidAmount: 'Unesite iznos s najviše dvije decimale, ne veći od iznosa koji se može vratiti.',
     confirmCapture: 'Naplatiti {{amount}}?',
     confirmVoid: 'Poništiti ovu autorizaciju? Rezervisani novac se vraća kupcu.',

@@ -122,6 +122,9 @@ const de: Messages = {
     cancel: 'Zahlung stornieren',
     refund: 'Erstatten',
     refundAmount: 'Zu erstattender Betrag',
+    captureAmount: 'Einzuziehender Betrag',
+    invalidCaptureAmount:
+      'Geben Sie einen Betrag mit höchstens zwei Nachkommastellen ein, nicht mehr als autorisiert.',
     invalidAmount:
       'Geben Sie einen Betrag mit höchstens zwei Nachkommastellen ein, nicht mehr als erstattet werden kann.',
     confirmCapture: '{{amount}} einziehen?',

@@ -121,6 +121,8 @@ const en = {
     cancel: 'Cancel payment',
     refund: 'Refund',
     refundAmount: 'Amount to refund',
+    captureAmount: 'Amount to capture',
+    invalidCaptureAmount: 'Enter an amount with at most two decimals, no more than what was authorized.',
     invalidAmount: 'Enter an amount with at most two decimals, no more than what can be refunded.',
     confirmCapture: 'Capture {{amount}}?',
     confirmVoid: 'Void this authorization? The held money goes back to the customer.',

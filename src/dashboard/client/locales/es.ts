@@ -122,6 +122,8 @@ const es: Messages = {
     cancel: 'Cancelar pago',
     refund: 'Reembolsar',
     refundAmount: 'Importe a reembolsar',
+    captureAmount: 'Importe a capturar',
+    invalidCaptureAmount: 'Introduzca un importe con dos decimales como máximo, sin superar lo autorizado.',
     invalidAmount: 'Introduzca un importe con dos decimales como máximo, sin superar lo reembolsable.',
     confirmCapture: '¿Capturar {{amount}}?',
     confirmVoid: '¿Anular esta autorización? El dinero retenido vuelve al cliente.',

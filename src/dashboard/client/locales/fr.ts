@@ -122,6 +122,9 @@ const fr: Messages = {
     cancel: 'Annuler le paiement',
     refund: 'Rembourser',
     refundAmount: 'Montant à rembourser',
+    captureAmount: 'Montant à capturer',
+    invalidCaptureAmount:
+      'Saisissez un montant avec au plus deux décimales, sans dépasser le montant autorisé.',
     invalidAmount: 'Saisissez un montant avec au plus deux décimales, sans dépasser le montant remboursable.',
     confirmCapture: 'Capturer {{amount}} ?',
     confirmVoid: "Libérer cette autorisation ? L'argent bloqué revient au client.",

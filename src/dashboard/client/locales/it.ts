@@ -122,6 +122,9 @@ const it: Messages = {
     cancel: 'Annulla pagamento',
     refund: 'Rimborsa',
     refundAmount: 'Importo da rimborsare',
+    captureAmount: 'Importo da incassare',
+    invalidCaptureAmount:
+      'Inserisci un importo con al massimo due decimali, non superiore a quanto autorizzato.',
     invalidAmount: 'Inserisci un importo con al massimo due decimali, non superiore a quanto rimborsabile.',
     confirmCapture: 'Incassare {{amount}}?',
     confirmVoid: 'Stornare questa autorizzazione? Il denaro bloccato torna al cliente.',

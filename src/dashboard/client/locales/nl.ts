@@ -122,6 +122,9 @@ const nl: Messages = {
     cancel: 'Betaling annuleren',
     refund: 'Terugbetalen',
     refundAmount: 'Terug te betalen bedrag',
+    captureAmount: 'Te innen bedrag',
+    invalidCaptureAmount:
+      'Voer een bedrag in met hoogstens twee decimalen, niet meer dan wat geautoriseerd is.',
     invalidAmount: 'Voer een bedrag in met hoogstens twee decimalen, niet meer dan terugbetaald kan worden.',
     confirmCapture: '{{amount}} innen?',
     confirmVoid: 'Deze autorisatie vrijgeven? Het gereserveerde geld gaat terug naar de klant.',

@@ -70,6 +70,7 @@ export function PaymentDetail({ id }: { id: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: PaymentQuery, variables: { id } });
   const [action, setAction] = useState<Action | null>(null);
   const [refundAmount, setRefundAmount] = useState('');
+  const [captureAmount, setCaptureAmount] = useState('');
   const [userErrors, setUserErrors] = useState<UserError[]>([]);
   const [captureState, capture] = useMutation(CaptureMutation);
   const [cancelState, cancel] = useMutation(CancelMutation);
@@ -85,11 +86,21 @@ export function PaymentDetail({ id }: { id: string }) {
   const unit = minorUnits(p.currency);
   const writable = can('payments:write');
   const refundMinor = refundAmount === '' ? p.amountRefundable : parseMajorAmount(refundAmount, p.currency);
+  // Left empty, the whole authorized amount is captured; less captures part and releases the rest.
+  const captureMinor = captureAmount === '' ? p.amount : parseMajorAmount(captureAmount, p.currency);
 
   const run = async () => {
     let errors: UserError[] = [];
-    if (action === 'capture')
-      errors = (await capture({ id: p.id, amount: null })).data?.capturePayment.userErrors ?? [];
+    if (action === 'capture' && (captureMinor === null || captureMinor < 1 || captureMinor > p.amount)) {
+      setUserErrors([
+        { field: ['amount'], message: t('payment.invalidCaptureAmount'), code: 'invalid_amount' },
+      ]);
+      return;
+    }
+    if (action === 'capture' && captureMinor !== null)
+      errors =
+        (await capture({ id: p.id, amount: captureAmount === '' ? null : captureMinor })).data?.capturePayment
+          .userErrors ?? [];
     if (action === 'void' || action === 'cancel')
       errors = (await cancel({ id: p.id })).data?.cancelPayment.userErrors ?? [];
     if (
@@ -104,11 +115,14 @@ export function PaymentDetail({ id }: { id: string }) {
     setUserErrors(errors);
     setAction(null);
     setRefundAmount('');
+    setCaptureAmount('');
     refetch({ requestPolicy: 'network-only' });
   };
 
   const dialog: Record<Action, string> = {
-    capture: t('payment.confirmCapture', { amount: money(p.amount, p.currency) }),
+    capture: t('payment.confirmCapture', {
+      amount: captureMinor === null ? '—' : money(captureMinor, p.currency),
+    }),
     void: t('payment.confirmVoid'),
     cancel: t('payment.confirmCancel'),
     refund: t('payment.confirmRefund', {
@@ -154,7 +168,7 @@ export function PaymentDetail({ id }: { id: string }) {
         {p.amountCaptured !== null && (
           <div>
             <dt>{t('payment.captured')}</dt>
-            <dd>{money(p.amountCaptured, p.currency)}</dd>
+            <dd data-testid="captured">{money(p.amountCaptured, p.currency)}</dd>
           </div>
         )}
         <div>
@@ -207,6 +221,20 @@ export function PaymentDetail({ id }: { id: string }) {
         onConfirm={() => void run()}
         onCancel={() => setAction(null)}
       >
+        {action === 'capture' && (
+          <label>
+            {t('payment.captureAmount')} ({p.currency})
+            <input
+              type="number"
+              min={1 / unit}
+              max={p.amount / unit}
+              step={1 / unit}
+              placeholder={String(p.amount / unit)}
+              value={captureAmount}
+              onInput={(e) => setCaptureAmount(e.currentTarget.value)}
+            />
+          </label>
+        )}
         {action === 'refund' && (
           <label>
             {t('payment.refundAmount')} ({p.currency})
