@@ -65,6 +65,34 @@ function timeline(p: Payment): Entry[] {
   return entries.sort((a, b) => a.at - b.at);
 }
 
+/**
+ * An amount in major units (`12.50`) of `currency`, at most `max` minor units; left empty, it
+ * stands for `max`, shown as the placeholder.
+ */
+function AmountField(props: {
+  label: string;
+  currency: string;
+  max: number;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  const unit = minorUnits(props.currency);
+  return (
+    <label>
+      {props.label} ({props.currency})
+      <input
+        type="number"
+        min={1 / unit}
+        max={props.max / unit}
+        step={1 / unit}
+        placeholder={String(props.max / unit)}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 export function PaymentDetail({ id }: { id: string }) {
   const { can } = useSession();
   const [{ data, error, fetching }, refetch] = useQuery({ query: PaymentQuery, variables: { id } });
@@ -83,7 +111,6 @@ export function PaymentDetail({ id }: { id: string }) {
 
   const p = data?.payment;
   if (!p) return fetching ? <Loading /> : <ErrorNote error={error} />;
-  const unit = minorUnits(p.currency);
   const writable = can('payments:write');
   const refundMinor = refundAmount === '' ? p.amountRefundable : parseMajorAmount(refundAmount, p.currency);
   // Left empty, the whole authorized amount is captured; less captures part and releases the rest.
@@ -222,32 +249,22 @@ export function PaymentDetail({ id }: { id: string }) {
         onCancel={() => setAction(null)}
       >
         {action === 'capture' && (
-          <label>
-            {t('payment.captureAmount')} ({p.currency})
-            <input
-              type="number"
-              min={1 / unit}
-              max={p.amount / unit}
-              step={1 / unit}
-              placeholder={String(p.amount / unit)}
-              value={captureAmount}
-              onInput={(e) => setCaptureAmount(e.currentTarget.value)}
-            />
-          </label>
+          <AmountField
+            label={t('payment.captureAmount')}
+            currency={p.currency}
+            max={p.amount}
+            value={captureAmount}
+            onInput={setCaptureAmount}
+          />
         )}
         {action === 'refund' && (
-          <label>
-            {t('payment.refundAmount')} ({p.currency})
-            <input
-              type="number"
-              min={1 / unit}
-              max={p.amountRefundable / unit}
-              step={1 / unit}
-              placeholder={String(p.amountRefundable / unit)}
-              value={refundAmount}
-              onInput={(e) => setRefundAmount(e.currentTarget.value)}
-            />
-          </label>
+          <AmountField
+            label={t('payment.refundAmount')}
+            currency={p.currency}
+            max={p.amountRefundable}
+            value={refundAmount}
+            onInput={setRefundAmount}
+          />
         )}
         <p>{action ? dialog[action] : ''}</p>
       </ConfirmDialog>
