@@ -201,7 +201,7 @@ export class OutboxRelay implements CommitHandOff {
 
   /** A full batch is followed by another at once; a partial one took everything there was. */
   private readonly drain = new Drain(
-    () => this.publishBatch(BATCH_SIZE),
+    () => this.publishBatch(),
     (error) => this.hooks.onError(error),
     BATCH_SIZE,
   );

@@ -117,26 +117,25 @@ export function PaymentDetail({ id }: { id: string }) {
   const captureMinor = captureAmount === '' ? p.amount : parseMajorAmount(captureAmount, p.currency);
 
   const run = async () => {
-    let errors: UserError[] = [];
-    if (action === 'capture' && (captureMinor === null || captureMinor < 1 || captureMinor > p.amount)) {
-      setUserErrors([
-        { field: ['amount'], message: t('payment.invalidCaptureAmount'), code: 'invalid_amount' },
-      ]);
+    // An amount the action takes, checked before anything is sent: at least one minor unit, at
+    // most what the payment allows.
+    const amount =
+      action === 'capture'
+        ? { minor: captureMinor, max: p.amount, invalid: t('payment.invalidCaptureAmount') }
+        : action === 'refund'
+          ? { minor: refundMinor, max: p.amountRefundable, invalid: t('payment.invalidAmount') }
+          : null;
+    if (amount && (amount.minor === null || amount.minor < 1 || amount.minor > amount.max)) {
+      setUserErrors([{ field: ['amount'], message: amount.invalid, code: 'invalid_amount' }]);
       return;
     }
-    if (action === 'capture' && captureMinor !== null)
+    let errors: UserError[] = [];
+    if (action === 'capture')
       errors =
         (await capture({ id: p.id, amount: captureAmount === '' ? null : captureMinor })).data?.capturePayment
           .userErrors ?? [];
     if (action === 'void' || action === 'cancel')
       errors = (await cancel({ id: p.id })).data?.cancelPayment.userErrors ?? [];
-    if (
-      action === 'refund' &&
-      (refundMinor === null || refundMinor < 1 || refundMinor > p.amountRefundable)
-    ) {
-      setUserErrors([{ field: ['amount'], message: t('payment.invalidAmount'), code: 'invalid_amount' }]);
-      return;
-    }
     if (action === 'refund' && refundMinor !== null)
       errors = (await refund({ paymentId: p.id, amount: refundMinor })).data?.refundPayment.userErrors ?? [];
     setUserErrors(errors);
